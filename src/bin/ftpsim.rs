@@ -1,0 +1,5 @@
+//! `ftpsim`, the terminal runner.
+
+fn main() {
+    println!("ftpsim {}", ftpsim::VERSION);
+}

@@ -1,0 +1,1319 @@
+//! A vsftpd-like FTP server session, sans-IO.
+//!
+//! One [`FtpServer`] serves one control connection, the way vsftpd forks one process per
+//! client. It follows vsftpd 3.0.3's replies and order of events; the ones that matter for the
+//! lessons:
+//!
+//! - `PORT`/`EPRT` naming an address other than the control connection's peer, or a port below
+//!   1024, is refused with `500 Illegal PORT command.` unless [`ServerSettings::port_promiscuous`].
+//! - The data connection is made *before* `150`: in active mode the server connects first and
+//!   answers `425 Failed to establish connection.` if it cannot within `connect_timeout`; in
+//!   passive mode it waits `accept_timeout` for the client to connect.
+//! - A passive connection from an address other than the control peer gets
+//!   `425 Security: Bad IP connecting.` unless [`ServerSettings::pasv_promiscuous`].
+//! - Every transfer needs a fresh `PORT`/`PASV`: the data set-up is used once.
+//! - `227` carries [`ServerSettings::pasv_address`] when set, else the control connection's local
+//!   address (on IPv6 vsftpd writes `0,0,0,0`, and so do we).
+//!
+//! Where vsftpd answers `500` to an argument it cannot parse, this server answers `501`
+//! (RFC 959's code for a syntax error in arguments) with vsftpd's words; refusals of well-formed
+//! `PORT`/`EPRT` keep vsftpd's `500`.
+//!
+//! Left out on purpose: vsftpd's one-second delay after a failed login, `REST`/`APPE`/`MDTM`,
+//! ASCII line-ending conversion, the idle and data-stall timeouts (300 s; no lesson runs that
+//! long idle), and asynchronous `ABOR` (vsftpd's default also reads `ABOR` only after the
+//! transfer, answering `225 No transfer to ABOR.`).
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+
+use serde::{Deserialize, Serialize};
+
+use super::codec::{
+    Command, CommandDecoder, CommandError, EpsvArg, Reply, TransferType, Verb, format_extended_passive_text,
+    format_passive_text, reply_code as code,
+};
+use super::fs::FileTree;
+use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
+use crate::rng;
+use crate::time::{Duration, Instant};
+
+/// How the server answers `EPSV`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EpsvSupport {
+    /// `229 Entering Extended Passive Mode (|||port|)` (vsftpd).
+    Enabled,
+    /// `500 Unknown command.`: an old server that has never heard of RFC 2428.
+    Refused500,
+    /// `502 Command not implemented.`: a server that knows the verb but does not do it.
+    Refused502,
+}
+
+/// A local account that may log in with a password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user: String,
+    pub password: String,
+}
+
+/// Server settings. Each field is named after the vsftpd option it mirrors, and
+/// [`ServerSettings::default`] gives vsftpd 3.0.3's compiled-in defaults.
+/// [`ServerSettings::lesson`] is what the lessons use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Text of the 220 greeting.
+    pub banner: String,
+    /// `anonymous_enable` (YES): users `anonymous` and `ftp` log in with any password.
+    pub anonymous_enable: bool,
+    /// `local_enable` (NO): accounts in [`ServerSettings::accounts`] may log in.
+    pub local_enable: bool,
+    /// Local accounts (vsftpd reads them from the system).
+    pub accounts: Vec<Account>,
+    /// `write_enable` (NO): whether `STOR` is allowed at all.
+    pub write_enable: bool,
+    /// `pasv_min_port` (5001; values up to 1024 mean 1024).
+    pub pasv_min_port: u16,
+    /// `pasv_max_port` (0, meaning 65535).
+    pub pasv_max_port: u16,
+    /// `pasv_address` (unset): the address written into 227 instead of the server's own.
+    pub pasv_address: Option<Ipv4Addr>,
+    /// `port_promiscuous` (NO): accept `PORT`/`EPRT` to any address and port.
+    pub port_promiscuous: bool,
+    /// `pasv_promiscuous` (NO): accept a passive data connection from any address.
+    pub pasv_promiscuous: bool,
+    /// `connect_from_port_20` (NO; the vsftpd.conf that distributions ship sets YES): active
+    /// data connections come from port [`ServerSettings::ftp_data_port`].
+    pub connect_from_port_20: bool,
+    /// `ftp_data_port` (20).
+    pub ftp_data_port: u16,
+    /// `connect_timeout` (60 s): how long an active-mode connect may take.
+    pub connect_timeout: Duration,
+    /// `accept_timeout` (60 s): how long to wait for the client's passive connection.
+    pub accept_timeout: Duration,
+    /// Whether `EPSV` is understood (vsftpd: yes).
+    pub epsv: EpsvSupport,
+    /// Seed for the passive port choice (vsftpd picks it at random).
+    pub seed: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            banner: "(vsFTPd 3.0.3)".to_owned(),
+            anonymous_enable: true,
+            local_enable: false,
+            accounts: Vec::new(),
+            write_enable: false,
+            pasv_min_port: 5001,
+            pasv_max_port: 0,
+            pasv_address: None,
+            port_promiscuous: false,
+            pasv_promiscuous: false,
+            connect_from_port_20: false,
+            ftp_data_port: 20,
+            connect_timeout: Duration::from_secs(60),
+            accept_timeout: Duration::from_secs(60),
+            epsv: EpsvSupport::Enabled,
+            seed: 1,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The lesson server: vsftpd's defaults plus what a classroom demo server is configured
+    /// with — the passive range 50000–51000 from the article, active connections from port 20 as
+    /// in the shipped vsftpd.conf, uploads allowed, and one demo account (`demo` / `demo`).
+    pub fn lesson() -> Self {
+        ServerSettings {
+            local_enable: true,
+            accounts: vec![Account { user: "demo".to_owned(), password: "demo".to_owned() }],
+            write_enable: true,
+            pasv_min_port: 50000,
+            pasv_max_port: 51000,
+            connect_from_port_20: true,
+            ..ServerSettings::default()
+        }
+    }
+
+    /// The passive port range vsftpd actually uses for these settings.
+    pub fn passive_range(&self) -> (u16, u16) {
+        let min = if self.pasv_min_port > 1024 { self.pasv_min_port } else { 1024 };
+        let max =
+            if self.pasv_max_port >= min && self.pasv_max_port < u16::MAX { self.pasv_max_port } else { u16::MAX };
+        (min, max)
+    }
+}
+
+/// How many ports vsftpd tries before it gives up opening a passive listener.
+const PASSIVE_LISTEN_ATTEMPTS: u32 = 9;
+
+/// Where the login stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Login {
+    /// The control connection is not open yet.
+    WaitingForControl,
+    NeedUser,
+    NeedPassword {
+        user: String,
+    },
+    LoggedIn {
+        anonymous: bool,
+    },
+    /// QUIT, or the control connection closed.
+    Closed,
+}
+
+/// What the next transfer command will use for its data connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum DataPlan {
+    None,
+    /// `PORT`/`EPRT` accepted: connect to this address.
+    Active {
+        target: SocketAddr,
+    },
+    /// `PASV`/`EPSV`: a listening socket, opening or open.
+    Passive {
+        id: DataId,
+        extended: bool,
+        phase: PassivePhase,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PassivePhase {
+    /// `Listen` asked for; the reply goes out once the socket is open.
+    Opening {
+        attempt: u32,
+    },
+    Listening {
+        local: SocketAddr,
+    },
+    /// A client connected (the kernel accepts before vsftpd calls `accept`).
+    Accepted {
+        local: SocketAddr,
+        peer: SocketAddr,
+    },
+}
+
+/// The transfer a command asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Job {
+    List { path: String, names_only: bool },
+    Retr { path: String, shown_as: String },
+    Stor { path: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TransferPhase {
+    /// Active mode: connecting to the client.
+    Connecting,
+    /// Passive mode: waiting for the client to connect.
+    Accepting,
+    /// `STOR`: receiving the file.
+    Receiving { received: Vec<u8> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Transfer {
+    id: DataId,
+    job: Job,
+    phase: TransferPhase,
+}
+
+/// One server session. Feed it [`Input`]s, take [`Output`]s.
+#[derive(Clone, Debug)]
+pub struct FtpServer {
+    settings: ServerSettings,
+    files: FileTree,
+    decoder: CommandDecoder,
+    outputs: VecDeque<Output>,
+    now: Instant,
+    /// (local, peer) of the control connection.
+    control: Option<(SocketAddr, SocketAddr)>,
+    login: Login,
+    cwd: String,
+    transfer_type: TransferType,
+    epsv_all: bool,
+    plan: DataPlan,
+    transfer: Option<Transfer>,
+    next_data_id: u32,
+    passive_ports_drawn: u64,
+}
+
+impl FtpServer {
+    /// A session that will serve `files`, waiting for its control connection.
+    pub fn new(settings: ServerSettings, files: FileTree) -> Self {
+        FtpServer {
+            settings,
+            files,
+            decoder: CommandDecoder::default(),
+            outputs: VecDeque::new(),
+            now: Instant::ZERO,
+            control: None,
+            login: Login::WaitingForControl,
+            cwd: "/".to_owned(),
+            transfer_type: TransferType::Ascii,
+            epsv_all: false,
+            plan: DataPlan::None,
+            transfer: None,
+            next_data_id: 1,
+            passive_ports_drawn: 0,
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ServerSettings {
+        &self.settings
+    }
+
+    /// Changes settings mid-session (a teacher flipping a toggle); they apply from the next
+    /// command on.
+    pub fn set_settings(&mut self, settings: ServerSettings) {
+        self.settings = settings;
+    }
+
+    /// The file tree, including anything uploaded.
+    pub fn files(&self) -> &FileTree {
+        &self.files
+    }
+
+    /// The state name the trace shows, in upper case like TCP's states.
+    pub fn state_name(&self) -> String {
+        match &self.login {
+            Login::WaitingForControl => "WAITING-FOR-CONTROL".to_owned(),
+            Login::NeedUser => "AWAITING-USER".to_owned(),
+            Login::NeedPassword { .. } => "AWAITING-PASSWORD".to_owned(),
+            Login::Closed => "CLOSED".to_owned(),
+            Login::LoggedIn { .. } => match (&self.transfer, &self.plan) {
+                (Some(Transfer { phase: TransferPhase::Connecting, .. }), _) => "CONNECTING-DATA".to_owned(),
+                (Some(Transfer { phase: TransferPhase::Accepting, .. }), _) => "ACCEPTING-DATA".to_owned(),
+                (Some(Transfer { phase: TransferPhase::Receiving { .. }, .. }), _) => "RECEIVING-DATA".to_owned(),
+                (None, DataPlan::None) => "LOGGED-IN".to_owned(),
+                (None, DataPlan::Active { .. }) => "PORT-READY".to_owned(),
+                (None, DataPlan::Passive { phase: PassivePhase::Opening { .. }, .. }) => "OPENING-PASSIVE".to_owned(),
+                (None, DataPlan::Passive { .. }) => "PASSIVE-LISTENING".to_owned(),
+            },
+        }
+    }
+
+    /// The passive listening address in use, if any (for the device tables).
+    pub fn passive_listener(&self) -> Option<SocketAddr> {
+        match &self.plan {
+            DataPlan::Passive {
+                phase: PassivePhase::Listening { local } | PassivePhase::Accepted { local, .. },
+                ..
+            } => Some(*local),
+            _ => None,
+        }
+    }
+
+    fn new_data_id(&mut self) -> DataId {
+        let id = DataId(self.next_data_id);
+        self.next_data_id += 1;
+        id
+    }
+
+    fn emit(&mut self, output: Output) {
+        self.outputs.push_back(output);
+    }
+
+    fn note(&mut self, text: impl Into<String>) {
+        self.emit(Output::Trace(FtpTrace::Note(text.into())));
+    }
+
+    fn reply(&mut self, code: u16, text: impl Into<String>) {
+        self.send_reply(Reply::new(code, text));
+    }
+
+    fn send_reply(&mut self, reply: Reply) {
+        self.emit(Output::SendControl(reply.to_bytes()));
+        self.emit(Output::Trace(FtpTrace::ReplySent(reply)));
+    }
+
+    fn local_ip(&self) -> Option<IpAddr> {
+        self.control.map(|(local, _)| local.ip())
+    }
+
+    fn peer_ip(&self) -> Option<IpAddr> {
+        self.control.map(|(_, peer)| peer.ip())
+    }
+
+    /// True while a command is being carried out and further commands must wait, as they do in
+    /// vsftpd's single-threaded session process.
+    fn busy(&self) -> bool {
+        self.transfer.is_some() || matches!(self.plan, DataPlan::Passive { phase: PassivePhase::Opening { .. }, .. })
+    }
+
+    fn process_commands(&mut self) {
+        while !self.busy() && self.login != Login::Closed {
+            match self.decoder.next_command() {
+                None => break,
+                Some(Ok(command)) => {
+                    self.emit(Output::Trace(FtpTrace::CommandReceived(command.clone())));
+                    self.on_command(command);
+                }
+                Some(Err(error)) => {
+                    self.emit(Output::Trace(FtpTrace::CommandRejected(error.to_string())));
+                    self.on_bad_command(error);
+                }
+            }
+        }
+    }
+
+    fn on_bad_command(&mut self, error: CommandError) {
+        let logged_in = matches!(self.login, Login::LoggedIn { .. });
+        let allowed_before_login = matches!(error.verb(), Some(Verb::User | Verb::Pass | Verb::Feat | Verb::Quit));
+        match error {
+            // vsftpd ignores empty lines ("to avoid NAT device bugs").
+            CommandError::Empty => {}
+            CommandError::TooLong { .. } => self.reply(code::SYNTAX_ERROR, "Input line too long."),
+            _ if !logged_in && !allowed_before_login => {
+                self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS.")
+            }
+            CommandError::UnknownVerb { .. } | CommandError::NotUtf8 => {
+                self.reply(code::SYNTAX_ERROR, "Unknown command.")
+            }
+            CommandError::BadAddress { verb: Verb::Eprt, source } if source.is_unsupported_protocol() => {
+                self.reply(code::BAD_PROTOCOL, "Bad EPRT protocol.")
+            }
+            CommandError::MissingArgument { verb, .. }
+            | CommandError::BadArgument { verb, .. }
+            | CommandError::BadAddress { verb, .. } => {
+                let text = match verb {
+                    Verb::Port => "Illegal PORT command.",
+                    Verb::Eprt => "Bad EPRT command.",
+                    Verb::Type => "Unrecognised TYPE command.",
+                    Verb::Epsv => "Bad network protocol.",
+                    _ => "Syntax error in parameters or arguments.",
+                };
+                self.reply(code::BAD_ARGUMENT, text)
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match (&self.login, command) {
+            (_, Command::Quit) => self.quit(),
+            (_, Command::Feat) => self.send_feat(),
+            (Login::NeedUser | Login::NeedPassword { .. }, Command::User(user)) => self.on_user(user),
+            (Login::NeedUser, Command::Pass(_)) => self.reply(code::BAD_SEQUENCE, "Login with USER first."),
+            (Login::NeedPassword { user }, Command::Pass(password)) => {
+                let user = user.clone();
+                self.on_pass(&user, &password)
+            }
+            (Login::LoggedIn { .. }, command) => self.on_logged_in_command(command),
+            (_, _) => self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS."),
+        }
+    }
+
+    fn quit(&mut self) {
+        self.reply(code::GOODBYE, "Goodbye.");
+        self.emit(Output::CloseControl);
+        self.close_session();
+    }
+
+    fn on_user(&mut self, user: String) {
+        let anonymous = is_anonymous(&user);
+        if anonymous && !self.settings.anonymous_enable {
+            self.reply(code::NOT_LOGGED_IN, "This FTP server does not allow anonymous logins.");
+        } else if !anonymous && !self.settings.local_enable {
+            self.reply(code::NOT_LOGGED_IN, "This FTP server is anonymous only.");
+        } else {
+            self.reply(code::NEED_PASSWORD, "Please specify the password.");
+            self.login = Login::NeedPassword { user };
+        }
+    }
+
+    fn on_pass(&mut self, user: &str, password: &str) {
+        let anonymous = is_anonymous(user);
+        let accepted = anonymous
+            || self.settings.accounts.iter().any(|account| account.user == user && account.password == password);
+        if accepted {
+            self.reply(code::LOGGED_IN, "Login successful.");
+            self.login = Login::LoggedIn { anonymous };
+        } else {
+            self.reply(code::NOT_LOGGED_IN, "Login incorrect.");
+            self.login = Login::NeedUser;
+        }
+    }
+
+    fn send_feat(&mut self) {
+        let mut lines = vec!["Features:".to_owned(), " EPRT".to_owned()];
+        if self.settings.epsv == EpsvSupport::Enabled {
+            lines.push(" EPSV".to_owned());
+        }
+        lines.extend([" PASV", " SIZE", " UTF8", "End"].map(str::to_owned));
+        self.send_reply(Reply::multi(code::FEATURES, lines));
+    }
+
+    fn on_logged_in_command(&mut self, command: Command) {
+        match command {
+            Command::User(_) => self.reply(code::NOT_LOGGED_IN, "Can't change from guest user."),
+            Command::Pass(_) => self.reply(code::LOGGED_IN, "Already logged in."),
+            Command::Syst => self.reply(code::SYSTEM, "UNIX Type: L8"),
+            Command::Pwd => {
+                let text = format!("\"{}\" is the current directory", self.cwd.replace('"', "\"\""));
+                self.reply(code::PATHNAME, text)
+            }
+            Command::Cwd(dir) => self.change_dir(&dir),
+            Command::Cdup => self.change_dir(".."),
+            Command::Type(kind) => {
+                self.transfer_type = kind;
+                let text = match kind {
+                    TransferType::Ascii => "Switching to ASCII mode.",
+                    TransferType::Image => "Switching to Binary mode.",
+                };
+                self.reply(code::OK, text)
+            }
+            Command::Mode(mode) if mode.eq_ignore_ascii_case("S") => self.reply(code::OK, "Mode set to S."),
+            Command::Mode(_) => self.reply(code::BAD_PARAMETER, "Bad MODE command."),
+            Command::Stru(stru) if stru.eq_ignore_ascii_case("F") => self.reply(code::OK, "Structure set to F."),
+            Command::Stru(_) => self.reply(code::BAD_PARAMETER, "Bad STRU command."),
+            Command::Noop => self.reply(code::OK, "NOOP ok."),
+            Command::Size(name) => {
+                let path = FileTree::resolve(&self.cwd, &name);
+                match self.files.read(&path) {
+                    Ok(contents) => {
+                        let size = contents.len();
+                        self.reply(code::FILE_STATUS, size.to_string())
+                    }
+                    Err(_) => self.reply(code::FILE_UNAVAILABLE, "Could not get file size."),
+                }
+            }
+            Command::Abor => self.reply(code::NO_TRANSFER, "No transfer to ABOR."),
+            Command::Port(target) => self.on_port(SocketAddr::V4(target), Verb::Port),
+            Command::Eprt(target) => self.on_port(target, Verb::Eprt),
+            Command::Pasv => self.on_passive(false),
+            Command::Epsv(arg) => self.on_epsv(arg),
+            Command::List(arg) => self.on_list(arg, false),
+            Command::Nlst(arg) => self.on_list(arg, true),
+            Command::Retr(name) => {
+                let path = FileTree::resolve(&self.cwd, &name);
+                self.start_transfer(Job::Retr { path, shown_as: name });
+            }
+            Command::Stor(name) => {
+                let path = FileTree::resolve(&self.cwd, &name);
+                self.start_transfer(Job::Stor { path });
+            }
+            Command::Quit => self.quit(),
+            Command::Feat => self.send_feat(),
+        }
+    }
+
+    fn change_dir(&mut self, dir: &str) {
+        let path = FileTree::resolve(&self.cwd, dir);
+        if self.files.is_dir(&path) {
+            self.cwd = path;
+            self.reply(code::FILE_ACTION_OK, "Directory successfully changed.");
+        } else {
+            self.reply(code::FILE_UNAVAILABLE, "Failed to change directory.");
+        }
+    }
+
+    fn on_list(&mut self, arg: Option<String>, names_only: bool) {
+        // `LIST -la` and friends: vsftpd ignores ls options.
+        let dir = arg.filter(|arg| !arg.starts_with('-')).unwrap_or_else(|| ".".to_owned());
+        let path = FileTree::resolve(&self.cwd, &dir);
+        self.start_transfer(Job::List { path, names_only });
+    }
+
+    /// Forgets the current data set-up, closing a passive listener if one is open.
+    fn drop_plan(&mut self) {
+        if let DataPlan::Passive { id, .. } = std::mem::replace(&mut self.plan, DataPlan::None) {
+            self.emit(Output::CloseData { id });
+        }
+    }
+
+    fn on_port(&mut self, target: SocketAddr, verb: Verb) {
+        if self.epsv_all && verb == Verb::Port {
+            self.reply(code::FILE_UNAVAILABLE, "Permission denied.");
+            return;
+        }
+        self.drop_plan();
+        let peer_ip = self.peer_ip();
+        if verb == Verb::Eprt && peer_ip.is_some_and(|peer| peer.is_ipv4() != target.is_ipv4()) {
+            self.reply(code::BAD_PROTOCOL, "Bad EPRT protocol.");
+            return;
+        }
+        if !self.settings.port_promiscuous {
+            let same_host = peer_ip == Some(target.ip());
+            if !same_host || target.port() < 1024 {
+                let why = if same_host {
+                    format!("port {} is a privileged port (below 1024)", target.port())
+                } else {
+                    format!(
+                        "{} is not the address this control connection comes from ({}); port_promiscuous=NO",
+                        target.ip(),
+                        peer_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+                    )
+                };
+                self.note(format!("refusing {verb} {target}: {why}"));
+                self.reply(code::SYNTAX_ERROR, format!("Illegal {verb} command."));
+                return;
+            }
+        }
+        self.plan = DataPlan::Active { target };
+        let text = match verb {
+            Verb::Eprt => "EPRT command successful. Consider using EPSV.",
+            _ => "PORT command successful. Consider using PASV.",
+        };
+        self.reply(code::OK, text);
+    }
+
+    fn on_epsv(&mut self, arg: EpsvArg) {
+        match self.settings.epsv {
+            EpsvSupport::Refused500 => return self.reply(code::SYNTAX_ERROR, "Unknown command."),
+            EpsvSupport::Refused502 => {
+                return self.reply(code::NOT_IMPLEMENTED, "Command not implemented.");
+            }
+            EpsvSupport::Enabled => {}
+        }
+        let on_ipv6 = self.local_ip().is_some_and(|ip| ip.is_ipv6());
+        match arg {
+            EpsvArg::All => {
+                self.epsv_all = true;
+                self.reply(code::OK, "EPSV ALL ok.")
+            }
+            EpsvArg::Protocol(proto) if !(1..=2).contains(&proto) || (proto == 2 && !on_ipv6) => {
+                self.reply(code::BAD_PROTOCOL, "Bad network protocol.")
+            }
+            EpsvArg::Protocol(_) | EpsvArg::Any => self.on_passive(true),
+        }
+    }
+
+    fn on_passive(&mut self, extended: bool) {
+        if self.epsv_all && !extended {
+            self.reply(code::FILE_UNAVAILABLE, "Permission denied.");
+            return;
+        }
+        self.drop_plan();
+        let id = self.new_data_id();
+        self.plan = DataPlan::Passive { id, extended, phase: PassivePhase::Opening { attempt: 1 } };
+        self.listen_passive(id);
+    }
+
+    fn listen_passive(&mut self, id: DataId) {
+        let Some(local_ip) = self.local_ip() else {
+            return;
+        };
+        let (min, max) = self.settings.passive_range();
+        let port = rng::in_range(self.settings.seed, self.passive_ports_drawn, min, max);
+        self.passive_ports_drawn += 1;
+        self.emit(Output::Listen { id, on: SocketAddr::new(local_ip, port) });
+    }
+
+    fn on_passive_listening(&mut self, local: SocketAddr) {
+        let DataPlan::Passive { extended, phase, .. } = &mut self.plan else {
+            return;
+        };
+        let extended = *extended;
+        *phase = PassivePhase::Listening { local };
+        if extended {
+            self.reply(code::EXTENDED_PASSIVE, format_extended_passive_text(local.port()));
+            return;
+        }
+        // vsftpd writes pasv_address when set, else its own address; on IPv6 it cannot express
+        // either and writes 0,0,0,0.
+        let shown_ip = match local.ip() {
+            IpAddr::V4(own) => self.settings.pasv_address.unwrap_or(own),
+            IpAddr::V6(own) => own.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        };
+        if let Some(public) = self.settings.pasv_address.filter(|_| local.is_ipv4()) {
+            self.note(format!("announcing pasv_address {public} instead of the server's own {}", local.ip()));
+        }
+        self.reply(code::PASSIVE, format_passive_text(SocketAddrV4::new(shown_ip, local.port())));
+    }
+
+    fn on_passive_listen_failed(&mut self, id: DataId) {
+        let DataPlan::Passive { phase: PassivePhase::Opening { attempt }, .. } = &mut self.plan else {
+            return;
+        };
+        if *attempt < PASSIVE_LISTEN_ATTEMPTS {
+            *attempt += 1;
+            self.listen_passive(id);
+        } else {
+            self.plan = DataPlan::None;
+            self.reply(code::CANT_OPEN_DATA, "Failed to enter passive mode: no free port in the passive range.");
+        }
+    }
+
+    /// LIST / NLST / RETR / STOR: check, then get the data connection, then 150.
+    fn start_transfer(&mut self, job: Job) {
+        if matches!(self.plan, DataPlan::None) {
+            self.reply(code::CANT_OPEN_DATA, "Use PORT or PASV first.");
+            return;
+        }
+        // vsftpd checks the file before it touches the data connection.
+        match &job {
+            Job::Retr { path, .. } if self.files.read(path).is_err() => {
+                self.drop_plan();
+                return self.reply(code::FILE_UNAVAILABLE, "Failed to open file.");
+            }
+            Job::Stor { .. } if !self.settings.write_enable => {
+                self.drop_plan();
+                return self.reply(code::FILE_UNAVAILABLE, "Permission denied.");
+            }
+            Job::Stor { path } if self.files.check_writable(path).is_err() => {
+                self.drop_plan();
+                return self.reply(code::NAME_NOT_ALLOWED, "Could not create file.");
+            }
+            _ => {}
+        }
+        match std::mem::replace(&mut self.plan, DataPlan::None) {
+            DataPlan::None => {}
+            DataPlan::Active { target } => {
+                let Some(local_ip) = self.local_ip() else {
+                    return;
+                };
+                let id = self.new_data_id();
+                let port = if self.settings.connect_from_port_20 { self.settings.ftp_data_port } else { 0 };
+                self.emit(Output::Connect { id, from: SocketAddr::new(local_ip, port), to: target });
+                self.emit(Output::SetTimer {
+                    timer: TimerKind::DataConnect,
+                    at: self.now + self.settings.connect_timeout,
+                });
+                self.transfer = Some(Transfer { id, job, phase: TransferPhase::Connecting });
+            }
+            DataPlan::Passive { id, phase, .. } => match phase {
+                PassivePhase::Accepted { peer, .. } => {
+                    self.transfer = Some(Transfer { id, job, phase: TransferPhase::Accepting });
+                    self.on_data_connected(peer);
+                }
+                PassivePhase::Listening { .. } | PassivePhase::Opening { .. } => {
+                    self.emit(Output::SetTimer {
+                        timer: TimerKind::DataAccept,
+                        at: self.now + self.settings.accept_timeout,
+                    });
+                    self.transfer = Some(Transfer { id, job, phase: TransferPhase::Accepting });
+                }
+            },
+        }
+    }
+
+    /// The data connection of the current transfer is up: check the peer, send 150, move data.
+    fn on_data_connected(&mut self, peer: SocketAddr) {
+        let Some(transfer) = self.transfer.take() else {
+            return;
+        };
+        let id = transfer.id;
+        self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+        self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
+        if transfer.phase == TransferPhase::Accepting
+            && !self.settings.pasv_promiscuous
+            && self.peer_ip() != Some(peer.ip())
+        {
+            self.note(format!(
+                "passive data connection from {} is not from the control peer; pasv_promiscuous=NO",
+                peer.ip()
+            ));
+            self.emit(Output::CloseData { id });
+            return self.reply(code::CANT_OPEN_DATA, "Security: Bad IP connecting.");
+        }
+        match transfer.job {
+            Job::List { path, names_only } => {
+                self.reply(code::OPENING_DATA, "Here comes the directory listing.");
+                let listing = if names_only { self.files.list_names(&path) } else { self.files.list_long(&path) };
+                match listing {
+                    Ok(text) => {
+                        if !text.is_empty() {
+                            self.emit(Output::SendData { id, bytes: text.into_bytes() });
+                        }
+                        self.emit(Output::CloseData { id });
+                        self.reply(code::TRANSFER_COMPLETE, "Directory send OK.");
+                    }
+                    Err(_) => {
+                        self.emit(Output::CloseData { id });
+                        self.reply(code::TRANSFER_COMPLETE, "Transfer done (but failed to open directory).");
+                    }
+                }
+            }
+            Job::Retr { path, shown_as } => {
+                let contents = self.files.read(&path).map(<[u8]>::to_vec).unwrap_or_default();
+                let mode = match self.transfer_type {
+                    TransferType::Image | TransferType::Ascii => "BINARY",
+                };
+                self.reply(
+                    code::OPENING_DATA,
+                    format!("Opening {mode} mode data connection for {shown_as} ({} bytes).", contents.len()),
+                );
+                if !contents.is_empty() {
+                    self.emit(Output::SendData { id, bytes: contents });
+                }
+                self.emit(Output::CloseData { id });
+                self.reply(code::TRANSFER_COMPLETE, "Transfer complete.");
+            }
+            Job::Stor { path } => {
+                self.reply(code::OPENING_DATA, "Ok to send data.");
+                self.transfer = Some(Transfer {
+                    id,
+                    job: Job::Stor { path },
+                    phase: TransferPhase::Receiving { received: Vec::new() },
+                });
+            }
+        }
+    }
+
+    fn on_data_failed(&mut self, why: String) {
+        let Some(transfer) = self.transfer.take() else {
+            return;
+        };
+        self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+        self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
+        self.emit(Output::CloseData { id: transfer.id });
+        self.note(why);
+        self.reply(code::CANT_OPEN_DATA, "Failed to establish connection.");
+    }
+
+    fn on_data_event(&mut self, id: DataId, event: DataEvent) {
+        let transfer_id = self.transfer.as_ref().map(|transfer| transfer.id);
+        let plan_id = match &self.plan {
+            DataPlan::Passive { id, .. } => Some(*id),
+            _ => None,
+        };
+        match event {
+            DataEvent::Listening { local } if plan_id == Some(id) => self.on_passive_listening(local),
+            DataEvent::ListenFailed if plan_id == Some(id) => self.on_passive_listen_failed(id),
+            DataEvent::Connected { local, peer } if plan_id == Some(id) => {
+                if let DataPlan::Passive { phase, .. } = &mut self.plan {
+                    *phase = PassivePhase::Accepted { local, peer };
+                }
+            }
+            DataEvent::Connected { peer, .. } if transfer_id == Some(id) => self.on_data_connected(peer),
+            DataEvent::ConnectFailed(error) if transfer_id == Some(id) => {
+                let why = match error {
+                    ConnectError::TimedOut => "the data connection attempt timed out".to_owned(),
+                    other => format!("the data connection attempt failed: {other}"),
+                };
+                self.on_data_failed(why)
+            }
+            DataEvent::Bytes(bytes) if transfer_id == Some(id) => {
+                if let Some(Transfer { phase: TransferPhase::Receiving { received }, .. }) = &mut self.transfer {
+                    received.extend_from_slice(&bytes);
+                }
+            }
+            DataEvent::Closed if transfer_id == Some(id) => self.on_upload_finished(),
+            DataEvent::Reset if transfer_id == Some(id) => {
+                if let Some(transfer) = self.transfer.take() {
+                    self.emit(Output::CloseData { id: transfer.id });
+                    self.reply(code::TRANSFER_ABORTED, "Failure reading network stream.");
+                }
+            }
+            // Events for connections this session no longer cares about (a listener replaced by
+            // a newer PASV, the tail of a finished transfer) change nothing.
+            _ => {}
+        }
+    }
+
+    fn on_upload_finished(&mut self) {
+        let Some(Transfer { id, job: Job::Stor { path }, phase: TransferPhase::Receiving { received } }) =
+            self.transfer.take()
+        else {
+            return;
+        };
+        self.emit(Output::CloseData { id });
+        let size = received.len();
+        match self.files.write(&path, received) {
+            Ok(()) => {
+                self.note(format!("stored {size} bytes as {path}"));
+                self.reply(code::TRANSFER_COMPLETE, "Transfer complete.")
+            }
+            Err(error) => {
+                self.note(error.to_string());
+                self.reply(code::NAME_NOT_ALLOWED, "Could not create file.")
+            }
+        }
+    }
+
+    fn on_timer(&mut self, timer: TimerKind) {
+        let phase = self.transfer.as_ref().map(|transfer| &transfer.phase);
+        match (timer, phase) {
+            (TimerKind::DataConnect, Some(TransferPhase::Connecting)) => {
+                let after = self.settings.connect_timeout;
+                self.on_data_failed(format!("gave up connecting to the client after connect_timeout ({after})"))
+            }
+            (TimerKind::DataAccept, Some(TransferPhase::Accepting)) => {
+                let after = self.settings.accept_timeout;
+                self.on_data_failed(format!("no client connected to the passive port within accept_timeout ({after})"))
+            }
+            _ => {}
+        }
+    }
+
+    fn close_session(&mut self) {
+        self.login = Login::Closed;
+        self.drop_plan();
+        if let Some(transfer) = self.transfer.take() {
+            self.emit(Output::CloseData { id: transfer.id });
+        }
+        self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+        self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
+    }
+}
+
+fn is_anonymous(user: &str) -> bool {
+    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+}
+
+impl Engine for FtpServer {
+    fn handle(&mut self, now: Instant, input: Input) {
+        self.now = now;
+        let before = self.state_name();
+        match input {
+            Input::ControlOpened { local, peer } if self.login == Login::WaitingForControl => {
+                self.control = Some((local, peer));
+                self.login = Login::NeedUser;
+                let banner = self.settings.banner.clone();
+                self.reply(code::READY, banner);
+            }
+            Input::ControlBytes(bytes) => self.decoder.push(&bytes),
+            Input::ControlClosed => self.close_session(),
+            Input::Data { id, event } => self.on_data_event(id, event),
+            Input::Timer(timer) => self.on_timer(timer),
+            Input::ControlOpened { .. } | Input::ControlFailed(_) => {}
+        }
+        self.process_commands();
+        let after = self.state_name();
+        if after != before {
+            self.emit(Output::Trace(FtpTrace::State { from: before, to: after }));
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = "198.51.100.10:21";
+    const CLIENT: &str = "203.0.113.1:40000";
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().expect("test address")
+    }
+
+    fn server_with(settings: ServerSettings) -> FtpServer {
+        let mut server = FtpServer::new(settings, FileTree::default());
+        server.handle(Instant::ZERO, Input::ControlOpened { local: addr(SERVER), peer: addr(CLIENT) });
+        server
+    }
+
+    fn drain(server: &mut FtpServer) -> Vec<Output> {
+        std::iter::from_fn(|| server.poll_output()).collect()
+    }
+
+    fn replies(outputs: &[Output]) -> Vec<String> {
+        outputs
+            .iter()
+            .filter_map(|output| match output {
+                Output::Trace(FtpTrace::ReplySent(reply)) => Some(reply.to_string().trim_end().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sends command lines and returns the replies they produced.
+    fn say(server: &mut FtpServer, lines: &str) -> Vec<String> {
+        drain(server);
+        server.handle(Instant::ZERO, Input::ControlBytes(lines.as_bytes().to_vec()));
+        replies(&drain(server))
+    }
+
+    fn logged_in(settings: ServerSettings) -> FtpServer {
+        let mut server = server_with(settings);
+        say(&mut server, "USER anonymous\r\nPASS guest@\r\n");
+        server
+    }
+
+    #[test]
+    fn greets_like_vsftpd() {
+        let mut server = server_with(ServerSettings::default());
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["220 (vsFTPd 3.0.3)"]);
+        assert!(outputs.contains(&Output::Trace(FtpTrace::State {
+            from: "WAITING-FOR-CONTROL".into(),
+            to: "AWAITING-USER".into()
+        })));
+    }
+
+    #[test]
+    fn anonymous_login() {
+        let mut server = server_with(ServerSettings::default());
+        assert_eq!(say(&mut server, "USER anonymous\r\n"), ["331 Please specify the password."]);
+        assert_eq!(server.state_name(), "AWAITING-PASSWORD");
+        assert_eq!(say(&mut server, "PASS me@example.com\r\n"), ["230 Login successful."]);
+        assert_eq!(server.state_name(), "LOGGED-IN");
+        assert_eq!(say(&mut server, "USER other\r\n"), ["530 Can't change from guest user."]);
+        assert_eq!(say(&mut server, "PASS x\r\n"), ["230 Already logged in."]);
+    }
+
+    #[test]
+    fn demo_account_and_wrong_password() {
+        let mut server = server_with(ServerSettings::lesson());
+        assert_eq!(
+            say(&mut server, "USER demo\r\nPASS nope\r\n"),
+            ["331 Please specify the password.", "530 Login incorrect."]
+        );
+        assert_eq!(server.state_name(), "AWAITING-USER");
+        assert_eq!(
+            say(&mut server, "USER demo\r\nPASS demo\r\n"),
+            ["331 Please specify the password.", "230 Login successful."]
+        );
+        let mut anonymous_only = server_with(ServerSettings::default());
+        assert_eq!(say(&mut anonymous_only, "USER demo\r\n"), ["530 This FTP server is anonymous only."]);
+    }
+
+    #[test]
+    fn commands_before_login_get_530_and_wrong_order_503() {
+        let mut server = server_with(ServerSettings::default());
+        assert_eq!(say(&mut server, "PASS x\r\n"), ["503 Login with USER first."]);
+        for line in ["LIST\r\n", "PASV\r\n", "PORT 1,2,3,4,5,6\r\n", "SYST\r\n", "XYZZY\r\n", "RETR\r\n"] {
+            assert_eq!(say(&mut server, line), ["530 Please login with USER and PASS."], "{line:?}");
+        }
+        assert_eq!(say(&mut server, "FEAT\r\n").len(), 1);
+    }
+
+    #[test]
+    fn simple_commands_after_login() {
+        let mut server = logged_in(ServerSettings::default());
+        let cases = [
+            ("SYST", "215 UNIX Type: L8"),
+            ("PWD", "257 \"/\" is the current directory"),
+            ("CWD pub", "250 Directory successfully changed."),
+            ("PWD", "257 \"/pub\" is the current directory"),
+            ("CWD nowhere", "550 Failed to change directory."),
+            ("SIZE readme.txt", "213 150"),
+            ("SIZE nothing", "550 Could not get file size."),
+            ("CDUP", "250 Directory successfully changed."),
+            ("PWD", "257 \"/\" is the current directory"),
+            ("TYPE I", "200 Switching to Binary mode."),
+            ("type a", "200 Switching to ASCII mode."),
+            ("TYPE X", "501 Unrecognised TYPE command."),
+            ("MODE S", "200 Mode set to S."),
+            ("MODE B", "504 Bad MODE command."),
+            ("STRU F", "200 Structure set to F."),
+            ("STRU R", "504 Bad STRU command."),
+            ("NOOP", "200 NOOP ok."),
+            ("ABOR", "225 No transfer to ABOR."),
+            ("XYZZY", "500 Unknown command."),
+            ("RETR", "501 Syntax error in parameters or arguments."),
+            ("LIST", "425 Use PORT or PASV first."),
+            ("EPSV ALL", "200 EPSV ALL ok."),
+            ("PASV", "550 Permission denied."),
+            ("PORT 203,0,113,1,200,0", "550 Permission denied."),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(say(&mut server, &format!("{line}\r\n")), [expected], "{line}");
+        }
+    }
+
+    #[test]
+    fn feat_lists_the_extensions() {
+        let mut server = server_with(ServerSettings::default());
+        drain(&mut server);
+        assert_eq!(
+            say(&mut server, "FEAT\r\n"),
+            ["211-Features:\r\n EPRT\r\n EPSV\r\n PASV\r\n SIZE\r\n UTF8\r\n211 End"]
+        );
+        let mut old = server_with(ServerSettings { epsv: EpsvSupport::Refused502, ..ServerSettings::default() });
+        assert!(!say(&mut old, "FEAT\r\n")[0].contains("EPSV"));
+    }
+
+    #[test]
+    fn port_to_the_control_peer_is_accepted() {
+        let mut server = logged_in(ServerSettings::default());
+        assert_eq!(
+            say(&mut server, "PORT 203,0,113,1,195,80\r\n"),
+            ["200 PORT command successful. Consider using PASV."]
+        );
+        assert_eq!(server.state_name(), "PORT-READY");
+        assert_eq!(
+            say(&mut server, "EPRT |1|203.0.113.1|50001|\r\n"),
+            ["200 EPRT command successful. Consider using EPSV."]
+        );
+    }
+
+    #[test]
+    fn port_to_another_address_or_a_low_port_is_illegal() {
+        let mut server = logged_in(ServerSettings::default());
+        assert_eq!(say(&mut server, "PORT 192,168,1,2,195,80\r\n"), ["500 Illegal PORT command."]);
+        assert_eq!(say(&mut server, "PORT 203,0,113,1,0,80\r\n"), ["500 Illegal PORT command."]);
+        assert_eq!(say(&mut server, "EPRT |1|192.168.1.2|50000|\r\n"), ["500 Illegal EPRT command."]);
+        assert_eq!(say(&mut server, "EPRT |2|2001:db8::2|50000|\r\n"), ["522 Bad EPRT protocol."]);
+        assert_eq!(say(&mut server, "EPRT |9|x|1|\r\n"), ["522 Bad EPRT protocol."]);
+        assert_eq!(say(&mut server, "PORT 1,2,3\r\n"), ["501 Illegal PORT command."]);
+        assert_eq!(say(&mut server, "EPRT |1|nonsense|5|\r\n"), ["501 Bad EPRT command."]);
+        assert_eq!(server.state_name(), "LOGGED-IN");
+        let mut promiscuous = logged_in(ServerSettings { port_promiscuous: true, ..ServerSettings::default() });
+        assert_eq!(
+            say(&mut promiscuous, "PORT 192,168,1,2,195,80\r\n"),
+            ["200 PORT command successful. Consider using PASV."]
+        );
+    }
+
+    #[test]
+    fn pasv_listens_then_answers_227_with_its_own_or_the_public_address() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let outputs = {
+            drain(&mut server);
+            server.handle(Instant::ZERO, Input::ControlBytes(b"PASV\r\n".to_vec()));
+            drain(&mut server)
+        };
+        let Some(Output::Listen { id, on }) = outputs.iter().find(|o| matches!(o, Output::Listen { .. })).cloned()
+        else {
+            panic!("no Listen in {outputs:?}");
+        };
+        assert!((50000..=51000).contains(&on.port()));
+        assert_eq!(on.ip(), addr(SERVER).ip());
+        assert!(replies(&outputs).is_empty(), "227 waits for the listener");
+        assert_eq!(server.state_name(), "OPENING-PASSIVE");
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: on } });
+        let [p1, p2] = on.port().to_be_bytes();
+        assert_eq!(replies(&drain(&mut server)), [format!("227 Entering Passive Mode (198,51,100,10,{p1},{p2}).")]);
+        assert_eq!(server.passive_listener(), Some(on));
+
+        let public = Ipv4Addr::new(203, 0, 113, 99);
+        let mut natted = logged_in(ServerSettings { pasv_address: Some(public), ..ServerSettings::lesson() });
+        natted.handle(Instant::ZERO, Input::ControlBytes(b"PASV\r\n".to_vec()));
+        let Some(Output::Listen { id, on }) =
+            drain(&mut natted).into_iter().find(|o| matches!(o, Output::Listen { .. }))
+        else {
+            panic!("no Listen");
+        };
+        natted.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: on } });
+        assert!(replies(&drain(&mut natted))[0].starts_with("227 Entering Passive Mode (203,0,113,99,"));
+    }
+
+    #[test]
+    fn passive_port_in_use_is_retried_elsewhere() {
+        let mut server = logged_in(ServerSettings::lesson());
+        server.handle(Instant::ZERO, Input::ControlBytes(b"EPSV\r\n".to_vec()));
+        for _ in 0..PASSIVE_LISTEN_ATTEMPTS {
+            let Some(Output::Listen { id, .. }) =
+                drain(&mut server).into_iter().find(|o| matches!(o, Output::Listen { .. }))
+            else {
+                panic!("expected another Listen");
+            };
+            server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ListenFailed });
+        }
+        let outputs = drain(&mut server);
+        assert!(replies(&outputs)[0].starts_with("425 Failed to enter passive mode"));
+    }
+
+    #[test]
+    fn epsv_support_settings() {
+        let mut refusing = logged_in(ServerSettings { epsv: EpsvSupport::Refused500, ..ServerSettings::default() });
+        assert_eq!(say(&mut refusing, "EPSV\r\n"), ["500 Unknown command."]);
+        let mut not_implemented =
+            logged_in(ServerSettings { epsv: EpsvSupport::Refused502, ..ServerSettings::default() });
+        assert_eq!(say(&mut not_implemented, "EPSV\r\n"), ["502 Command not implemented."]);
+        let mut server = logged_in(ServerSettings::default());
+        assert_eq!(say(&mut server, "EPSV 2\r\n"), ["522 Bad network protocol."]);
+        assert_eq!(say(&mut server, "EPSV 3\r\n"), ["522 Bad network protocol."]);
+        assert_eq!(say(&mut server, "EPSV x\r\n"), ["501 Bad network protocol."]);
+    }
+
+    #[test]
+    fn pasv_on_ipv6_writes_zeros_like_vsftpd() {
+        let mut server = FtpServer::new(ServerSettings::lesson(), FileTree::default());
+        server.handle(
+            Instant::ZERO,
+            Input::ControlOpened { local: addr("[2001:db8:2::10]:21"), peer: addr("[2001:db8:1::2]:40000") },
+        );
+        say(&mut server, "USER ftp\r\nPASS x\r\n");
+        server.handle(Instant::ZERO, Input::ControlBytes(b"PASV\r\n".to_vec()));
+        let Some(Output::Listen { id, on }) =
+            drain(&mut server).into_iter().find(|o| matches!(o, Output::Listen { .. }))
+        else {
+            panic!("no Listen");
+        };
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: on } });
+        assert!(replies(&drain(&mut server))[0].starts_with("227 Entering Passive Mode (0,0,0,0,"));
+        assert_eq!(say(&mut server, "PORT 1,2,3,4,200,0\r\n"), ["500 Illegal PORT command."]);
+        assert_eq!(
+            say(&mut server, "EPRT |2|2001:db8:1::2|50000|\r\n"),
+            ["200 EPRT command successful. Consider using EPSV."]
+        );
+    }
+
+    /// Drives one active-mode LIST up to the connect, returning the Connect output.
+    fn active_list(server: &mut FtpServer) -> (DataId, SocketAddr, SocketAddr) {
+        say(server, "PORT 203,0,113,1,195,80\r\n");
+        server.handle(Instant::ZERO, Input::ControlBytes(b"LIST\r\n".to_vec()));
+        let outputs = drain(server);
+        assert!(replies(&outputs).is_empty(), "no 150 before the data connection: {outputs:?}");
+        let Some(Output::Connect { id, from, to }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
+        else {
+            panic!("no Connect");
+        };
+        (id, from, to)
+    }
+
+    #[test]
+    fn active_list_connects_first_then_150_data_226() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, from, to) = active_list(&mut server);
+        assert_eq!(from, addr("198.51.100.10:20"), "connect_from_port_20");
+        assert_eq!(to, addr("203.0.113.1:50000"));
+        assert_eq!(server.state_name(), "CONNECTING-DATA");
+        server
+            .handle(Instant::from_micros(5), Input::Data { id, event: DataEvent::Connected { local: from, peer: to } });
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["150 Here comes the directory listing.", "226 Directory send OK."]);
+        assert!(
+            outputs.iter().any(|o| matches!(o, Output::SendData { bytes, .. } if bytes.starts_with(b"drwxr-xr-x")))
+        );
+        assert!(outputs.contains(&Output::CloseData { id }));
+        assert_eq!(server.state_name(), "LOGGED-IN", "the PORT is used up");
+        assert_eq!(say(&mut server, "LIST\r\n"), ["425 Use PORT or PASV first."]);
+    }
+
+    #[test]
+    fn active_connect_that_times_out_gives_425() {
+        let mut server = logged_in(ServerSettings::default());
+        let (id, from, _) = active_list(&mut server);
+        assert_eq!(from.port(), 0, "vsftpd's default connects from any port");
+        server.handle(Instant::from_micros(60_000_000), Input::Timer(TimerKind::DataConnect));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["425 Failed to establish connection."]);
+        assert!(outputs.contains(&Output::CloseData { id }));
+    }
+
+    #[test]
+    fn active_connect_refused_or_unreachable_gives_425_at_once() {
+        for error in [ConnectError::Refused, ConnectError::Unreachable, ConnectError::TimedOut] {
+            let mut server = logged_in(ServerSettings::default());
+            let (id, _, _) = active_list(&mut server);
+            server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(error) });
+            assert_eq!(replies(&drain(&mut server)), ["425 Failed to establish connection."], "{error}");
+        }
+    }
+
+    fn passive_ready(server: &mut FtpServer) -> (DataId, SocketAddr) {
+        drain(server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"PASV\r\n".to_vec()));
+        let Some(Output::Listen { id, on }) = drain(server).into_iter().find(|o| matches!(o, Output::Listen { .. }))
+        else {
+            panic!("no Listen");
+        };
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: on } });
+        drain(server);
+        (id, on)
+    }
+
+    #[test]
+    fn passive_retr_after_the_client_connected() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, local) = passive_ready(&mut server);
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local, peer: addr("203.0.113.1:40001") } },
+        );
+        let outputs = {
+            server.handle(Instant::ZERO, Input::ControlBytes(b"RETR pub/readme.txt\r\n".to_vec()));
+            drain(&mut server)
+        };
+        assert_eq!(
+            replies(&outputs),
+            ["150 Opening BINARY mode data connection for pub/readme.txt (150 bytes).", "226 Transfer complete."]
+        );
+    }
+
+    #[test]
+    fn passive_list_waits_for_the_client_then_times_out() {
+        let mut server = logged_in(ServerSettings::lesson());
+        passive_ready(&mut server);
+        assert_eq!(say(&mut server, "LIST\r\n"), Vec::<String>::new());
+        assert_eq!(server.state_name(), "ACCEPTING-DATA");
+        assert_eq!(say(&mut server, "NOOP\r\n"), Vec::<String>::new(), "commands wait while a transfer runs");
+        server.handle(Instant::from_micros(60_000_000), Input::Timer(TimerKind::DataAccept));
+        assert_eq!(replies(&drain(&mut server)), ["425 Failed to establish connection.", "200 NOOP ok."]);
+    }
+
+    #[test]
+    fn passive_connection_from_a_stranger_is_refused() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, local) = passive_ready(&mut server);
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local, peer: addr("192.0.2.66:1234") } },
+        );
+        assert_eq!(say(&mut server, "LIST\r\n"), ["425 Security: Bad IP connecting."]);
+    }
+
+    #[test]
+    fn stor_receives_until_close_and_stores_the_file() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, local) = passive_ready(&mut server);
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local, peer: addr("203.0.113.1:40002") } },
+        );
+        assert_eq!(say(&mut server, "STOR upload/hello.txt\r\n"), ["150 Ok to send data."]);
+        assert_eq!(server.state_name(), "RECEIVING-DATA");
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Bytes(b"hello ".to_vec()) });
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Bytes(b"world".to_vec()) });
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Closed });
+        assert_eq!(replies(&drain(&mut server)), ["226 Transfer complete."]);
+        assert_eq!(server.files().read("/upload/hello.txt"), Ok(&b"hello world"[..]));
+    }
+
+    #[test]
+    fn transfers_that_cannot_start_are_refused_before_the_data_connection() {
+        let mut server = logged_in(ServerSettings::lesson());
+        passive_ready(&mut server);
+        assert_eq!(say(&mut server, "RETR missing.txt\r\n"), ["550 Failed to open file."]);
+        passive_ready(&mut server);
+        assert_eq!(say(&mut server, "STOR pub/x.txt\r\n"), ["553 Could not create file."]);
+        let mut read_only = logged_in(ServerSettings::default());
+        passive_ready(&mut read_only);
+        assert_eq!(say(&mut read_only, "STOR upload/x.txt\r\n"), ["550 Permission denied."]);
+    }
+
+    #[test]
+    fn list_of_a_missing_directory_still_ends_with_226() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, local) = passive_ready(&mut server);
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local, peer: addr("203.0.113.1:40003") } },
+        );
+        assert_eq!(
+            say(&mut server, "LIST nowhere\r\n"),
+            ["150 Here comes the directory listing.", "226 Transfer done (but failed to open directory)."]
+        );
+    }
+
+    #[test]
+    fn quit_closes_and_later_bytes_are_ignored() {
+        let mut server = logged_in(ServerSettings::default());
+        server.handle(Instant::ZERO, Input::ControlBytes(b"QUIT\r\nNOOP\r\n".to_vec()));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["221 Goodbye."]);
+        assert!(outputs.contains(&Output::CloseControl));
+        assert_eq!(server.state_name(), "CLOSED");
+    }
+
+    #[test]
+    fn garbage_and_empty_lines_never_panic() {
+        let mut server = logged_in(ServerSettings::default());
+        assert_eq!(say(&mut server, "\r\n"), Vec::<String>::new());
+        assert_eq!(say(&mut server, "\u{0}\u{1}\r\n"), ["500 Unknown command."]);
+        let mut long = vec![b'N'; 5000];
+        long.extend_from_slice(b"\r\n");
+        server.handle(Instant::ZERO, Input::ControlBytes(long));
+        assert_eq!(replies(&drain(&mut server)), ["500 Input line too long."]);
+    }
+
+    #[test]
+    fn passive_range_follows_vsftpd_rules() {
+        assert_eq!(ServerSettings::default().passive_range(), (5001, 65535));
+        assert_eq!(ServerSettings::lesson().passive_range(), (50000, 51000));
+        let low = ServerSettings { pasv_min_port: 80, pasv_max_port: 90, ..ServerSettings::default() };
+        assert_eq!(low.passive_range(), (1024, 65535));
+    }
+}

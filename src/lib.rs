@@ -1,0 +1,23 @@
+//! # ftpsim — FTP active and passive modes, simulated for the classroom
+//!
+//! A real FTP client and server (sans-IO state machines) talk over a simulated network of a
+//! home router (NAT, stateful firewall, FTP helper), the internet, and a server firewall. Every
+//! run is deterministic, can be stepped and rewound, and ends with a verdict that says why it
+//! failed, which device was responsible, and what would fix it.
+//!
+//! | module     | layer                                                                  |
+//! |------------|------------------------------------------------------------------------|
+//! | [`time`]   | virtual time; nothing reads a wall clock                               |
+//! | [`rng`]    | seeded pseudo-random numbers (passive and ephemeral ports)             |
+//! | [`ftp`]    | sans-IO FTP: codec, client, server, file tree; knows nothing of networks |
+//! | `ui`       | the browser app (wasm32 only): a thin Yew view over the engine          |
+//!
+//! The engine modules never import a web crate, never read a clock and never do I/O, so
+//! `cargo test` on the host tests all of the logic.
+
+pub mod ftp;
+pub mod rng;
+pub mod time;
+
+/// The engine version shown in the app and the terminal runner.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -19,5 +19,8 @@ pub mod ftp;
 pub mod rng;
 pub mod time;
 
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+
 /// The engine version shown in the app and the terminal runner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Quick start 2: install what is missing, then run every test suite of the project.
+#   native: format, lints, unit + scenario + property + snapshot tests, engine-purity checks
+#   web:    wasm lints, Trunk release build, size budget, browser tests in headless Chromium
+# Artifacts (screenshots, size report) go to artifacts/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/tools.sh test
+
+step() { printf '\n\033[1;32m== %s\033[0m\n' "$*"; }
+
+step "format"
+cargo fmt --check
+
+step "lints (native and wasm32)"
+cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
+
+step "native tests"
+cargo test --locked --all-targets
+cargo test --locked --doc
+
+step "release build with Trunk"
+trunk build --release
+
+step "size budget"
+mkdir -p artifacts
+python3 scripts/size_report.py dist --budget-kb 175 --out artifacts/size-report.txt
+
+step "browser tests (headless Chromium)"
+"${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}/venv/bin/python" tests/browser/test_app.py --dist dist --artifacts artifacts
+
+step "all test suites passed"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping every tool that is already present at the
+# pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test
+#
+# Pins (change them here and nowhere else):
+#   trunk 0.21.14 (0.22 needs a newer rustc than this project's 1.95)
+#   wasm-bindgen-cli = the `wasm-bindgen = "=X"` pin in Cargo.toml
+#   wasm-opt (binaryen) 132, from npm: Trunk's own download is unreachable here, Debian's is too old
+#   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+BINARYEN_VERSION="132"
+# Tools that are not cargo binaries live here, outside the clone, so every clone reuses them.
+TOOLS_DIR="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}"
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/binaryen/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    say "need root for: $*"; return 1; fi
+}
+
+wasm_bindgen_pin() {
+  sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml" | head -n 1
+}
+
+ensure_wasm_target() {
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then return; fi
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+ensure_trunk() {
+  if trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then return; fi
+  say "installing trunk $TRUNK_VERSION (about 7 minutes on 2 cores)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+}
+
+ensure_wasm_bindgen() {
+  local version; version="$(wasm_bindgen_pin)"
+  if [ -z "$version" ]; then say "no wasm-bindgen pin found in Cargo.toml"; return 1; fi
+  if wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then return; fi
+  say "installing wasm-bindgen-cli $version (about 2 minutes)"
+  # Not --locked: its locked dependency set is not in the registry mirror.
+  cargo install wasm-bindgen-cli --version "$version"
+}
+
+ensure_wasm_opt() {
+  if wasm-opt --version 2>/dev/null | grep -q "version_$BINARYEN_VERSION"; then return; fi
+  say "installing wasm-opt (binaryen $BINARYEN_VERSION) from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/binaryen"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/binaryen" "binaryen@$BINARYEN_VERSION"
+}
+
+ensure_browser() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  say "installing Debian's chromium and chromium-driver"
+  as_root apt-get install -y --no-install-recommends chromium chromium-driver \
+    || { as_root apt-get update && as_root apt-get install -y --no-install-recommends chromium chromium-driver; }
+}
+
+ensure_python_env() {
+  local venv="$TOOLS_DIR/venv" wanted="$ROOT/tests/browser/requirements.txt"
+  if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/requirements.txt"; then return; fi
+  say "creating the browser-test Python environment in $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
+  cp "$wanted" "$venv/requirements.txt"
+}
+
+ensure_web_tools() {
+  ensure_wasm_target
+  ensure_trunk
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}
+
+case "${1:-}" in
+  web) ensure_web_tools ;;
+  test) ensure_web_tools; ensure_browser; ensure_python_env ;;
+  "") ;; # sourced for its functions and PATH
+  *) say "usage: tools.sh web|test"; exit 2 ;;
+esac

@@ -839,3 +839,350 @@ impl Engine for FtpClient {
         self.outputs.pop_front()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCAL: &str = "192.168.1.2:40000";
+    const SERVER: &str = "198.51.100.10:21";
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().expect("test address")
+    }
+
+    fn drain(client: &mut FtpClient) -> Vec<Output> {
+        std::iter::from_fn(|| client.poll_output()).collect()
+    }
+
+    fn sent(outputs: &[Output]) -> Vec<String> {
+        outputs
+            .iter()
+            .filter_map(|output| match output {
+                Output::Trace(FtpTrace::CommandSent(command)) => Some(command.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn reply(client: &mut FtpClient, line: &str) -> Vec<Output> {
+        client.handle(Instant::ZERO, Input::ControlBytes(format!("{line}\r\n").into_bytes()));
+        drain(client)
+    }
+
+    fn connected(settings: ClientSettings) -> FtpClient {
+        let mut client = FtpClient::new(ClientSettings { server: addr(SERVER), ..settings });
+        assert_eq!(drain(&mut client), [Output::ConnectControl { to: addr(SERVER) }]);
+        client.handle(Instant::ZERO, Input::ControlOpened { local: addr(LOCAL), peer: addr(SERVER) });
+        drain(&mut client);
+        client
+    }
+
+    /// A client logged in, with TYPE answered, waiting at its first data set-up.
+    fn at_data_setup(mode: DataMode) -> (FtpClient, Vec<Output>) {
+        let mut client = connected(ClientSettings { mode, ..ClientSettings::default() });
+        reply(&mut client, "220 (vsFTPd 3.0.3)");
+        reply(&mut client, "331 Please specify the password.");
+        reply(&mut client, "230 Login successful.");
+        let outputs = reply(&mut client, "200 Switching to ASCII mode.");
+        (client, outputs)
+    }
+
+    fn failure(client: &FtpClient) -> &ClientFailure {
+        match client.outcome() {
+            Some(Outcome::Failed { failure }) => failure,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn logs_in_step_by_step() {
+        let mut client = connected(ClientSettings::default());
+        assert_eq!(client.state_name(), "AWAITING-GREETING");
+        assert_eq!(sent(&reply(&mut client, "220 (vsFTPd 3.0.3)")), ["USER anonymous"]);
+        assert_eq!(client.state_name(), "AWAITING-USER-REPLY");
+        assert_eq!(sent(&reply(&mut client, "331 Please specify the password.")), ["PASS student@example.com"]);
+        assert_eq!(client.state_name(), "AWAITING-PASS-REPLY");
+        assert_eq!(sent(&reply(&mut client, "230 Login successful.")), ["TYPE A"]);
+        assert_eq!(client.state_name(), "AWAITING-TYPE-REPLY");
+    }
+
+    #[test]
+    fn a_user_that_needs_no_password_skips_pass() {
+        let mut client = connected(ClientSettings::default());
+        reply(&mut client, "220 hi");
+        assert_eq!(sent(&reply(&mut client, "230 Welcome, no password needed.")), ["TYPE A"]);
+    }
+
+    #[test]
+    fn a_multiline_greeting_is_one_reply() {
+        let mut client = connected(ClientSettings::default());
+        let outputs = reply(&mut client, "220-Welcome\r\n to the lesson\r\n220 Go ahead");
+        assert_eq!(sent(&outputs), ["USER anonymous"]);
+    }
+
+    #[test]
+    fn refused_login_fails_and_closes_the_control_connection() {
+        let mut client = connected(ClientSettings::default());
+        reply(&mut client, "220 hi");
+        let outputs = reply(&mut client, "530 This FTP server is anonymous only.");
+        assert!(outputs.contains(&Output::CloseControl));
+        assert_eq!(client.state_name(), "FAILED");
+        assert!(
+            matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "USER anonymous" && reply.code == 530)
+        );
+    }
+
+    #[test]
+    fn active_mode_listens_on_its_own_address_and_announces_it() {
+        let (mut client, outputs) = at_data_setup(DataMode::Port);
+        let Some(Output::Listen { id, on }) = outputs.iter().find(|o| matches!(o, Output::Listen { .. })).cloned()
+        else {
+            panic!("no Listen in {outputs:?}");
+        };
+        assert_eq!(on, addr("192.168.1.2:0"));
+        assert_eq!(client.state_name(), "OPENING-LISTENER");
+        client
+            .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
+        assert_eq!(sent(&drain(&mut client)), ["PORT 192,168,1,2,20,80"]);
+        assert_eq!(client.state_name(), "AWAITING-PORT-REPLY");
+        assert_eq!(sent(&reply(&mut client, "200 PORT command successful. Consider using PASV.")), ["LIST"]);
+        assert_eq!(client.state_name(), "AWAITING-TRANSFER-START");
+    }
+
+    #[test]
+    fn active_mode_waits_for_425_and_fails_with_it() {
+        let (mut client, outputs) = at_data_setup(DataMode::Port);
+        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
+            panic!("no Listen");
+        };
+        client
+            .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
+        reply(&mut client, "200 PORT command successful. Consider using PASV.");
+        let outputs = reply(&mut client, "425 Failed to establish connection.");
+        assert!(outputs.contains(&Output::CloseData { id }), "the listener is closed");
+        assert!(
+            matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "LIST" && reply.code == 425)
+        );
+        assert_eq!(client.last_reply().map(|reply| reply.code), Some(425));
+    }
+
+    #[test]
+    fn active_accept_timeout_starts_at_150() {
+        let (mut client, outputs) = at_data_setup(DataMode::Port);
+        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
+            panic!("no Listen");
+        };
+        client
+            .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
+        let after_port = reply(&mut client, "200 PORT command successful.");
+        assert!(!after_port.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataAccept, .. })));
+        let after_150 = reply(&mut client, "150 Here comes the directory listing.");
+        assert!(after_150.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataAccept, .. })));
+        client.handle(Instant::from_micros(60_000_000), Input::Timer(TimerKind::DataAccept));
+        assert!(matches!(failure(&client), ClientFailure::AcceptTimeout { .. }));
+    }
+
+    #[test]
+    fn eprt_refused_falls_back_to_port_like_curl() {
+        let (mut client, outputs) = at_data_setup(DataMode::Eprt);
+        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
+            panic!("no Listen");
+        };
+        client
+            .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
+        assert_eq!(sent(&drain(&mut client)), ["EPRT |1|192.168.1.2|5200|"]);
+        assert_eq!(sent(&reply(&mut client, "500 Illegal EPRT command.")), ["PORT 192,168,1,2,20,80"]);
+        reply(&mut client, "500 Illegal PORT command.");
+        assert!(
+            matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "PORT 192,168,1,2,20,80" && reply.code == 500)
+        );
+    }
+
+    #[test]
+    fn pasv_connects_to_the_control_address_by_default() {
+        let (mut client, outputs) = at_data_setup(DataMode::Pasv);
+        assert_eq!(sent(&outputs), ["PASV"]);
+        let outputs = reply(&mut client, "227 Entering Passive Mode (10,0,0,10,195,80).");
+        let connect = outputs.iter().find_map(|o| match o {
+            Output::Connect { to, .. } => Some(*to),
+            _ => None,
+        });
+        assert_eq!(connect, Some(addr("198.51.100.10:50000")));
+        assert!(
+            outputs
+                .iter()
+                .any(|o| matches!(o, Output::Trace(FtpTrace::Note(text)) if text.contains("ignoring 10.0.0.10")))
+        );
+        assert_eq!(client.state_name(), "CONNECTING-DATA");
+    }
+
+    #[test]
+    fn a_classic_client_trusts_the_227_address() {
+        let mut client =
+            connected(ClientSettings { mode: DataMode::Pasv, trust_pasv_address: true, ..ClientSettings::default() });
+        for line in ["220 hi", "331 pw", "230 ok", "200 ascii"] {
+            reply(&mut client, line);
+        }
+        let outputs = reply(&mut client, "227 Entering Passive Mode (10,0,0,10,195,80).");
+        assert!(outputs.iter().any(|o| matches!(o, Output::Connect { to, .. } if *to == addr("10.0.0.10:50000"))));
+    }
+
+    #[test]
+    fn passive_sends_the_transfer_command_only_once_connected() {
+        let (mut client, _) = at_data_setup(DataMode::Epsv);
+        let outputs = reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)");
+        let Some(Output::Connect { id, to, .. }) =
+            outputs.iter().find(|o| matches!(o, Output::Connect { .. })).cloned()
+        else {
+            panic!("no Connect");
+        };
+        assert_eq!(to, addr("198.51.100.10:50000"));
+        assert!(sent(&outputs).is_empty());
+        client.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local: addr("192.168.1.2:40001"), peer: to } },
+        );
+        assert_eq!(sent(&drain(&mut client)), ["LIST"]);
+        reply(&mut client, "150 Here comes the directory listing.");
+        assert_eq!(client.state_name(), "TRANSFERRING");
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Bytes(b"a\r\n".to_vec()) });
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Closed });
+        assert_eq!(sent(&reply(&mut client, "226 Directory send OK.")), ["QUIT"]);
+        assert_eq!(client.results()[0].bytes, b"a\r\n");
+        let outputs = reply(&mut client, "221 Goodbye.");
+        assert!(outputs.contains(&Output::CloseControl));
+        assert_eq!(client.outcome(), Some(&Outcome::Completed));
+        assert_eq!(client.state_name(), "DONE");
+    }
+
+    #[test]
+    fn auto_mode_falls_back_to_pasv_on_any_non_229() {
+        for refusal in ["500 Unknown command.", "502 Command not implemented."] {
+            let (mut client, outputs) = at_data_setup(DataMode::Auto);
+            assert_eq!(sent(&outputs), ["EPSV"]);
+            assert_eq!(sent(&reply(&mut client, refusal)), ["PASV"]);
+            assert_eq!(client.state_name(), "AWAITING-PASV-REPLY");
+        }
+    }
+
+    #[test]
+    fn passive_connect_failures_are_reported_with_the_target() {
+        for error in [ConnectError::TimedOut, ConnectError::Refused, ConnectError::Unreachable] {
+            let (mut client, _) = at_data_setup(DataMode::Pasv);
+            let outputs = reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,80).");
+            let Some(Output::Connect { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
+            else {
+                panic!("no Connect");
+            };
+            client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(error) });
+            assert_eq!(failure(&client), &ClientFailure::DataConnect { target: addr("198.51.100.10:50000"), error },);
+        }
+    }
+
+    #[test]
+    fn own_connect_timeout_and_reply_timeout() {
+        let settings = ClientSettings {
+            mode: DataMode::Pasv,
+            data_connect_timeout: Some(Duration::from_secs(5)),
+            ..ClientSettings::default()
+        };
+        let mut client = connected(settings);
+        for line in ["220 hi", "331 pw", "230 ok", "200 ascii"] {
+            reply(&mut client, line);
+        }
+        let outputs = reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,80).");
+        assert!(outputs.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataConnect, .. })));
+        client.handle(Instant::from_micros(5_000_000), Input::Timer(TimerKind::DataConnect));
+        assert!(matches!(failure(&client), ClientFailure::DataConnectTimeout { .. }));
+
+        let mut silent = connected(ClientSettings::default());
+        silent.handle(Instant::from_micros(120_000_000), Input::Timer(TimerKind::Reply));
+        assert!(matches!(failure(&silent), ClientFailure::ReplyTimeout { .. }));
+    }
+
+    #[test]
+    fn an_unreadable_227_is_a_clear_failure() {
+        let (mut client, _) = at_data_setup(DataMode::Pasv);
+        reply(&mut client, "227 Entering Passive Mode (somewhere).");
+        assert!(
+            matches!(failure(&client), ClientFailure::UnreadableReply { problem, .. } if problem.contains("six numbers"))
+        );
+    }
+
+    #[test]
+    fn control_failures() {
+        let mut client = FtpClient::new(ClientSettings::default());
+        drain(&mut client);
+        client.handle(Instant::ZERO, Input::ControlFailed(ConnectError::Refused));
+        assert_eq!(failure(&client), &ClientFailure::ControlConnect { error: ConnectError::Refused });
+
+        let mut dropped = connected(ClientSettings::default());
+        dropped.handle(Instant::ZERO, Input::ControlClosed);
+        assert_eq!(failure(&dropped), &ClientFailure::ControlClosed);
+    }
+
+    #[test]
+    fn ipv6_uses_eprt_and_epsv() {
+        let mut client = FtpClient::new(ClientSettings {
+            server: addr("[2001:db8:2::10]:21"),
+            mode: DataMode::Port,
+            ..ClientSettings::default()
+        });
+        drain(&mut client);
+        client.handle(
+            Instant::ZERO,
+            Input::ControlOpened { local: addr("[2001:db8:1::2]:40000"), peer: addr("[2001:db8:2::10]:21") },
+        );
+        for line in ["220 hi", "331 pw", "230 ok"] {
+            reply(&mut client, line);
+        }
+        let outputs = reply(&mut client, "200 ascii");
+        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
+            panic!("no Listen");
+        };
+        client.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Listening { local: addr("[2001:db8:1::2]:5200") } },
+        );
+        let outputs = drain(&mut client);
+        assert_eq!(sent(&outputs), ["EPRT |2|2001:db8:1::2|5200|"]);
+        assert!(
+            outputs.iter().any(
+                |o| matches!(o, Output::Trace(FtpTrace::Note(text)) if text.contains("PORT cannot carry an IPv6"))
+            )
+        );
+    }
+
+    #[test]
+    fn stor_sends_after_150_and_connection() {
+        let settings = ClientSettings {
+            mode: DataMode::Epsv,
+            operations: vec![Operation::Stor { path: "upload/a.txt".into(), contents: b"abc".to_vec() }],
+            ..ClientSettings::default()
+        };
+        let mut client = connected(settings);
+        for line in ["220 hi", "331 pw", "230 ok"] {
+            reply(&mut client, line);
+        }
+        assert_eq!(sent(&reply(&mut client, "200 Switching to Binary mode.")), ["EPSV"]);
+        let outputs = reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)");
+        let Some(Output::Connect { id, to, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
+        else {
+            panic!("no Connect");
+        };
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Connected { local: addr(LOCAL), peer: to } });
+        assert_eq!(sent(&drain(&mut client)), ["STOR upload/a.txt"]);
+        let outputs = reply(&mut client, "150 Ok to send data.");
+        assert!(outputs.contains(&Output::SendData { id, bytes: b"abc".to_vec() }));
+        assert!(outputs.contains(&Output::CloseData { id }));
+        assert_eq!(sent(&reply(&mut client, "226 Transfer complete.")), ["QUIT"]);
+    }
+
+    #[test]
+    fn mode_names() {
+        assert_eq!(DataMode::ALL.map(DataMode::as_str), ["port", "eprt", "pasv", "epsv", "auto"]);
+        assert!(DataMode::Eprt.is_active() && !DataMode::Epsv.is_active());
+        assert_eq!(DataMode::Auto.to_string(), "auto");
+    }
+}

@@ -10,12 +10,14 @@
 //! | [`time`]   | virtual time; nothing reads a wall clock                               |
 //! | [`rng`]    | seeded pseudo-random numbers (passive and ephemeral ports)             |
 //! | [`ftp`]    | sans-IO FTP: codec, client, server, file tree; knows nothing of networks |
+//! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
 //! | `ui`       | the browser app (wasm32 only): a thin Yew view over the engine          |
 //!
 //! The engine modules never import a web crate, never read a clock and never do I/O, so
 //! `cargo test` on the host tests all of the logic.
 
 pub mod ftp;
+pub mod net;
 pub mod rng;
 pub mod time;
 

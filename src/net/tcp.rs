@@ -1,0 +1,814 @@
+//! TCP-lite: the part of TCP that decides whether FTP's connections open, and how they close.
+//!
+//! One [`TcpStack`] per host. It keeps listening sockets and connections, speaks the three-way
+//! handshake, carries data, closes with FIN, aborts with RST, and retransmits a SYN that got no
+//! answer the way Linux does: after 1, 2, 4, 8, 16 and 32 s (six retries, `tcp_syn_retries`),
+//! giving up 64 s after the last one — 127 s in all — with "connection timed out". States print
+//! their RFC 793 names (`SYN-SENT`, `ESTABLISHED`, `FIN-WAIT-1`, …), and every state change goes
+//! through [`TcpStack::set_state`], which also reports it, so the trace misses none.
+//!
+//! Simplified, honestly:
+//! - No sequence or acknowledgement numbers, windows, congestion control or options. Links are
+//!   lossless and in order; only devices drop packets, and only a lost SYN is retransmitted.
+//!   Data segments are not acknowledged one by one (the ACK is taken as piggybacked).
+//! - A segment carries at most [`MSS`] payload bytes.
+//! - The ACK for a FIN is delayed until the application has had its turn, so an application that
+//!   closes at once answers with one FIN-ACK (as Linux usually does), not ACK then FIN.
+//! - TIME-WAIT is entered and left in the same instant instead of lasting 2×MSL.
+//! - The passive side does not retransmit its SYN-ACK.
+//! - A listening socket made for a data connection accepts one connection and then stops
+//!   listening (vsftpd and curl close it after `accept`); the control listener stays open.
+//! - An ICMP "unreachable" aborts a connection that is still in SYN-SENT at once (Linux does).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+
+use serde::{Deserialize, Serialize};
+
+use super::packet::{Body, Channel, Packet, TcpFlags};
+use crate::ftp::{ConnectError, DataId};
+use crate::rng;
+use crate::time::{Duration, Instant};
+
+/// Largest payload per segment (Ethernet MTU 1500 − 40 bytes of headers).
+pub const MSS: usize = 1460;
+/// First SYN retransmission timeout (Linux `TCP_TIMEOUT_INIT`).
+pub const INITIAL_RTO: Duration = Duration::from_secs(1);
+/// SYN retransmissions before giving up (Linux `tcp_syn_retries`).
+pub const SYN_RETRIES: u32 = 6;
+/// Linux's ephemeral port range (`ip_local_port_range`).
+pub const EPHEMERAL_PORTS: (u16, u16) = (32768, 60999);
+
+/// TCP connection states (RFC 793).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TcpState {
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+}
+
+impl fmt::Display for TcpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TcpState::Closed => "CLOSED",
+            TcpState::Listen => "LISTEN",
+            TcpState::SynSent => "SYN-SENT",
+            TcpState::SynReceived => "SYN-RECEIVED",
+            TcpState::Established => "ESTABLISHED",
+            TcpState::FinWait1 => "FIN-WAIT-1",
+            TcpState::FinWait2 => "FIN-WAIT-2",
+            TcpState::CloseWait => "CLOSE-WAIT",
+            TcpState::Closing => "CLOSING",
+            TcpState::LastAck => "LAST-ACK",
+            TcpState::TimeWait => "TIME-WAIT",
+        })
+    }
+}
+
+/// Which application handle a socket belongs to: the FTP control connection, or a data
+/// connection / listener the FTP engine numbered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SocketUser {
+    Control,
+    Data(DataId),
+}
+
+/// Names a connection within one stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SocketId(pub u32);
+
+/// What the application learns from its stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppEvent {
+    Connected {
+        local: SocketAddr,
+        peer: SocketAddr,
+    },
+    ConnectFailed(ConnectError),
+    Bytes(Vec<u8>),
+    /// The peer sent FIN.
+    Closed,
+    /// The peer sent RST.
+    Reset,
+}
+
+/// What a stack asks its host to do, or reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StackOutput {
+    /// Put this packet on the wire.
+    Send(Packet),
+    /// Tell the application.
+    App(SocketUser, AppEvent),
+    /// Retransmission timer for `socket` at `at` (replaces any earlier one).
+    SetTimer(SocketId, Instant),
+    CancelTimer(SocketId),
+    /// A connection changed state.
+    StateChanged {
+        socket: SocketId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        channel: Channel,
+        from: TcpState,
+        to: TcpState,
+    },
+    /// A SYN was sent again.
+    Retransmitted {
+        local: SocketAddr,
+        remote: SocketAddr,
+        attempt: u32,
+        next_wait: Duration,
+    },
+}
+
+/// One connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: SocketId,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub state: TcpState,
+    pub user: SocketUser,
+    pub channel: Channel,
+    syn_retries: u32,
+    rto: Duration,
+    /// A FIN arrived whose ACK has not been sent yet (see the module doc).
+    ack_pending: bool,
+}
+
+/// A listening socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listener {
+    pub local: SocketAddr,
+    pub user: SocketUser,
+    /// Stops listening after accepting one connection.
+    pub one_shot: bool,
+}
+
+/// Why a listen or connect request could not be carried out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SocketError {
+    #[error("address {0} is already in use")]
+    AddressInUse(SocketAddr),
+    #[error("no free ephemeral port on {0}")]
+    NoFreePort(IpAddr),
+}
+
+/// One host's TCP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpStack {
+    connections: BTreeMap<SocketId, Connection>,
+    listeners: BTreeMap<SocketAddr, Listener>,
+    next_socket: u32,
+    seed: u64,
+    ephemeral_drawn: u64,
+    outputs: VecDeque<StackOutput>,
+}
+
+impl TcpStack {
+    /// An empty stack; `seed` decides which ephemeral ports it picks.
+    pub fn new(seed: u64) -> Self {
+        TcpStack {
+            connections: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            next_socket: 1,
+            seed,
+            ephemeral_drawn: 0,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// The next output, oldest first.
+    pub fn poll_output(&mut self) -> Option<StackOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// Every open connection, in creation order.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.connections.values()
+    }
+
+    /// Every listening socket, in address order.
+    pub fn listeners(&self) -> impl Iterator<Item = &Listener> {
+        self.listeners.values()
+    }
+
+    fn in_use(&self, local: SocketAddr) -> bool {
+        self.listeners.contains_key(&local) || self.connections.values().any(|conn| conn.local == local)
+    }
+
+    /// A free port in the ephemeral range, chosen from the seed like Linux's randomised choice.
+    fn ephemeral(&mut self, ip: IpAddr) -> Result<SocketAddr, SocketError> {
+        let (low, high) = EPHEMERAL_PORTS;
+        let start = rng::in_range(self.seed, self.ephemeral_drawn, low, high);
+        self.ephemeral_drawn += 1;
+        let span = u32::from(high - low) + 1;
+        (0..span)
+            .map(|offset| low + ((u32::from(start - low) + offset) % span) as u16)
+            .map(|port| SocketAddr::new(ip, port))
+            .find(|addr| !self.in_use(*addr))
+            .ok_or(SocketError::NoFreePort(ip))
+    }
+
+    fn emit(&mut self, output: StackOutput) {
+        self.outputs.push_back(output);
+    }
+
+    /// The one place a connection changes state; it also reports the change.
+    fn set_state(&mut self, id: SocketId, to: TcpState) {
+        let Some(conn) = self.connections.get_mut(&id) else {
+            return;
+        };
+        let from = conn.state;
+        if from == to {
+            return;
+        }
+        conn.state = to;
+        let (local, remote, channel) = (conn.local, conn.remote, conn.channel);
+        if to == TcpState::Closed {
+            self.connections.remove(&id);
+        }
+        self.emit(StackOutput::StateChanged { socket: id, local, remote, channel, from, to });
+    }
+
+    fn send_segment(&mut self, id: SocketId, flags: TcpFlags, payload: Vec<u8>) {
+        if let Some(conn) = self.connections.get(&id) {
+            let packet = Packet::tcp(conn.local, conn.remote, flags, payload, conn.channel);
+            self.emit(StackOutput::Send(packet));
+        }
+    }
+
+    /// Opens a listening socket. Port 0 picks a free ephemeral port.
+    pub fn listen(&mut self, user: SocketUser, on: SocketAddr, one_shot: bool) -> Result<SocketAddr, SocketError> {
+        let local = if on.port() == 0 { self.ephemeral(on.ip())? } else { on };
+        if self.in_use(local) {
+            return Err(SocketError::AddressInUse(local));
+        }
+        self.listeners.insert(local, Listener { local, user, one_shot });
+        Ok(local)
+    }
+
+    /// Starts a connection: sends SYN and arms the retransmission timer. Port 0 in `from` picks
+    /// a free ephemeral port; a fixed port may be shared with other connections to other peers
+    /// (like vsftpd's port 20 with `SO_REUSEADDR`).
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        user: SocketUser,
+        from: SocketAddr,
+        to: SocketAddr,
+        channel: Channel,
+    ) -> Result<SocketId, SocketError> {
+        let local = if from.port() == 0 { self.ephemeral(from.ip())? } else { from };
+        if self.connections.values().any(|conn| conn.local == local && conn.remote == to) {
+            return Err(SocketError::AddressInUse(local));
+        }
+        let id = SocketId(self.next_socket);
+        self.next_socket += 1;
+        let conn = Connection {
+            id,
+            local,
+            remote: to,
+            state: TcpState::Closed,
+            user,
+            channel,
+            syn_retries: 0,
+            rto: INITIAL_RTO,
+            ack_pending: false,
+        };
+        self.connections.insert(id, conn);
+        self.set_state(id, TcpState::SynSent);
+        self.send_segment(id, TcpFlags::SYN, Vec::new());
+        self.emit(StackOutput::SetTimer(id, now + INITIAL_RTO));
+        Ok(id)
+    }
+
+    fn connection_of(&self, user: SocketUser) -> Option<SocketId> {
+        self.connections.values().find(|conn| conn.user == user && conn.state != TcpState::Closed).map(|conn| conn.id)
+    }
+
+    /// Sends application bytes, cut into segments of at most [`MSS`] bytes.
+    pub fn send(&mut self, user: SocketUser, bytes: &[u8]) {
+        let Some(id) = self.connection_of(user) else {
+            return;
+        };
+        let sendable = matches!(
+            self.connections.get(&id).map(|conn| conn.state),
+            Some(TcpState::Established | TcpState::CloseWait)
+        );
+        if !sendable {
+            return;
+        }
+        for chunk in bytes.chunks(MSS) {
+            self.send_segment(id, TcpFlags::PSH_ACK, chunk.to_vec());
+        }
+    }
+
+    /// The application is done with a socket: FIN for a connection (after what it sent), stop
+    /// a listener, or give up a connection attempt still in SYN-SENT.
+    pub fn close(&mut self, user: SocketUser) {
+        self.listeners.retain(|_, listener| listener.user != user);
+        let Some(id) = self.connection_of(user) else {
+            return;
+        };
+        let Some(conn) = self.connections.get_mut(&id) else {
+            return;
+        };
+        // Our FIN-ACK acknowledges any FIN still waiting for its ACK: one segment, not two.
+        conn.ack_pending = false;
+        match conn.state {
+            TcpState::SynSent => {
+                self.emit(StackOutput::CancelTimer(id));
+                self.set_state(id, TcpState::Closed);
+            }
+            TcpState::SynReceived | TcpState::Established => {
+                self.send_segment(id, TcpFlags::FIN_ACK, Vec::new());
+                self.set_state(id, TcpState::FinWait1);
+            }
+            TcpState::CloseWait => {
+                self.send_segment(id, TcpFlags::FIN_ACK, Vec::new());
+                self.set_state(id, TcpState::LastAck);
+            }
+            TcpState::Closed
+            | TcpState::Listen
+            | TcpState::FinWait1
+            | TcpState::FinWait2
+            | TcpState::Closing
+            | TcpState::LastAck
+            | TcpState::TimeWait => {}
+        }
+    }
+
+    /// Sends the ACKs for FINs that the application did not answer with a close of its own.
+    pub fn flush_acks(&mut self) {
+        let pending: Vec<SocketId> =
+            self.connections.values().filter(|conn| conn.ack_pending).map(|conn| conn.id).collect();
+        for id in pending {
+            if let Some(conn) = self.connections.get_mut(&id) {
+                conn.ack_pending = false;
+            }
+            self.send_segment(id, TcpFlags::ACK, Vec::new());
+        }
+    }
+
+    /// A SYN retransmission timer came due.
+    pub fn on_timer(&mut self, now: Instant, id: SocketId) {
+        let Some(conn) = self.connections.get_mut(&id) else {
+            return;
+        };
+        if conn.state != TcpState::SynSent {
+            return;
+        }
+        if conn.syn_retries >= SYN_RETRIES {
+            let user = conn.user;
+            self.set_state(id, TcpState::Closed);
+            self.emit(StackOutput::App(user, AppEvent::ConnectFailed(ConnectError::TimedOut)));
+            return;
+        }
+        conn.syn_retries += 1;
+        conn.rto = conn.rto.doubled();
+        let (attempt, next_wait, local, remote) = (conn.syn_retries, conn.rto, conn.local, conn.remote);
+        self.emit(StackOutput::Retransmitted { local, remote, attempt, next_wait });
+        self.send_segment(id, TcpFlags::SYN, Vec::new());
+        self.emit(StackOutput::SetTimer(id, now + next_wait));
+    }
+
+    /// A packet addressed to this host arrived.
+    pub fn on_packet(&mut self, packet: Packet) {
+        match &packet.body {
+            Body::Icmp { about_src, about_dst, .. } => self.on_unreachable(*about_src, *about_dst),
+            Body::Tcp { flags, payload } => self.on_segment(&packet, *flags, payload.clone()),
+        }
+    }
+
+    fn on_unreachable(&mut self, about_src: SocketAddr, about_dst: SocketAddr) {
+        let found = self
+            .connections
+            .values()
+            .find(|conn| conn.local == about_src && conn.remote == about_dst && conn.state == TcpState::SynSent)
+            .map(|conn| (conn.id, conn.user));
+        if let Some((id, user)) = found {
+            self.emit(StackOutput::CancelTimer(id));
+            self.set_state(id, TcpState::Closed);
+            self.emit(StackOutput::App(user, AppEvent::ConnectFailed(ConnectError::Unreachable)));
+        }
+    }
+
+    fn on_segment(&mut self, packet: &Packet, flags: TcpFlags, payload: Vec<u8>) {
+        let existing = self
+            .connections
+            .values()
+            .find(|conn| conn.local == packet.dst && conn.remote == packet.src)
+            .map(|conn| conn.id);
+        let Some(id) = existing else {
+            return self.on_segment_without_connection(packet, flags);
+        };
+        let Some(conn) = self.connections.get(&id) else {
+            return;
+        };
+        let (state, user, local, remote) = (conn.state, conn.user, conn.local, conn.remote);
+        if flags.rst {
+            self.emit(StackOutput::CancelTimer(id));
+            self.set_state(id, TcpState::Closed);
+            let event = if state == TcpState::SynSent {
+                AppEvent::ConnectFailed(ConnectError::Refused)
+            } else {
+                AppEvent::Reset
+            };
+            if state != TcpState::SynReceived {
+                self.emit(StackOutput::App(user, event));
+            }
+            return;
+        }
+        match state {
+            TcpState::SynSent if flags.syn && flags.ack => {
+                self.emit(StackOutput::CancelTimer(id));
+                self.set_state(id, TcpState::Established);
+                self.send_segment(id, TcpFlags::ACK, Vec::new());
+                self.emit(StackOutput::App(user, AppEvent::Connected { local, peer: remote }));
+            }
+            TcpState::SynReceived if flags.ack && !flags.syn => {
+                self.set_state(id, TcpState::Established);
+                self.emit(StackOutput::App(user, AppEvent::Connected { local, peer: remote }));
+                self.deliver(id, user, flags, payload);
+            }
+            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 => self.deliver(id, user, flags, payload),
+            TcpState::LastAck if flags.ack => self.set_state(id, TcpState::Closed),
+            TcpState::Closing if flags.ack => self.time_wait(id),
+            _ => {}
+        }
+    }
+
+    /// Payload and FIN handling for a synchronised connection.
+    fn deliver(&mut self, id: SocketId, user: SocketUser, flags: TcpFlags, payload: Vec<u8>) {
+        if !payload.is_empty() {
+            self.emit(StackOutput::App(user, AppEvent::Bytes(payload)));
+        }
+        let Some(state) = self.connections.get(&id).map(|conn| conn.state) else {
+            return;
+        };
+        match (state, flags.fin) {
+            (TcpState::Established, true) => {
+                if let Some(conn) = self.connections.get_mut(&id) {
+                    conn.ack_pending = true;
+                }
+                self.set_state(id, TcpState::CloseWait);
+                self.emit(StackOutput::App(user, AppEvent::Closed));
+            }
+            (TcpState::FinWait1, true) => {
+                self.send_segment(id, TcpFlags::ACK, Vec::new());
+                if flags.ack {
+                    self.set_state(id, TcpState::FinWait2);
+                    self.time_wait(id);
+                } else {
+                    self.set_state(id, TcpState::Closing);
+                }
+                self.emit(StackOutput::App(user, AppEvent::Closed));
+            }
+            (TcpState::FinWait2, true) => {
+                self.send_segment(id, TcpFlags::ACK, Vec::new());
+                self.time_wait(id);
+                self.emit(StackOutput::App(user, AppEvent::Closed));
+            }
+            (TcpState::FinWait1, false) if flags.ack => self.set_state(id, TcpState::FinWait2),
+            _ => {}
+        }
+    }
+
+    /// TIME-WAIT is shown, then left at once (see the module doc).
+    fn time_wait(&mut self, id: SocketId) {
+        self.set_state(id, TcpState::TimeWait);
+        self.set_state(id, TcpState::Closed);
+    }
+
+    fn on_segment_without_connection(&mut self, packet: &Packet, flags: TcpFlags) {
+        if flags.syn && !flags.ack {
+            if let Some(listener) = self.listeners.get(&packet.dst).cloned() {
+                let id = SocketId(self.next_socket);
+                self.next_socket += 1;
+                let conn = Connection {
+                    id,
+                    local: packet.dst,
+                    remote: packet.src,
+                    state: TcpState::Listen,
+                    user: listener.user,
+                    channel: packet.channel,
+                    syn_retries: 0,
+                    rto: INITIAL_RTO,
+                    ack_pending: false,
+                };
+                self.connections.insert(id, conn);
+                if listener.one_shot {
+                    self.listeners.remove(&packet.dst);
+                }
+                self.set_state(id, TcpState::SynReceived);
+                self.send_segment(id, TcpFlags::SYN_ACK, Vec::new());
+                return;
+            }
+        }
+        if !flags.rst {
+            // Nothing listens here: a closed port answers with a reset.
+            let reset = if flags.ack { TcpFlags::RST } else { TcpFlags::RST_ACK };
+            self.emit(StackOutput::Send(Packet::tcp(packet.dst, packet.src, reset, Vec::new(), packet.channel)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().expect("test address")
+    }
+
+    fn drain(stack: &mut TcpStack) -> Vec<StackOutput> {
+        std::iter::from_fn(|| stack.poll_output()).collect()
+    }
+
+    fn sent(outputs: &[StackOutput]) -> Vec<Packet> {
+        outputs
+            .iter()
+            .filter_map(|output| match output {
+                StackOutput::Send(packet) => Some(packet.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn states(outputs: &[StackOutput]) -> Vec<String> {
+        outputs
+            .iter()
+            .filter_map(|output| match output {
+                StackOutput::StateChanged { from, to, .. } => Some(format!("{from}→{to}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Passes every packet one stack sends to the other, until both are quiet.
+    fn exchange(a: &mut TcpStack, b: &mut TcpStack) -> (Vec<StackOutput>, Vec<StackOutput>) {
+        let (mut all_a, mut all_b) = (Vec::new(), Vec::new());
+        loop {
+            let out_a = drain(a);
+            for packet in sent(&out_a) {
+                b.on_packet(packet);
+            }
+            let out_b = drain(b);
+            for packet in sent(&out_b) {
+                a.on_packet(packet);
+            }
+            a.flush_acks();
+            b.flush_acks();
+            let quiet = out_a.is_empty() && out_b.is_empty();
+            all_a.extend(out_a);
+            all_b.extend(out_b);
+            if quiet {
+                return (all_a, all_b);
+            }
+        }
+    }
+
+    #[test]
+    fn states_print_their_rfc_names() {
+        assert_eq!(TcpState::SynSent.to_string(), "SYN-SENT");
+        assert_eq!(TcpState::FinWait1.to_string(), "FIN-WAIT-1");
+        assert_eq!(TcpState::CloseWait.to_string(), "CLOSE-WAIT");
+        assert_eq!(TcpState::TimeWait.to_string(), "TIME-WAIT");
+    }
+
+    #[test]
+    fn three_way_handshake_data_and_close() {
+        let mut client = TcpStack::new(1);
+        let mut server = TcpStack::new(2);
+        server.listen(SocketUser::Control, addr("198.51.100.10:21"), false).expect("listen");
+        client
+            .connect(
+                Instant::ZERO,
+                SocketUser::Control,
+                addr("192.168.1.2:0"),
+                addr("198.51.100.10:21"),
+                Channel::Control,
+            )
+            .expect("connect");
+        let (out_client, out_server) = exchange(&mut client, &mut server);
+        assert_eq!(
+            sent(&out_client).iter().map(|p| p.flags().expect("tcp").to_string()).collect::<Vec<_>>(),
+            ["SYN", "ACK"]
+        );
+        assert_eq!(
+            sent(&out_server).iter().map(|p| p.flags().expect("tcp").to_string()).collect::<Vec<_>>(),
+            ["SYN-ACK"]
+        );
+        assert_eq!(states(&out_client), ["CLOSED→SYN-SENT", "SYN-SENT→ESTABLISHED"]);
+        assert_eq!(states(&out_server), ["LISTEN→SYN-RECEIVED", "SYN-RECEIVED→ESTABLISHED"]);
+        assert!(
+            out_server.iter().any(|o| matches!(o, StackOutput::App(SocketUser::Control, AppEvent::Connected { .. })))
+        );
+        let local = client.connections().next().expect("connection").local;
+        assert!((32768..=60999).contains(&local.port()));
+
+        server.send(SocketUser::Control, &vec![b'x'; 3000]);
+        server.close(SocketUser::Control);
+        let out_server = drain(&mut server);
+        let segments = sent(&out_server);
+        assert_eq!(segments.iter().map(|p| p.payload().len()).collect::<Vec<_>>(), [1460, 1460, 80, 0]);
+        for packet in segments {
+            client.on_packet(packet);
+        }
+        let out_client = drain(&mut client);
+        let received: usize = out_client
+            .iter()
+            .map(|o| match o {
+                StackOutput::App(_, AppEvent::Bytes(bytes)) => bytes.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(received, 3000);
+        assert!(out_client.contains(&StackOutput::App(SocketUser::Control, AppEvent::Closed)));
+        // The application closes at once: one FIN-ACK answers the FIN.
+        client.close(SocketUser::Control);
+        client.flush_acks();
+        let (out_client, out_server) = exchange(&mut client, &mut server);
+        assert_eq!(
+            sent(&out_client).iter().map(|p| p.flags().expect("tcp").to_string()).collect::<Vec<_>>(),
+            ["FIN-ACK"]
+        );
+        assert_eq!(states(&out_client), ["CLOSE-WAIT→LAST-ACK", "LAST-ACK→CLOSED"]);
+        assert_eq!(states(&out_server), ["FIN-WAIT-1→FIN-WAIT-2", "FIN-WAIT-2→TIME-WAIT", "TIME-WAIT→CLOSED"]);
+        assert_eq!(client.connections().count() + server.connections().count(), 0);
+    }
+
+    #[test]
+    fn fin_without_an_application_close_gets_a_plain_ack() {
+        let mut a = TcpStack::new(1);
+        let mut b = TcpStack::new(2);
+        b.listen(SocketUser::Control, addr("10.0.0.2:21"), false).expect("listen");
+        a.connect(Instant::ZERO, SocketUser::Control, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control)
+            .expect("connect");
+        exchange(&mut a, &mut b);
+        a.close(SocketUser::Control);
+        let (_, out_b) = exchange(&mut a, &mut b);
+        assert_eq!(sent(&out_b).iter().map(|p| p.flags().expect("tcp").to_string()).collect::<Vec<_>>(), ["ACK"]);
+        assert_eq!(states(&out_b), ["ESTABLISHED→CLOSE-WAIT"]);
+    }
+
+    #[test]
+    fn syn_to_a_closed_port_is_refused() {
+        let mut client = TcpStack::new(1);
+        let mut server = TcpStack::new(2);
+        client
+            .connect(
+                Instant::ZERO,
+                SocketUser::Data(DataId(1)),
+                addr("10.0.0.1:0"),
+                addr("10.0.0.2:5000"),
+                Channel::Data(1),
+            )
+            .expect("connect");
+        let (out_client, out_server) = exchange(&mut client, &mut server);
+        assert_eq!(sent(&out_server)[0].flags(), Some(TcpFlags::RST_ACK));
+        assert!(
+            out_client.contains(&StackOutput::App(
+                SocketUser::Data(DataId(1)),
+                AppEvent::ConnectFailed(ConnectError::Refused)
+            ))
+        );
+    }
+
+    #[test]
+    fn unanswered_syn_is_retried_like_linux_then_times_out_at_127_s() {
+        let mut stack = TcpStack::new(1);
+        let id = stack
+            .connect(
+                Instant::ZERO,
+                SocketUser::Data(DataId(1)),
+                addr("10.0.0.1:0"),
+                addr("10.9.9.9:5000"),
+                Channel::Data(1),
+            )
+            .expect("connect");
+        let mut now = Instant::ZERO;
+        let mut syn_times = vec![now];
+        let mut outputs = drain(&mut stack);
+        loop {
+            let Some(at) = outputs.iter().find_map(|o| match o {
+                StackOutput::SetTimer(_, at) => Some(*at),
+                _ => None,
+            }) else {
+                break;
+            };
+            now = at;
+            stack.on_timer(now, id);
+            outputs = drain(&mut stack);
+            if !sent(&outputs).is_empty() {
+                syn_times.push(now);
+            }
+        }
+        let seconds: Vec<u64> = syn_times.iter().map(|t| t.as_micros() / 1_000_000).collect();
+        assert_eq!(seconds, [0, 1, 3, 7, 15, 31, 63]);
+        assert_eq!(now, Instant::from_micros(127_000_000));
+        assert!(
+            outputs.contains(&StackOutput::App(
+                SocketUser::Data(DataId(1)),
+                AppEvent::ConnectFailed(ConnectError::TimedOut)
+            ))
+        );
+    }
+
+    #[test]
+    fn icmp_unreachable_aborts_a_connect_at_once() {
+        let mut stack = TcpStack::new(1);
+        stack
+            .connect(
+                Instant::ZERO,
+                SocketUser::Data(DataId(1)),
+                addr("198.51.100.10:20"),
+                addr("192.168.1.2:5000"),
+                Channel::Data(1),
+            )
+            .expect("connect");
+        drain(&mut stack);
+        let icmp = Packet {
+            id: super::super::packet::PacketId(0),
+            src: addr("198.18.0.1:0"),
+            dst: addr("198.51.100.10:0"),
+            body: Body::Icmp {
+                reason: super::super::packet::Unreachable::Network,
+                about_src: addr("198.51.100.10:20"),
+                about_dst: addr("192.168.1.2:5000"),
+            },
+            channel: Channel::Data(1),
+            encrypted: false,
+        };
+        stack.on_packet(icmp);
+        let outputs = drain(&mut stack);
+        assert!(outputs.contains(&StackOutput::App(
+            SocketUser::Data(DataId(1)),
+            AppEvent::ConnectFailed(ConnectError::Unreachable)
+        )));
+    }
+
+    #[test]
+    fn data_listeners_accept_once_and_ports_are_not_shared() {
+        let mut server = TcpStack::new(1);
+        let local = server.listen(SocketUser::Data(DataId(1)), addr("198.51.100.10:50000"), true).expect("listen");
+        assert_eq!(server.listen(SocketUser::Data(DataId(2)), local, true), Err(SocketError::AddressInUse(local)));
+        let mut first = TcpStack::new(2);
+        first
+            .connect(Instant::ZERO, SocketUser::Data(DataId(1)), addr("203.0.113.1:0"), local, Channel::Data(1))
+            .expect("connect");
+        exchange(&mut first, &mut server);
+        assert_eq!(server.listeners().count(), 0);
+        let mut second = TcpStack::new(3);
+        second
+            .connect(Instant::ZERO, SocketUser::Data(DataId(1)), addr("203.0.113.2:0"), local, Channel::Data(1))
+            .expect("connect");
+        let (out_second, _) = exchange(&mut second, &mut server);
+        assert!(
+            out_second.iter().any(|o| matches!(o, StackOutput::App(_, AppEvent::ConnectFailed(ConnectError::Refused))))
+        );
+    }
+
+    #[test]
+    fn closing_a_connect_attempt_stops_it_quietly() {
+        let mut stack = TcpStack::new(1);
+        stack
+            .connect(
+                Instant::ZERO,
+                SocketUser::Data(DataId(1)),
+                addr("10.0.0.1:0"),
+                addr("10.9.9.9:1"),
+                Channel::Data(1),
+            )
+            .expect("connect");
+        drain(&mut stack);
+        stack.close(SocketUser::Data(DataId(1)));
+        let outputs = drain(&mut stack);
+        assert!(sent(&outputs).is_empty());
+        assert_eq!(states(&outputs), ["SYN-SENT→CLOSED"]);
+        assert_eq!(stack.connections().count(), 0);
+    }
+
+    #[test]
+    fn reset_reaches_the_application() {
+        let mut a = TcpStack::new(1);
+        let mut b = TcpStack::new(2);
+        b.listen(SocketUser::Control, addr("10.0.0.2:21"), false).expect("listen");
+        a.connect(Instant::ZERO, SocketUser::Control, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control)
+            .expect("connect");
+        exchange(&mut a, &mut b);
+        let conn = a.connections().next().expect("connection").clone();
+        b.on_packet(Packet::tcp(conn.local, conn.remote, TcpFlags::RST, vec![], Channel::Control));
+        let outputs = drain(&mut b);
+        assert!(outputs.contains(&StackOutput::App(SocketUser::Control, AppEvent::Reset)));
+    }
+}

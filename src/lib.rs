@@ -11,6 +11,7 @@
 //! | [`rng`]    | seeded pseudo-random numbers (passive and ephemeral ports)             |
 //! | [`ftp`]    | sans-IO FTP: codec, client, server, file tree; knows nothing of networks |
 //! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
+//! | [`sim`]    | the world, its deterministic timeline, verdicts, lessons, the matrix    |
 //! | `ui`       | the browser app (wasm32 only): a thin Yew view over the engine          |
 //!
 //! The engine modules never import a web crate, never read a clock and never do I/O, so
@@ -19,6 +20,7 @@
 pub mod ftp;
 pub mod net;
 pub mod rng;
+pub mod sim;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
@@ -146,6 +146,9 @@ pub struct ClientSettings {
     pub accept_timeout: Duration,
     /// How long to wait for any reply.
     pub reply_timeout: Duration,
+    /// Announce this address in `PORT`/`EPRT` instead of our own: what an FTP bounce attack
+    /// does to make a server connect to a third host.
+    pub announce_address: Option<IpAddr>,
 }
 
 impl Default for ClientSettings {
@@ -160,6 +163,7 @@ impl Default for ClientSettings {
             data_connect_timeout: None,
             accept_timeout: Duration::from_secs(60),
             reply_timeout: Duration::from_secs(120),
+            announce_address: None,
         }
     }
 }
@@ -300,7 +304,7 @@ struct DataChannel {
 }
 
 /// One client session. Feed it [`Input`]s, take [`Output`]s.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FtpClient {
     settings: ClientSettings,
     decoder: ReplyDecoder,
@@ -475,7 +479,17 @@ impl FtpClient {
     }
 
     /// Announces our listening socket with PORT or EPRT.
-    fn announce_listener(&mut self, local: SocketAddr) {
+    fn announce_listener(&mut self, listening: SocketAddr) {
+        let local = match self.settings.announce_address {
+            Some(other) if other.is_ipv4() == listening.is_ipv4() => {
+                self.note(format!(
+                    "announcing {other} instead of our own address {} (a bounce attempt)",
+                    listening.ip()
+                ));
+                SocketAddr::new(other, listening.port())
+            }
+            _ => listening,
+        };
         let use_eprt = match (self.settings.mode, local) {
             (_, SocketAddr::V6(_)) => true,
             (DataMode::Eprt, SocketAddr::V4(_)) => !self.eprt_refused,

@@ -679,7 +679,7 @@ pub enum ReplyError {
 
 /// Cuts a byte stream into lines ending in LF (a CR before it is dropped). Bytes may arrive in
 /// any pieces; a line is only returned once it is complete.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LineBuffer {
     pending: Vec<u8>,
     /// Set after an over-long line, until its end is seen, so its tail is not read as a line.
@@ -734,7 +734,7 @@ impl LineBuffer {
 }
 
 /// Reads commands from the control connection, server side.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandDecoder {
     lines: LineBuffer,
 }
@@ -760,7 +760,7 @@ impl CommandDecoder {
 
 /// Reads replies from the control connection, client side, including multi-line replies and
 /// replies split across several reads.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplyDecoder {
     lines: LineBuffer,
     /// The code and lines so far of a multi-line reply whose closing line has not come yet.

@@ -223,7 +223,7 @@ struct Transfer {
 }
 
 /// One server session. Feed it [`Input`]s, take [`Output`]s.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FtpServer {
     settings: ServerSettings,
     files: FileTree,
@@ -868,7 +868,13 @@ impl Engine for FtpServer {
                 self.reply(code::READY, banner);
             }
             Input::ControlBytes(bytes) => self.decoder.push(&bytes),
-            Input::ControlClosed => self.close_session(),
+            Input::ControlClosed => {
+                // vsftpd's session process exits when the client hangs up, closing its end too.
+                if self.login != Login::Closed {
+                    self.emit(Output::CloseControl);
+                }
+                self.close_session();
+            }
             Input::Data { id, event } => self.on_data_event(id, event),
             Input::Timer(timer) => self.on_timer(timer),
             Input::ControlOpened { .. } | Input::ControlFailed(_) => {}

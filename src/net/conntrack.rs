@@ -9,8 +9,10 @@
 //! - **RELATED**: a new connection that a helper announced in advance (an *expectation*), such
 //!   as the data connection the FTP helper read out of a `PORT` command.
 //!
-//! Simplified: entries are removed when the connection closes (FIN both ways and the last ACK,
-//! or RST) instead of lingering in TIME_WAIT for two minutes, and expectations do not time out.
+//! Simplified: a closed connection's entry (TIME_WAIT after FIN both ways and an ACK, CLOSE after
+//! a reset) lingers for [`CLOSED_LINGER`] instead of Linux's 120 s (TIME_WAIT) or 10 s (CLOSE),
+//! so the tables a class looks at are not crowded by old connections; expectations do not time
+//! out.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +21,10 @@ use std::net::{IpAddr, SocketAddr};
 use serde::{Deserialize, Serialize};
 
 use super::packet::TcpFlags;
+use crate::time::{Duration, Instant};
+
+/// How long a closed connection's entry stays in the table (see the module doc).
+pub const CLOSED_LINGER: Duration = Duration::from_secs(2);
 
 /// The addresses of one direction of a TCP connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,6 +124,8 @@ pub struct Entry {
     /// The FTP helper reads this connection's payload.
     pub helper: bool,
     pub nat: Option<NatKind>,
+    /// When the connection reached TIME_WAIT or CLOSE.
+    pub closed_at: Option<Instant>,
     fin_original: bool,
     fin_reply: bool,
 }
@@ -149,6 +157,9 @@ impl Entry {
         }
         if flags.rst {
             self.tcp_state = CtTcpState::Close;
+            return true;
+        }
+        if self.tcp_state == CtTcpState::TimeWait {
             return true;
         }
         match direction {
@@ -266,6 +277,7 @@ impl Conntrack {
             related,
             helper,
             nat,
+            closed_at: None,
             fin_original: false,
             fin_reply: false,
         };
@@ -279,15 +291,33 @@ impl Conntrack {
         self.entries.remove(&id)
     }
 
-    /// Records a packet's flags; returns the entry's new TCP state and whether it was removed.
-    pub fn follow(&mut self, id: u32, direction: Direction, flags: TcpFlags) -> Option<(CtTcpState, bool)> {
+    /// Records a packet's flags at `now`; returns the entry's new TCP state and whether the
+    /// connection is over (the entry then lingers; see [`Conntrack::purge`]).
+    pub fn follow(
+        &mut self,
+        id: u32,
+        direction: Direction,
+        flags: TcpFlags,
+        now: Instant,
+    ) -> Option<(CtTcpState, bool)> {
         let entry = self.entries.get_mut(&id)?;
         let over = entry.follow(direction, flags);
-        let state = entry.tcp_state;
-        if over {
-            self.remove(id);
+        if over && entry.closed_at.is_none() {
+            entry.closed_at = Some(now);
+            self.expectations.retain(|_, expectation| expectation.master != id);
         }
-        Some((state, over))
+        Some((entry.tcp_state, over))
+    }
+
+    /// Removes entries of connections that closed at least [`CLOSED_LINGER`] before `now`.
+    pub fn purge(&mut self, now: Instant) -> Vec<Entry> {
+        let expired: Vec<u32> = self
+            .entries
+            .values()
+            .filter(|entry| entry.closed_at.is_some_and(|closed| now.saturating_since(closed) >= CLOSED_LINGER))
+            .map(|entry| entry.id)
+            .collect();
+        expired.into_iter().filter_map(|id| self.remove(id)).collect()
     }
 
     /// Adds an expectation and returns it.
@@ -321,13 +351,18 @@ mod tests {
         assert_eq!(entry.translated(Direction::Original), tuple("203.0.113.1:40000", "198.51.100.10:21"));
         assert_eq!(entry.translated(Direction::Reply), tuple("198.51.100.10:21", "192.168.1.2:40000"));
 
-        table.follow(id, Direction::Original, TcpFlags::SYN);
-        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::SYN_ACK), Some((CtTcpState::SynRecv, false)));
+        let t = Instant::ZERO;
+        table.follow(id, Direction::Original, TcpFlags::SYN, t);
+        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::SYN_ACK, t), Some((CtTcpState::SynRecv, false)));
         assert_eq!(table.get(id).expect("entry").state_for(Direction::Original), CtState::Established);
-        assert_eq!(table.follow(id, Direction::Original, TcpFlags::ACK), Some((CtTcpState::Established, false)));
-        assert_eq!(table.follow(id, Direction::Original, TcpFlags::FIN_ACK), Some((CtTcpState::FinWait, false)));
-        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::FIN_ACK), Some((CtTcpState::LastAck, false)));
-        assert_eq!(table.follow(id, Direction::Original, TcpFlags::ACK), Some((CtTcpState::TimeWait, true)));
+        assert_eq!(table.follow(id, Direction::Original, TcpFlags::ACK, t), Some((CtTcpState::Established, false)));
+        assert_eq!(table.follow(id, Direction::Original, TcpFlags::FIN_ACK, t), Some((CtTcpState::FinWait, false)));
+        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::FIN_ACK, t), Some((CtTcpState::LastAck, false)));
+        assert_eq!(table.follow(id, Direction::Original, TcpFlags::ACK, t), Some((CtTcpState::TimeWait, true)));
+        // The closed entry lingers, still matching stray packets, then goes.
+        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::ACK, t), Some((CtTcpState::TimeWait, true)));
+        assert!(table.purge(Instant::from_micros(1_000_000)).is_empty());
+        assert_eq!(table.purge(Instant::from_micros(2_000_000)).len(), 1);
         assert_eq!(table.entries().count(), 0);
     }
 
@@ -336,7 +371,11 @@ mod tests {
         let mut table = Conntrack::default();
         let original = tuple("1.1.1.1:1000", "2.2.2.2:21");
         let id = table.insert(original, original.reversed(), false, false, None);
-        assert_eq!(table.follow(id, Direction::Reply, TcpFlags::RST_ACK), Some((CtTcpState::Close, true)));
+        assert_eq!(
+            table.follow(id, Direction::Reply, TcpFlags::RST_ACK, Instant::ZERO),
+            Some((CtTcpState::Close, true))
+        );
+        assert_eq!(table.purge(Instant::from_micros(2_000_000)).len(), 1);
         assert!(table.get(id).is_none());
     }
 
@@ -371,7 +410,7 @@ mod tests {
         let id =
             table.insert(data, tuple("192.168.1.2:5200", "198.51.100.10:20"), true, false, Some(NatKind::Destination));
         assert_eq!(table.get(id).expect("entry").state_for(Direction::Original), CtState::Related);
-        table.follow(id, Direction::Reply, TcpFlags::SYN_ACK);
+        table.follow(id, Direction::Reply, TcpFlags::SYN_ACK, Instant::ZERO);
         assert_eq!(table.get(id).expect("entry").state_for(Direction::Original), CtState::Established);
     }
 }

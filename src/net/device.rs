@@ -22,6 +22,7 @@ use super::alg::{self, Announcement, Reading};
 use super::conntrack::{Conntrack, CtState, CtTcpState, Direction, Entry, Expectation, NatKind, Tuple};
 use super::firewall::{Action, Chain, Decision, Filter, PacketFacts, Side};
 use super::packet::{Body, Packet, TcpFlags, Unreachable, is_private};
+use crate::time::Instant;
 
 /// What a device does with a packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,8 +72,8 @@ pub struct Handled {
 pub trait Device {
     /// The device's id in the trace (`home-router`, `internet`, …).
     fn name(&self) -> &str;
-    /// Handles a packet that arrived from `from`.
-    fn on_packet(&mut self, packet: Packet, from: Side) -> Handled;
+    /// Handles a packet that arrived from `from` at virtual time `now`.
+    fn on_packet(&mut self, now: Instant, packet: Packet, from: Side) -> Handled;
 }
 
 /// Inbound destination NAT for a port range (a "port forward").
@@ -262,11 +263,15 @@ impl Device for Middlebox {
         &self.config.name
     }
 
-    fn on_packet(&mut self, packet: Packet, from: Side) -> Handled {
+    fn on_packet(&mut self, now: Instant, packet: Packet, from: Side) -> Handled {
+        let mut events: Vec<DeviceEvent> =
+            self.conntrack.purge(now).into_iter().map(|entry| DeviceEvent::ConntrackRemoved { entry }).collect();
         let Some(flags) = packet.flags() else {
-            return self.on_icmp(packet, from);
+            let mut handled = self.on_icmp(packet, from);
+            events.append(&mut handled.events);
+            handled.events = events;
+            return handled;
         };
-        let mut events = Vec::new();
         let tuple = Tuple { src: packet.src, dst: packet.dst };
         let (id, direction, fresh) = match self.conntrack.lookup(tuple) {
             Some((id, direction)) => (id, direction, false),
@@ -342,12 +347,8 @@ impl Device for Middlebox {
             events.push(DeviceEvent::ConntrackAdded { entry: entry.clone() });
         }
         let before = entry.tcp_state;
-        if let Some((state, removed)) = self.conntrack.follow(id, direction, flags) {
-            if removed {
-                let mut closed = entry.clone();
-                closed.tcp_state = state;
-                events.push(DeviceEvent::ConntrackRemoved { entry: closed });
-            } else if state != before && !fresh {
+        if let Some((state, _)) = self.conntrack.follow(id, direction, flags, now) {
+            if state != before && !fresh {
                 events.push(DeviceEvent::ConntrackState { id, original: entry.original, state });
             }
         }
@@ -395,7 +396,7 @@ impl Device for Internet {
         "internet"
     }
 
-    fn on_packet(&mut self, packet: Packet, _from: Side) -> Handled {
+    fn on_packet(&mut self, _now: Instant, packet: Packet, _from: Side) -> Handled {
         if !is_private(packet.dst.ip()) {
             return Handled { verdict: Verdict::Pass(packet), events: Vec::new() };
         }

@@ -117,12 +117,23 @@ pub struct Packet {
     pub channel: Channel,
     /// The payload is encrypted (FTP over TLS): devices cannot read it.
     pub encrypted: bool,
+    /// Stands in for the acknowledgement number, which TCP-lite does not keep: true when this
+    /// segment acknowledges the receiver's FIN.
+    pub acks_fin: bool,
 }
 
 impl Packet {
     /// A TCP segment; the id is filled in when the packet is put on the wire.
     pub fn tcp(src: SocketAddr, dst: SocketAddr, flags: TcpFlags, payload: Vec<u8>, channel: Channel) -> Self {
-        Packet { id: PacketId(0), src, dst, body: Body::Tcp { flags, payload }, channel, encrypted: false }
+        Packet {
+            id: PacketId(0),
+            src,
+            dst,
+            body: Body::Tcp { flags, payload },
+            channel,
+            encrypted: false,
+            acks_fin: false,
+        }
     }
 
     /// The TCP flags, or `None` for ICMP.

@@ -142,6 +142,8 @@ pub struct Connection {
     rto: Duration,
     /// A FIN arrived whose ACK has not been sent yet (see the module doc).
     ack_pending: bool,
+    /// The peer's FIN has arrived: every segment we send from now on acknowledges it.
+    fin_received: bool,
 }
 
 /// A listening socket.
@@ -241,7 +243,8 @@ impl TcpStack {
 
     fn send_segment(&mut self, id: SocketId, flags: TcpFlags, payload: Vec<u8>) {
         if let Some(conn) = self.connections.get(&id) {
-            let packet = Packet::tcp(conn.local, conn.remote, flags, payload, conn.channel);
+            let mut packet = Packet::tcp(conn.local, conn.remote, flags, payload, conn.channel);
+            packet.acks_fin = conn.fin_received;
             self.emit(StackOutput::Send(packet));
         }
     }
@@ -283,6 +286,7 @@ impl TcpStack {
             syn_retries: 0,
             rto: INITIAL_RTO,
             ack_pending: false,
+            fin_received: false,
         };
         self.connections.insert(id, conn);
         self.set_state(id, TcpState::SynSent);
@@ -438,23 +442,31 @@ impl TcpStack {
             TcpState::SynReceived if flags.ack && !flags.syn => {
                 self.set_state(id, TcpState::Established);
                 self.emit(StackOutput::App(user, AppEvent::Connected { local, peer: remote }));
-                self.deliver(id, user, flags, payload);
+                self.deliver(id, user, flags, payload, packet.acks_fin);
             }
-            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 => self.deliver(id, user, flags, payload),
-            TcpState::LastAck if flags.ack => self.set_state(id, TcpState::Closed),
-            TcpState::Closing if flags.ack => self.time_wait(id),
+            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 => {
+                self.deliver(id, user, flags, payload, packet.acks_fin)
+            }
+            TcpState::LastAck if packet.acks_fin => self.set_state(id, TcpState::Closed),
+            TcpState::Closing if packet.acks_fin => self.time_wait(id),
             _ => {}
         }
     }
 
-    /// Payload and FIN handling for a synchronised connection.
-    fn deliver(&mut self, id: SocketId, user: SocketUser, flags: TcpFlags, payload: Vec<u8>) {
+    /// Payload and FIN handling for a synchronised connection. `acks_fin` says whether the
+    /// segment acknowledges our own FIN (see [`Packet::acks_fin`]).
+    fn deliver(&mut self, id: SocketId, user: SocketUser, flags: TcpFlags, payload: Vec<u8>, acks_fin: bool) {
         if !payload.is_empty() {
             self.emit(StackOutput::App(user, AppEvent::Bytes(payload)));
         }
         let Some(state) = self.connections.get(&id).map(|conn| conn.state) else {
             return;
         };
+        if flags.fin {
+            if let Some(conn) = self.connections.get_mut(&id) {
+                conn.fin_received = true;
+            }
+        }
         match (state, flags.fin) {
             (TcpState::Established, true) => {
                 if let Some(conn) = self.connections.get_mut(&id) {
@@ -465,10 +477,11 @@ impl TcpStack {
             }
             (TcpState::FinWait1, true) => {
                 self.send_segment(id, TcpFlags::ACK, Vec::new());
-                if flags.ack {
+                if acks_fin {
                     self.set_state(id, TcpState::FinWait2);
                     self.time_wait(id);
                 } else {
+                    // Both sides closed at the same moment (RFC 793's simultaneous close).
                     self.set_state(id, TcpState::Closing);
                 }
                 self.emit(StackOutput::App(user, AppEvent::Closed));
@@ -478,7 +491,7 @@ impl TcpStack {
                 self.time_wait(id);
                 self.emit(StackOutput::App(user, AppEvent::Closed));
             }
-            (TcpState::FinWait1, false) if flags.ack => self.set_state(id, TcpState::FinWait2),
+            (TcpState::FinWait1, false) if acks_fin => self.set_state(id, TcpState::FinWait2),
             _ => {}
         }
     }
@@ -504,6 +517,7 @@ impl TcpStack {
                     syn_retries: 0,
                     rto: INITIAL_RTO,
                     ack_pending: false,
+                    fin_received: false,
                 };
                 self.connections.insert(id, conn);
                 if listener.one_shot {
@@ -748,6 +762,7 @@ mod tests {
             },
             channel: Channel::Data(1),
             encrypted: false,
+            acks_fin: false,
         };
         stack.on_packet(icmp);
         let outputs = drain(&mut stack);

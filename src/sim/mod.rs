@@ -1,0 +1,17 @@
+//! The world and its timeline: scenarios, the event-driven simulation, the trace, verdicts.
+//!
+//! | module         | what it holds                                                       |
+//! |----------------|---------------------------------------------------------------------|
+//! | [`scenario`]   | every setting of a run, in one serde type                             |
+//! | [`world`]      | hosts + devices + one event queue; one step = one queued event        |
+//! | [`trace`]      | the events of a run, in data and in words                             |
+//! | [`timeline`]   | a whole run, with snapshots to seek, step back and branch             |
+//! | [`verdict`]    | completed, or failed with a cause, a device and the event at fault    |
+//! | [`lessons`]    | the preset scenarios with their titles and introductions              |
+//! | [`matrix`]     | every combination of toggles × modes, the comparison table            |
+
+pub mod scenario;
+pub mod timeline;
+pub mod trace;
+pub mod verdict;
+pub mod world;

@@ -1,0 +1,411 @@
+//! The settings of one run, in one serde type with sensible defaults.
+//!
+//! A [`Scenario`] is what a teacher toggles on the page, what `ftpsim run` flags override, and
+//! what a scenario file holds. Every field has a default (a typical home network, passive mode,
+//! a server with a firewall that opens the passive range), so a file only needs the fields it
+//! changes; an unknown field is an error, not silently ignored. [`Scenario::topology`] turns the
+//! settings into the addresses of the five places on the path.
+//!
+//! Left out on purpose: more than one client, and topologies other than the fixed line
+//! client — home router — internet — server edge — server.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ftp::client::DataMode;
+use crate::net::device::PrivateDestinations;
+use crate::time::Duration;
+
+/// The passive port range of the lesson server (the article's 50000–51000).
+pub const PASSIVE_RANGE: (u16, u16) = (50000, 51000);
+
+/// IPv4 or IPv6.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IpVersion {
+    #[default]
+    V4,
+    V6,
+}
+
+/// What the client transfers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transfer {
+    /// `LIST /pub`
+    #[default]
+    List,
+    /// `RETR /pub/lesson-notes.txt`
+    Retr,
+    /// `STOR /upload/homework.txt`
+    Stor,
+}
+
+impl Transfer {
+    pub const ALL: [Transfer; 3] = [Transfer::List, Transfer::Retr, Transfer::Stor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transfer::List => "list",
+            Transfer::Retr => "retr",
+            Transfer::Stor => "stor",
+        }
+    }
+
+    /// The FTP command it uses.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Transfer::List => "LIST",
+            Transfer::Retr => "RETR",
+            Transfer::Stor => "STOR",
+        }
+    }
+}
+
+/// The firewall in front of the server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerFirewall {
+    /// No filtering.
+    Off,
+    /// New connections allowed to the control port and the passive range.
+    #[default]
+    PassiveRange,
+    /// New connections allowed to the control port only.
+    ControlOnly,
+}
+
+impl ServerFirewall {
+    pub const ALL: [ServerFirewall; 3] =
+        [ServerFirewall::Off, ServerFirewall::PassiveRange, ServerFirewall::ControlOnly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerFirewall::Off => "off",
+            ServerFirewall::PassiveRange => "passive-range",
+            ServerFirewall::ControlOnly => "control-only",
+        }
+    }
+}
+
+/// Which address the server writes into its 227 reply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PasvAddress {
+    /// Its own address (private when the server is behind NAT): vsftpd without `pasv_address`.
+    #[default]
+    Private,
+    /// The public address, configured with vsftpd's `pasv_address`.
+    Public,
+}
+
+/// The server's check that `PORT`/`EPRT` names the control connection's own address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortCheck {
+    /// Refuse other addresses and ports below 1024 (vsftpd `port_promiscuous=NO`).
+    #[default]
+    Strict,
+    /// Connect wherever `PORT` says (`port_promiscuous=YES`).
+    Off,
+}
+
+/// What the client's firewall does with packets it does not allow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefuseWith {
+    /// Drop silently: the sender retries and eventually times out.
+    #[default]
+    Drop,
+    /// Answer with a TCP reset: the sender learns at once.
+    Reject,
+}
+
+/// One-way link latencies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Latency {
+    /// Client ↔ home router, and server edge ↔ server.
+    pub lan: Duration,
+    /// Home router ↔ internet ↔ server edge.
+    pub wan: Duration,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency { lan: Duration::from_millis(1), wan: Duration::from_millis(10) }
+    }
+}
+
+/// Every setting of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    pub ip: IpVersion,
+    /// How the client sets up data connections.
+    pub mode: DataMode,
+    /// What the client transfers.
+    pub command: Transfer,
+    /// How many times the transfer is repeated in the session (long sessions for benchmarks).
+    pub transfers: u32,
+    /// Stateful firewall on the home router: new inbound connections are refused.
+    pub client_firewall: bool,
+    /// How the client firewall refuses.
+    pub client_firewall_action: RefuseWith,
+    /// The home router translates the client's private address (IPv4 only).
+    pub client_nat: bool,
+    /// The home router's FTP helper (ALG).
+    pub client_alg: bool,
+    pub server_firewall: ServerFirewall,
+    /// An FTP helper on the server's firewall or router.
+    pub server_alg: bool,
+    /// The server sits behind its own NAT router that forwards the control port and the passive
+    /// range (IPv4 only).
+    pub server_nat: bool,
+    pub pasv_address: PasvAddress,
+    pub port_check: PortCheck,
+    /// The client connects to the address in a 227 reply (classic) instead of the control
+    /// connection's address (curl ≥ 7.74, ftplib).
+    pub trust_pasv_address: bool,
+    /// The server understands EPSV; when off it answers 500.
+    pub server_epsv: bool,
+    /// The server's control port.
+    pub control_port: u16,
+    /// Control ports the FTP helpers watch (Linux's default: 21 only).
+    pub helper_ports: Vec<u16>,
+    /// The control connection is encrypted (FTPS): helpers cannot read it.
+    pub control_encrypted: bool,
+    /// Announce this address in PORT/EPRT instead of the client's own (an FTP bounce attempt).
+    pub bounce_to: Option<IpAddr>,
+    /// What the internet does with packets to private addresses.
+    pub private_destinations: PrivateDestinations,
+    pub latency: Latency,
+    /// Seed for every "random" choice (ephemeral and passive ports).
+    pub seed: u64,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            ip: IpVersion::V4,
+            mode: DataMode::Pasv,
+            command: Transfer::List,
+            transfers: 1,
+            client_firewall: true,
+            client_firewall_action: RefuseWith::Drop,
+            client_nat: true,
+            client_alg: false,
+            server_firewall: ServerFirewall::PassiveRange,
+            server_alg: false,
+            server_nat: false,
+            pasv_address: PasvAddress::Private,
+            port_check: PortCheck::Strict,
+            trust_pasv_address: false,
+            server_epsv: true,
+            control_port: 21,
+            helper_ports: vec![21],
+            control_encrypted: false,
+            bounce_to: None,
+            private_destinations: PrivateDestinations::Drop,
+            latency: Latency::default(),
+            seed: 2026,
+        }
+    }
+}
+
+/// Why a scenario cannot be run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("control_port must be from 1 to 65535 and outside the passive range {}-{}, got {got}", PASSIVE_RANGE.0, PASSIVE_RANGE.1)]
+    BadControlPort { got: u16 },
+    #[error("transfers must be from 1 to {max}, got {got}")]
+    BadTransfers { got: u32, max: u32 },
+    #[error("bounce_to must be an address of the same IP version as the scenario ({ip}), got {got}")]
+    BadBounceAddress { ip: &'static str, got: IpAddr },
+    #[error("helper_ports must hold ports from 1 to 65535, got 0")]
+    BadHelperPort,
+    #[error("could not read the scenario: {0}")]
+    Json(String),
+}
+
+/// The most transfers one session may repeat.
+pub const MAX_TRANSFERS: u32 = 10_000;
+
+impl Scenario {
+    /// Reads a scenario from JSON; missing fields take their defaults, unknown ones are errors.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks the settings make sense together.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let (low, high) = PASSIVE_RANGE;
+        if self.control_port == 0 || (low..=high).contains(&self.control_port) {
+            return Err(ScenarioError::BadControlPort { got: self.control_port });
+        }
+        if self.transfers == 0 || self.transfers > MAX_TRANSFERS {
+            return Err(ScenarioError::BadTransfers { got: self.transfers, max: MAX_TRANSFERS });
+        }
+        if let Some(target) = self.bounce_to {
+            let v4 = self.ip == IpVersion::V4;
+            if target.is_ipv4() != v4 {
+                return Err(ScenarioError::BadBounceAddress { ip: if v4 { "IPv4" } else { "IPv6" }, got: target });
+            }
+        }
+        if self.helper_ports.contains(&0) {
+            return Err(ScenarioError::BadHelperPort);
+        }
+        Ok(())
+    }
+
+    /// NAT is an IPv4 tool: with IPv6 every host has a public address.
+    pub fn client_nat_active(&self) -> bool {
+        self.client_nat && self.ip == IpVersion::V4
+    }
+
+    /// See [`Scenario::client_nat_active`].
+    pub fn server_nat_active(&self) -> bool {
+        self.server_nat && self.ip == IpVersion::V4
+    }
+
+    /// The addresses these settings give each place on the path.
+    pub fn topology(&self) -> Topology {
+        match self.ip {
+            IpVersion::V4 => {
+                let (client, router_lan) = if self.client_nat_active() {
+                    (Ipv4Addr::new(192, 168, 1, 2), Ipv4Addr::new(192, 168, 1, 1))
+                } else {
+                    (Ipv4Addr::new(192, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 1))
+                };
+                let server_public = Ipv4Addr::new(198, 51, 100, 10);
+                let (server, edge_lan) = if self.server_nat_active() {
+                    (Ipv4Addr::new(10, 0, 0, 10), Some(Ipv4Addr::new(10, 0, 0, 1).into()))
+                } else {
+                    (server_public, None)
+                };
+                Topology {
+                    client: client.into(),
+                    router_lan: router_lan.into(),
+                    router_wan: Ipv4Addr::new(203, 0, 113, 1).into(),
+                    internet: Ipv4Addr::new(198, 18, 0, 1).into(),
+                    server_public: server_public.into(),
+                    edge_lan,
+                    server: server.into(),
+                }
+            }
+            IpVersion::V6 => {
+                let v6 = |text: &str| -> IpAddr {
+                    text.parse::<Ipv6Addr>().map(IpAddr::V6).unwrap_or(IpAddr::V6(Ipv6Addr::LOCALHOST))
+                };
+                Topology {
+                    client: v6("2001:db8:1::2"),
+                    router_lan: v6("2001:db8:1::1"),
+                    router_wan: v6("2001:db8:ffff::1"),
+                    internet: v6("2001:db8:ff00::1"),
+                    server_public: v6("2001:db8:2::10"),
+                    edge_lan: None,
+                    server: v6("2001:db8:2::10"),
+                }
+            }
+        }
+    }
+
+    /// A short, stable description of the toggles, e.g. for table rows.
+    pub fn describe(&self) -> String {
+        let on = |flag: bool| if flag { "on" } else { "off" };
+        format!(
+            "{} mode={} client-firewall={} client-nat={} client-alg={} server-firewall={} server-alg={} server-nat={}",
+            match self.ip {
+                IpVersion::V4 => "v4",
+                IpVersion::V6 => "v6",
+            },
+            self.mode,
+            on(self.client_firewall),
+            on(self.client_nat),
+            on(self.client_alg),
+            self.server_firewall.as_str(),
+            on(self.server_alg),
+            on(self.server_nat)
+        )
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Where everything is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topology {
+    pub client: IpAddr,
+    pub router_lan: IpAddr,
+    pub router_wan: IpAddr,
+    pub internet: IpAddr,
+    /// The address clients use for the server.
+    pub server_public: IpAddr,
+    /// The server router's inside address, when the server is behind NAT.
+    pub edge_lan: Option<IpAddr>,
+    /// The server's own address (private when behind NAT).
+    pub server: IpAddr,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_a_home_network_in_passive_mode() {
+        let scenario = Scenario::default();
+        assert_eq!(scenario.validate(), Ok(()));
+        let topology = scenario.topology();
+        assert_eq!(topology.client.to_string(), "192.168.1.2");
+        assert_eq!(topology.router_wan.to_string(), "203.0.113.1");
+        assert_eq!(topology.server.to_string(), "198.51.100.10");
+    }
+
+    #[test]
+    fn a_partial_file_fills_in_defaults_and_unknown_fields_are_errors() {
+        let scenario = Scenario::from_json(r#"{"mode": "port", "client_alg": true}"#).expect("valid");
+        assert_eq!(scenario.mode, DataMode::Port);
+        assert!(scenario.client_alg && scenario.client_nat);
+        let error = Scenario::from_json(r#"{"mode": "port", "colour": "blue"}"#).expect_err("unknown field");
+        assert!(error.to_string().contains("unknown field `colour`"), "{error}");
+        let error = Scenario::from_json(r#"{"mode": "sideways"}"#).expect_err("bad mode");
+        assert!(error.to_string().contains("unknown variant `sideways`"), "{error}");
+        assert!(Scenario::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_the_reason() {
+        let bad_port = Scenario { control_port: 50001, ..Scenario::default() };
+        assert_eq!(bad_port.validate(), Err(ScenarioError::BadControlPort { got: 50001 }));
+        let no_transfers = Scenario { transfers: 0, ..Scenario::default() };
+        assert!(no_transfers.validate().expect_err("zero").to_string().contains("transfers must be from 1"));
+        let mixed = Scenario { bounce_to: Some("2001:db8::1".parse().expect("ip")), ..Scenario::default() };
+        assert!(mixed.validate().is_err());
+    }
+
+    #[test]
+    fn server_nat_and_ipv6_topologies() {
+        let natted = Scenario { server_nat: true, ..Scenario::default() }.topology();
+        assert_eq!(natted.server.to_string(), "10.0.0.10");
+        assert_eq!(natted.server_public.to_string(), "198.51.100.10");
+        let v6 = Scenario { ip: IpVersion::V6, client_nat: true, server_nat: true, ..Scenario::default() };
+        assert!(!v6.client_nat_active() && !v6.server_nat_active());
+        assert_eq!(v6.topology().client.to_string(), "2001:db8:1::2");
+        assert_eq!(v6.topology().server.to_string(), "2001:db8:2::10");
+    }
+
+    #[test]
+    fn scenario_round_trips_through_json() {
+        let scenario = Scenario { mode: DataMode::Eprt, server_nat: true, ..Scenario::default() };
+        let text = serde_json::to_string(&scenario).expect("serialises");
+        assert_eq!(Scenario::from_json(&text), Ok(scenario));
+    }
+}

@@ -1,0 +1,209 @@
+//! A whole run, recorded: the trace, the verdict, and snapshots to seek, step back and branch.
+//!
+//! [`Timeline::run`] plays a scenario to its end and keeps every event. To show the world as
+//! it was at any event, it restores the nearest earlier snapshot (one every
+//! [`SNAPSHOT_EVERY`] world steps) and replays at most that many steps, so seeking costs the
+//! same at event 100 as at event 100 000. [`Timeline::branch`] restores the world at an event,
+//! applies changed settings, and plays on from there: the history before the branch point is
+//! shared, everything after it is new.
+
+use super::scenario::{Scenario, ScenarioError};
+use super::trace::{EventKind, NodeId, TraceEvent};
+use super::verdict::{RunOutcome, Verdict, judge};
+use super::world::{NeedsRestart, Record, World};
+
+/// World steps between snapshots.
+pub const SNAPSHOT_EVERY: usize = 32;
+/// Longest run the simulator plays before calling it stalled.
+pub const MAX_STEPS: usize = 2_000_000;
+
+/// One recorded run.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    scenario: Scenario,
+    events: Vec<TraceEvent>,
+    /// `step_ends[s]` is the number of events after world step `s + 1`; the last entry belongs to
+    /// the verdict event, which is not a world step.
+    step_ends: Vec<usize>,
+    /// (world steps done, world), in step order; the first is the world before any step.
+    snapshots: Vec<(usize, World)>,
+    last: World,
+    verdict: Verdict,
+}
+
+impl Timeline {
+    /// Plays `scenario` from the start to its verdict.
+    pub fn run(scenario: &Scenario) -> Result<Timeline, ScenarioError> {
+        let world = World::new(scenario)?;
+        Ok(Timeline::play(scenario.clone(), Vec::new(), Vec::new(), vec![(0, world.clone())], world))
+    }
+
+    fn play(
+        scenario: Scenario,
+        mut events: Vec<TraceEvent>,
+        mut step_ends: Vec<usize>,
+        mut snapshots: Vec<(usize, World)>,
+        mut world: World,
+    ) -> Timeline {
+        let mut steps = step_ends.len();
+        let mut stalled = false;
+        loop {
+            if steps >= MAX_STEPS {
+                stalled = true;
+                break;
+            }
+            let Some(records) = world.step() else {
+                break;
+            };
+            steps += 1;
+            push_records(&mut events, records);
+            step_ends.push(events.len());
+            if steps % SNAPSHOT_EVERY == 0 {
+                snapshots.push((steps, world.clone()));
+            }
+        }
+        let verdict = judge(&scenario, &world.client().app, &events, stalled);
+        let text = match verdict.outcome {
+            RunOutcome::Ok => format!("Verdict: {}", verdict.summary),
+            RunOutcome::Fail => format!("Verdict: failed. {}", verdict.summary),
+        };
+        events.push(TraceEvent {
+            index: events.len(),
+            time: world.now(),
+            device: verdict.device.unwrap_or(NodeId::Client),
+            kind: EventKind::Verdict { verdict: Box::new(verdict.clone()) },
+            text,
+        });
+        step_ends.push(events.len());
+        Timeline { scenario, events, step_ends, snapshots, last: world, verdict }
+    }
+
+    /// The settings this run was played with (the latest, after a branch).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Every event, the verdict last.
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.events
+    }
+
+    /// How the run ended.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// The number of events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// A timeline always holds at least its verdict event.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The world as it ended.
+    pub fn final_world(&self) -> &World {
+        &self.last
+    }
+
+    /// World steps carried out by the time event `index` has happened.
+    fn steps_at(&self, index: usize) -> usize {
+        let world_steps = self.step_ends.len().saturating_sub(1);
+        (self.step_ends.partition_point(|&end| end <= index) + 1).min(world_steps)
+    }
+
+    /// The world right after event `index` (clamped to the last event): every socket, table and
+    /// FTP state as they were then. Costs at most [`SNAPSHOT_EVERY`] replayed steps.
+    pub fn world_at(&self, index: usize) -> World {
+        let steps = self.steps_at(index);
+        let position = self.snapshots.partition_point(|(done, _)| *done <= steps).saturating_sub(1);
+        let (done, snapshot) = match self.snapshots.get(position) {
+            Some((done, world)) => (*done, world.clone()),
+            None => return self.last.clone(),
+        };
+        let mut world = snapshot;
+        for _ in done..steps {
+            if world.step().is_none() {
+                break;
+            }
+        }
+        world
+    }
+
+    /// Restores the world at event `index`, applies `scenario`, and plays on from there. The
+    /// events up to the end of that world step are kept; the rest are replaced.
+    pub fn branch(&self, index: usize, scenario: &Scenario) -> Result<Timeline, BranchError> {
+        scenario.validate().map_err(BranchError::Invalid)?;
+        let steps = self.steps_at(index);
+        let mut world = self.world_at(index);
+        let description = describe_changes(&self.scenario, scenario);
+        world.apply(scenario).map_err(BranchError::NeedsRestart)?;
+        let kept = if steps == 0 { 0 } else { self.step_ends.get(steps - 1).copied().unwrap_or(0) };
+        let mut events: Vec<TraceEvent> = self.events[..kept.min(self.events.len())].to_vec();
+        let mut step_ends: Vec<usize> = self.step_ends[..steps.min(self.step_ends.len())].to_vec();
+        let mut snapshots: Vec<(usize, World)> =
+            self.snapshots.iter().filter(|(done, _)| *done < steps).cloned().collect();
+        events.push(TraceEvent {
+            index: events.len(),
+            time: world.now(),
+            device: NodeId::Client,
+            kind: EventKind::SettingsChanged { description: description.clone() },
+            text: format!(
+                "The teacher changes the settings here: {description}. The session continues from this moment."
+            ),
+        });
+        // The changed settings belong to this step: replays from here start from the changed world.
+        if let Some(end) = step_ends.last_mut() {
+            *end = events.len();
+        }
+        snapshots.push((steps, world.clone()));
+        Ok(Timeline::play(scenario.clone(), events, step_ends, snapshots, world))
+    }
+}
+
+/// Why a branch could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BranchError {
+    #[error(transparent)]
+    NeedsRestart(NeedsRestart),
+    #[error("invalid settings: {0}")]
+    Invalid(ScenarioError),
+}
+
+fn push_records(events: &mut Vec<TraceEvent>, records: Vec<Record>) {
+    for record in records {
+        events.push(TraceEvent {
+            index: events.len(),
+            time: record.time,
+            device: record.device,
+            kind: record.kind,
+            text: record.text,
+        });
+    }
+}
+
+/// "client firewall on → off, mode pasv → port"
+pub fn describe_changes(old: &Scenario, new: &Scenario) -> String {
+    let before = serde_json::to_value(old).unwrap_or_default();
+    let after = serde_json::to_value(new).unwrap_or_default();
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return "settings changed".to_owned();
+    };
+    let changes: Vec<String> = after
+        .iter()
+        .filter(|(key, value)| before.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let shown = |v: Option<&serde_json::Value>| match v {
+                Some(serde_json::Value::Bool(true)) => "on".to_owned(),
+                Some(serde_json::Value::Bool(false)) => "off".to_owned(),
+                Some(serde_json::Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+                None => "unset".to_owned(),
+            };
+            format!("{} {} → {}", key.replace('_', " "), shown(before.get(key)), shown(Some(value)))
+        })
+        .collect();
+    if changes.is_empty() { "nothing changed".to_owned() } else { changes.join(", ") }
+}

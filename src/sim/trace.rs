@@ -1,0 +1,241 @@
+//! The trace: every event of a run, in order, in data and in words.
+//!
+//! The animation, the transcript, the captions, the terminal runner and the tests all read this
+//! one list. Each [`TraceEvent`] says when it happened, at which place on the path, what kind of
+//! event it is (with the details a drawing needs), and a sentence a student can read.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ftp::FtpTrace;
+use crate::net::device::DeviceEvent;
+use crate::net::packet::{Channel, Packet, PacketId, PacketKind};
+use crate::net::tcp::TcpState;
+use crate::sim::verdict::Verdict;
+use crate::time::{Duration, Instant};
+
+/// The five places on the path, left (client) to right (server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeId {
+    Client,
+    HomeRouter,
+    Internet,
+    ServerEdge,
+    Server,
+}
+
+impl NodeId {
+    pub const ALL: [NodeId; 5] =
+        [NodeId::Client, NodeId::HomeRouter, NodeId::Internet, NodeId::ServerEdge, NodeId::Server];
+
+    /// Position on the path, 0 (client) to 4 (server).
+    pub fn position(self) -> usize {
+        self as usize
+    }
+
+    /// The id used in JSON and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeId::Client => "client",
+            NodeId::HomeRouter => "home-router",
+            NodeId::Internet => "internet",
+            NodeId::ServerEdge => "server-edge",
+            NodeId::Server => "server",
+        }
+    }
+
+    /// The name students see. The server edge is a firewall, or a router when it does NAT.
+    pub fn label(self, server_nat: bool) -> &'static str {
+        match self {
+            NodeId::Client => "Client",
+            NodeId::HomeRouter => "Home router",
+            NodeId::Internet => "Internet",
+            NodeId::ServerEdge if server_nat => "Server router",
+            NodeId::ServerEdge => "Server firewall",
+            NodeId::Server => "Server",
+        }
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which FTP engine an FTP event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Client,
+    Server,
+}
+
+/// A packet as the trace records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketInfo {
+    pub id: PacketId,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub kind: PacketKind,
+    /// `SYN`, `PSH-ACK`, … or `ICMP`.
+    pub flags: String,
+    pub channel: Channel,
+    pub payload_len: usize,
+    /// The payload in short: an FTP line, or a byte count.
+    pub preview: String,
+}
+
+impl PacketInfo {
+    pub fn of(packet: &Packet) -> Self {
+        PacketInfo {
+            id: packet.id,
+            src: packet.src,
+            dst: packet.dst,
+            kind: packet.kind(),
+            flags: packet.flags().map_or_else(|| "ICMP".to_owned(), |flags| flags.to_string()),
+            channel: packet.channel,
+            payload_len: packet.payload().len(),
+            preview: if packet.payload().is_empty() { String::new() } else { packet.payload_preview() },
+        }
+    }
+
+    /// `SYN 192.168.1.2:40000 → 198.51.100.10:21 [PORT …]`
+    pub fn summary(&self) -> String {
+        let mut text = format!("{} {} → {}", self.flags, self.src, self.dst);
+        if !self.preview.is_empty() {
+            text.push_str(&format!(" [{}]", self.preview));
+        }
+        text
+    }
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum EventKind {
+    /// A host put a packet on the link toward `to`.
+    PacketSent { packet: PacketInfo, to: NodeId },
+    /// A device passed a packet on toward `to`, possibly rewritten (`before` is the packet as it
+    /// arrived, when it differs).
+    PacketForwarded { packet: PacketInfo, to: NodeId, rule: Option<String>, before: Option<PacketInfo> },
+    /// A device discarded a packet.
+    PacketDropped { packet: PacketInfo, rule: String, reason: String },
+    /// A device discarded a packet and answered with `response` (a reset or ICMP error).
+    PacketRejected { packet: PacketInfo, rule: String, reason: String, response: PacketInfo },
+    /// A host received a packet.
+    PacketDelivered { packet: PacketInfo },
+    /// A SYN got no answer and is sent again.
+    SynRetransmitted { local: SocketAddr, remote: SocketAddr, attempt: u32, next_wait: Duration },
+    /// A TCP connection changed state.
+    TcpState { local: SocketAddr, remote: SocketAddr, channel: Channel, from: TcpState, to: TcpState },
+    /// An FTP engine sent, received or decided something.
+    Ftp { role: Role, event: FtpTrace },
+    /// A device's tables changed, or its FTP helper acted.
+    Device { event: DeviceEvent },
+    /// An application timer was armed (`armed`) or came due.
+    Timer { role: Role, name: String, armed: bool, deadline: Instant },
+    /// A teacher changed a setting mid-session.
+    SettingsChanged { description: String },
+    /// The run is over.
+    Verdict { verdict: Box<Verdict> },
+}
+
+/// How much an event matters when stepping: the page can step by the coarser levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// TCP state changes, conntrack bookkeeping, timers being armed.
+    Detail,
+    /// Packets moving.
+    Packet,
+    /// FTP commands and replies, drops, helper actions, the verdict.
+    Key,
+}
+
+impl EventKind {
+    /// How important the event is for stepping.
+    pub fn level(&self) -> Level {
+        match self {
+            EventKind::PacketDropped { .. } | EventKind::PacketRejected { .. } | EventKind::Verdict { .. } => {
+                Level::Key
+            }
+            EventKind::SettingsChanged { .. } => Level::Key,
+            EventKind::Ftp { event: FtpTrace::State { .. }, .. } => Level::Detail,
+            EventKind::Ftp {
+                role: Role::Client,
+                event: FtpTrace::CommandSent(_) | FtpTrace::ReplyReceived(_) | FtpTrace::Note(_),
+            } => Level::Key,
+            EventKind::Ftp { .. } => Level::Packet,
+            EventKind::Device {
+                event:
+                    DeviceEvent::PayloadRewritten { .. }
+                    | DeviceEvent::ExpectationAdded { .. }
+                    | DeviceEvent::HelperNote { .. },
+            } => Level::Key,
+            EventKind::Device { .. } => Level::Detail,
+            EventKind::Timer { armed: false, .. } => Level::Key,
+            EventKind::Timer { armed: true, .. } => Level::Detail,
+            EventKind::PacketSent { .. }
+            | EventKind::PacketForwarded { .. }
+            | EventKind::PacketDelivered { .. }
+            | EventKind::SynRetransmitted { .. } => Level::Packet,
+            EventKind::TcpState { .. } => Level::Detail,
+        }
+    }
+
+    /// The kebab-case name of the kind, as in JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::PacketSent { .. } => "packet-sent",
+            EventKind::PacketForwarded { .. } => "packet-forwarded",
+            EventKind::PacketDropped { .. } => "packet-dropped",
+            EventKind::PacketRejected { .. } => "packet-rejected",
+            EventKind::PacketDelivered { .. } => "packet-delivered",
+            EventKind::SynRetransmitted { .. } => "syn-retransmitted",
+            EventKind::TcpState { .. } => "tcp-state",
+            EventKind::Ftp { .. } => "ftp",
+            EventKind::Device { .. } => "device",
+            EventKind::Timer { .. } => "timer",
+            EventKind::SettingsChanged { .. } => "settings-changed",
+            EventKind::Verdict { .. } => "verdict",
+        }
+    }
+
+    /// The packet this event is about, if any.
+    pub fn packet(&self) -> Option<&PacketInfo> {
+        match self {
+            EventKind::PacketSent { packet, .. }
+            | EventKind::PacketForwarded { packet, .. }
+            | EventKind::PacketDropped { packet, .. }
+            | EventKind::PacketRejected { packet, .. }
+            | EventKind::PacketDelivered { packet } => Some(packet),
+            _ => None,
+        }
+    }
+}
+
+/// One event of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// Position in the trace, from 0.
+    pub index: usize,
+    /// Virtual time in microseconds since the start.
+    pub time: Instant,
+    /// Where it happened.
+    pub device: NodeId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// What happened, in a sentence.
+    pub text: String,
+}
+
+impl TraceEvent {
+    /// `  0.021 s  home-router   text`
+    pub fn to_line(&self) -> String {
+        format!("{:>9}  {:<12} {}", self.time.to_string(), self.device.as_str(), self.text)
+    }
+}

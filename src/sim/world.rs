@@ -1,0 +1,935 @@
+//! The world: two hosts running the FTP engines over TCP-lite, three devices between them, and
+//! one event queue ordered by (virtual time, sequence number).
+//!
+//! ```text
+//!   client ──LAN── home router ──WAN── internet ──WAN── server edge ──LAN── server
+//!   (FtpClient)    (NAT, firewall,                     (firewall, or NAT     (FtpServer)
+//!                   FTP helper)                          router; helper)
+//! ```
+//!
+//! [`World::step`] takes the earliest event off the queue — a packet arriving somewhere, a
+//! timer coming due — carries it out, and returns what happened as trace records. Nothing else
+//! moves the world, so the same scenario always gives the same records, and a clone of a world
+//! is a complete snapshot of every socket, table and FTP state.
+//!
+//! Left out on purpose: routing beyond the fixed line (a host's only neighbour is its default
+//! route; a packet for an address nobody owns is dropped by the internet), and more than one
+//! client.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use super::scenario::{
+    IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, RefuseWith, Scenario, ScenarioError, ServerFirewall, Topology,
+    Transfer,
+};
+use super::trace::{EventKind, NodeId, PacketInfo, Role};
+use crate::ftp::client::{ClientSettings, FtpClient, Operation};
+use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply, reply_code};
+use crate::ftp::fs::FileTree;
+use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
+use crate::ftp::{ConnectError, DataEvent, Engine, FtpTrace, Input, Output, TimerKind};
+use crate::net::conntrack::{CtState, Entry, NatKind};
+use crate::net::device::{Device, DeviceEvent, Internet, Middlebox, MiddleboxConfig, PortForward, Verdict};
+use crate::net::firewall::{Action, Chain, Filter, Rule, Side};
+use crate::net::packet::{Channel, Packet, PacketId, PacketKind};
+use crate::net::tcp::{AppEvent, SocketId, SocketUser, StackOutput, TcpStack, TcpState};
+use crate::time::{Duration, Instant};
+
+/// The file uploaded by `STOR` lessons.
+pub const UPLOAD_CONTENTS: &[u8] = b"Homework: explain why passive mode works behind NAT.\r\n";
+
+/// A host: an address, a TCP stack and an application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Host<App> {
+    pub address: IpAddr,
+    pub stack: TcpStack,
+    pub app: App,
+}
+
+/// One thing that happened, before the timeline gives it a number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub time: Instant,
+    pub device: NodeId,
+    pub kind: EventKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Event {
+    Start,
+    Arrive { node: NodeId, packet: Packet, from: NodeId },
+    AppTimer { role: Role, timer: TimerKind },
+    TcpTimer { node: NodeId, socket: SocketId },
+}
+
+/// Settings that cannot change in the middle of a session, because they change addresses.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{setting} changes the network's addresses; restart the session to change it")]
+pub struct NeedsRestart {
+    pub setting: &'static str,
+}
+
+/// Everything on the path, and the queue of what happens next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct World {
+    scenario: Scenario,
+    topology: Topology,
+    now: Instant,
+    client: Host<FtpClient>,
+    home_router: Middlebox,
+    internet: Internet,
+    server_edge: Middlebox,
+    server: Host<FtpServer>,
+    queue: BTreeMap<(Instant, u64), Event>,
+    sequence: u64,
+    next_packet: u64,
+    next_channel: u32,
+    app_timers: BTreeMap<(Role, TimerKind), (Instant, u64)>,
+    tcp_timers: BTreeMap<(NodeId, SocketId), (Instant, u64)>,
+    records: Vec<Record>,
+}
+
+/// The operations the client carries out for a scenario.
+fn operations(scenario: &Scenario) -> Vec<Operation> {
+    (0..scenario.transfers)
+        .map(|n| match scenario.command {
+            Transfer::List => Operation::List { path: Some("pub".to_owned()) },
+            Transfer::Retr => Operation::Retr { path: "pub/lesson-notes.txt".to_owned() },
+            Transfer::Stor => Operation::Stor {
+                path: if n == 0 { "upload/homework.txt".to_owned() } else { format!("upload/homework-{}.txt", n + 1) },
+                contents: UPLOAD_CONTENTS.to_vec(),
+            },
+        })
+        .collect()
+}
+
+fn client_settings(scenario: &Scenario, topology: &Topology) -> ClientSettings {
+    ClientSettings {
+        server: SocketAddr::new(topology.server_public, scenario.control_port),
+        mode: scenario.mode,
+        operations: operations(scenario),
+        trust_pasv_address: scenario.trust_pasv_address,
+        announce_address: scenario.bounce_to,
+        ..ClientSettings::default()
+    }
+}
+
+fn server_settings(scenario: &Scenario, topology: &Topology) -> ServerSettings {
+    let pasv_address = match (scenario.pasv_address, topology.server_public) {
+        (PasvAddress::Public, IpAddr::V4(public)) => Some(public),
+        _ => None,
+    };
+    ServerSettings {
+        pasv_min_port: PASSIVE_RANGE.0,
+        pasv_max_port: PASSIVE_RANGE.1,
+        pasv_address,
+        port_promiscuous: scenario.port_check == PortCheck::Off,
+        epsv: if scenario.server_epsv { EpsvSupport::Enabled } else { EpsvSupport::Refused500 },
+        seed: scenario.seed,
+        ..ServerSettings::lesson()
+    }
+}
+
+fn accept_rule(
+    comment: &str,
+    chain: Chain,
+    from: Option<Side>,
+    states: Vec<CtState>,
+    dport: Option<(u16, u16)>,
+) -> Rule {
+    Rule { comment: comment.to_owned(), chain, from, states, dport, action: Action::Accept }
+}
+
+fn home_router_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConfig {
+    let filter = if scenario.client_firewall {
+        let refuse = match scenario.client_firewall_action {
+            RefuseWith::Drop => Action::Drop,
+            RefuseWith::Reject => Action::Reject,
+        };
+        let answers = vec![CtState::Established, CtState::Related];
+        Filter {
+            rules: vec![
+                accept_rule(
+                    "answers to connections, and connections the FTP helper announced",
+                    Chain::Forward,
+                    None,
+                    answers.clone(),
+                    None,
+                ),
+                accept_rule("anything started from inside", Chain::Forward, Some(Side::Inside), Vec::new(), None),
+                accept_rule("answers to the router's own connections", Chain::Input, None, answers, None),
+                accept_rule(
+                    "the home network may talk to the router",
+                    Chain::Input,
+                    Some(Side::Inside),
+                    Vec::new(),
+                    None,
+                ),
+            ],
+            forward_policy: refuse,
+            input_policy: refuse,
+        }
+    } else {
+        Filter::open()
+    };
+    MiddleboxConfig {
+        name: NodeId::HomeRouter.as_str().to_owned(),
+        addresses: vec![topology.router_lan, topology.router_wan],
+        masquerade: scenario.client_nat_active().then_some(topology.router_wan),
+        port_forwards: Vec::new(),
+        filter,
+        helper_ports: scenario.client_alg.then(|| scenario.helper_ports.clone()),
+    }
+}
+
+fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConfig {
+    let control = (scenario.control_port, scenario.control_port);
+    let filter = match scenario.server_firewall {
+        ServerFirewall::Off => Filter::open(),
+        firewall => {
+            let answers = vec![CtState::Established, CtState::Related];
+            let mut rules = vec![
+                accept_rule(
+                    "answers to connections, and connections an FTP helper announced",
+                    Chain::Forward,
+                    None,
+                    answers.clone(),
+                    None,
+                ),
+                accept_rule(
+                    "the server's own outgoing connections",
+                    Chain::Forward,
+                    Some(Side::Inside),
+                    Vec::new(),
+                    None,
+                ),
+                accept_rule(
+                    "new connections to the FTP control port",
+                    Chain::Forward,
+                    Some(Side::Outside),
+                    vec![CtState::New],
+                    Some(control),
+                ),
+            ];
+            if firewall == ServerFirewall::PassiveRange {
+                rules.push(accept_rule(
+                    "new connections to the passive port range",
+                    Chain::Forward,
+                    Some(Side::Outside),
+                    vec![CtState::New],
+                    Some(PASSIVE_RANGE),
+                ));
+            }
+            rules.push(accept_rule("answers to the router's own connections", Chain::Input, None, answers, None));
+            Filter { rules, forward_policy: Action::Drop, input_policy: Action::Drop }
+        }
+    };
+    let nat = scenario.server_nat_active();
+    MiddleboxConfig {
+        name: NodeId::ServerEdge.as_str().to_owned(),
+        addresses: if nat {
+            topology.edge_lan.into_iter().chain([topology.server_public]).collect()
+        } else {
+            Vec::new()
+        },
+        masquerade: nat.then_some(topology.server_public),
+        port_forwards: if nat {
+            vec![
+                PortForward { ports: control, to: topology.server },
+                PortForward { ports: PASSIVE_RANGE, to: topology.server },
+            ]
+        } else {
+            Vec::new()
+        },
+        filter,
+        helper_ports: scenario.server_alg.then(|| scenario.helper_ports.clone()),
+    }
+}
+
+impl World {
+    /// A world at time zero, ready to run `scenario`.
+    pub fn new(scenario: &Scenario) -> Result<World, ScenarioError> {
+        scenario.validate()?;
+        let topology = scenario.topology();
+        let mut server_stack = TcpStack::new(scenario.seed ^ 0x5e);
+        // The control listener is the server's own; it cannot clash in an empty stack.
+        let _ =
+            server_stack.listen(SocketUser::Control, SocketAddr::new(topology.server, scenario.control_port), false);
+        let mut world = World {
+            scenario: scenario.clone(),
+            topology,
+            now: Instant::ZERO,
+            client: Host {
+                address: topology.client,
+                stack: TcpStack::new(scenario.seed ^ 0xc1),
+                app: FtpClient::new(client_settings(scenario, &topology)),
+            },
+            home_router: Middlebox::new(home_router_config(scenario, &topology)),
+            internet: Internet { address: topology.internet, private_destinations: scenario.private_destinations },
+            server_edge: Middlebox::new(server_edge_config(scenario, &topology)),
+            server: Host {
+                address: topology.server,
+                stack: server_stack,
+                app: FtpServer::new(server_settings(scenario, &topology), FileTree::default()),
+            },
+            queue: BTreeMap::new(),
+            sequence: 0,
+            next_packet: 1,
+            next_channel: 1,
+            app_timers: BTreeMap::new(),
+            tcp_timers: BTreeMap::new(),
+            records: Vec::new(),
+        };
+        world.schedule(Instant::ZERO, Event::Start);
+        Ok(world)
+    }
+
+    /// The settings in force.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The addresses on the path.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// True when nothing is left to happen.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// The client host.
+    pub fn client(&self) -> &Host<FtpClient> {
+        &self.client
+    }
+
+    /// The server host.
+    pub fn server(&self) -> &Host<FtpServer> {
+        &self.server
+    }
+
+    /// The home router.
+    pub fn home_router(&self) -> &Middlebox {
+        &self.home_router
+    }
+
+    /// The server's firewall or router.
+    pub fn server_edge(&self) -> &Middlebox {
+        &self.server_edge
+    }
+
+    /// The human name of a place, as this scenario calls it.
+    pub fn label(&self, node: NodeId) -> &'static str {
+        node.label(self.scenario.server_nat_active())
+    }
+
+    fn schedule(&mut self, at: Instant, event: Event) -> u64 {
+        self.sequence += 1;
+        self.queue.insert((at, self.sequence), event);
+        self.sequence
+    }
+
+    fn record(&mut self, device: NodeId, kind: EventKind, text: String) {
+        self.records.push(Record { time: self.now, device, kind, text: sentence(text) });
+    }
+
+    /// Carries out the next event; `None` when the run is over.
+    pub fn step(&mut self) -> Option<Vec<Record>> {
+        let ((at, _), event) = self.queue.pop_first()?;
+        self.now = at;
+        match event {
+            Event::Start => {
+                self.record(
+                    NodeId::Client,
+                    EventKind::SettingsChanged { description: self.scenario.describe() },
+                    format!("The session starts: {}.", self.scenario_sentence()),
+                );
+                self.pump(Role::Client);
+                self.drain_stack(Role::Client);
+            }
+            Event::Arrive { node, packet, from } => self.arrive(node, packet, from),
+            Event::AppTimer { role, timer } => {
+                self.app_timers.remove(&(role, timer));
+                let (name, after) = self.timer_name(role, timer);
+                let who = self.label(role_node(role));
+                self.record(
+                    role_node(role),
+                    EventKind::Timer { role, name: name.clone(), armed: false, deadline: self.now },
+                    format!("{who}: {name} ran out ({after})."),
+                );
+                self.feed(role, Input::Timer(timer));
+                self.drain_stack(role);
+            }
+            Event::TcpTimer { node, socket } => {
+                self.tcp_timers.remove(&(node, socket));
+                let role = if node == NodeId::Client { Role::Client } else { Role::Server };
+                let now = self.now;
+                self.host_stack(role).on_timer(now, socket);
+                self.drain_stack(role);
+            }
+        }
+        Some(std::mem::take(&mut self.records))
+    }
+
+    fn scenario_sentence(&self) -> String {
+        let s = &self.scenario;
+        let on = |flag: bool| if flag { "on" } else { "off" };
+        format!(
+            "{} mode, {}; home router: firewall {}, NAT {}, FTP helper {}; server firewall {}{}",
+            s.mode.label(),
+            match s.ip {
+                IpVersion::V4 => "IPv4",
+                IpVersion::V6 => "IPv6",
+            },
+            on(s.client_firewall),
+            on(s.client_nat_active()),
+            on(s.client_alg),
+            s.server_firewall.as_str(),
+            if s.server_nat_active() { ", server behind NAT" } else { "" }
+        )
+    }
+
+    fn timer_name(&self, role: Role, timer: TimerKind) -> (String, Duration) {
+        let client = self.client.app.settings();
+        let server = self.server.app.settings();
+        match (role, timer) {
+            (Role::Server, TimerKind::DataConnect) => ("connect_timeout".to_owned(), server.connect_timeout),
+            (Role::Server, TimerKind::DataAccept) => ("accept_timeout".to_owned(), server.accept_timeout),
+            (Role::Client, TimerKind::DataConnect) => {
+                ("data connect timeout".to_owned(), client.data_connect_timeout.unwrap_or_default())
+            }
+            (Role::Client, TimerKind::DataAccept) => ("accept timeout".to_owned(), client.accept_timeout),
+            (_, TimerKind::Reply) => ("reply timeout".to_owned(), client.reply_timeout),
+        }
+    }
+
+    fn host_stack(&mut self, role: Role) -> &mut TcpStack {
+        match role {
+            Role::Client => &mut self.client.stack,
+            Role::Server => &mut self.server.stack,
+        }
+    }
+
+    fn host_address(&self, role: Role) -> IpAddr {
+        match role {
+            Role::Client => self.client.address,
+            Role::Server => self.server.address,
+        }
+    }
+
+    /// Gives an input to an FTP engine and carries out what it asks for.
+    fn feed(&mut self, role: Role, input: Input) {
+        let now = self.now;
+        match role {
+            Role::Client => self.client.app.handle(now, input),
+            Role::Server => self.server.app.handle(now, input),
+        }
+        self.pump(role);
+    }
+
+    fn poll_engine(&mut self, role: Role) -> Option<Output> {
+        match role {
+            Role::Client => self.client.app.poll_output(),
+            Role::Server => self.server.app.poll_output(),
+        }
+    }
+
+    /// Carries out an engine's outputs until it has none.
+    fn pump(&mut self, role: Role) {
+        let now = self.now;
+        let address = self.host_address(role);
+        while let Some(output) = self.poll_engine(role) {
+            match output {
+                Output::ConnectControl { to } => {
+                    let result = self.host_stack(role).connect(
+                        now,
+                        SocketUser::Control,
+                        SocketAddr::new(address, 0),
+                        to,
+                        Channel::Control,
+                    );
+                    if result.is_err() {
+                        self.feed_later(role, Input::ControlFailed(ConnectError::Refused));
+                    }
+                }
+                Output::SendControl(bytes) => self.host_stack(role).send(SocketUser::Control, &bytes),
+                Output::CloseControl => self.host_stack(role).close(SocketUser::Control),
+                Output::Listen { id, on } => {
+                    let event = match self.host_stack(role).listen(SocketUser::Data(id), on, true) {
+                        Ok(local) => {
+                            let who = self.label(role_node(role));
+                            self.record(
+                                role_node(role),
+                                EventKind::TcpState {
+                                    local,
+                                    remote: SocketAddr::new(local.ip(), 0),
+                                    channel: Channel::Data(self.next_channel),
+                                    from: TcpState::Closed,
+                                    to: TcpState::Listen,
+                                },
+                                format!("{who} opens a listening socket on {local}, waiting for the data connection."),
+                            );
+                            DataEvent::Listening { local }
+                        }
+                        Err(_) => DataEvent::ListenFailed,
+                    };
+                    self.feed_later(role, Input::Data { id, event });
+                }
+                Output::Connect { id, from, to } => {
+                    let channel = Channel::Data(self.next_channel);
+                    self.next_channel += 1;
+                    if self.host_stack(role).connect(now, SocketUser::Data(id), from, to, channel).is_err() {
+                        self.feed_later(
+                            role,
+                            Input::Data { id, event: DataEvent::ConnectFailed(ConnectError::Refused) },
+                        );
+                    }
+                }
+                Output::SendData { id, bytes } => self.host_stack(role).send(SocketUser::Data(id), &bytes),
+                Output::CloseData { id } => self.host_stack(role).close(SocketUser::Data(id)),
+                Output::SetTimer { timer, at } => {
+                    if let Some((old_at, old_sequence)) = self.app_timers.remove(&(role, timer)) {
+                        self.queue.remove(&(old_at, old_sequence));
+                    }
+                    let sequence = self.schedule(at, Event::AppTimer { role, timer });
+                    self.app_timers.insert((role, timer), (at, sequence));
+                    if timer != TimerKind::Reply {
+                        let (name, after) = self.timer_name(role, timer);
+                        let who = self.label(role_node(role));
+                        self.record(
+                            role_node(role),
+                            EventKind::Timer { role, name: name.clone(), armed: true, deadline: at },
+                            format!("{who} starts its {name}: it will wait up to {after}."),
+                        );
+                    }
+                }
+                Output::CancelTimer { timer } => {
+                    if let Some((at, sequence)) = self.app_timers.remove(&(role, timer)) {
+                        self.queue.remove(&(at, sequence));
+                    }
+                }
+                Output::Trace(event) => {
+                    let text = self.ftp_text(role, &event);
+                    self.record(role_node(role), EventKind::Ftp { role, event }, text);
+                }
+            }
+        }
+    }
+
+    /// Inputs that answer an output (a listener opened) are fed after the current output, in
+    /// order, so an engine never re-enters itself.
+    fn feed_later(&mut self, role: Role, input: Input) {
+        let now = self.now;
+        match role {
+            Role::Client => self.client.app.handle(now, input),
+            Role::Server => self.server.app.handle(now, input),
+        }
+    }
+
+    /// Carries out everything a host's TCP stack asks for, including what its application does
+    /// in response, until the host is quiet.
+    fn drain_stack(&mut self, role: Role) {
+        loop {
+            let mut any = false;
+            while let Some(output) = self.host_stack(role).poll_output() {
+                any = true;
+                self.carry_out_stack(role, output);
+            }
+            self.host_stack(role).flush_acks();
+            let flushed: Vec<StackOutput> = std::iter::from_fn(|| self.host_stack(role).poll_output()).collect();
+            if flushed.is_empty() && !any {
+                return;
+            }
+            for output in flushed {
+                self.carry_out_stack(role, output);
+            }
+            if !any {
+                return;
+            }
+        }
+    }
+
+    fn carry_out_stack(&mut self, role: Role, output: StackOutput) {
+        let node = role_node(role);
+        match output {
+            StackOutput::Send(packet) => self.host_send(role, packet),
+            StackOutput::App(user, event) => {
+                let input = match (user, event) {
+                    (SocketUser::Control, AppEvent::Connected { local, peer }) => Input::ControlOpened { local, peer },
+                    (SocketUser::Control, AppEvent::ConnectFailed(error)) => Input::ControlFailed(error),
+                    (SocketUser::Control, AppEvent::Bytes(bytes)) => Input::ControlBytes(bytes),
+                    (SocketUser::Control, AppEvent::Closed | AppEvent::Reset) => Input::ControlClosed,
+                    (SocketUser::Data(id), AppEvent::Connected { local, peer }) => {
+                        Input::Data { id, event: DataEvent::Connected { local, peer } }
+                    }
+                    (SocketUser::Data(id), AppEvent::ConnectFailed(error)) => {
+                        Input::Data { id, event: DataEvent::ConnectFailed(error) }
+                    }
+                    (SocketUser::Data(id), AppEvent::Bytes(bytes)) => {
+                        Input::Data { id, event: DataEvent::Bytes(bytes) }
+                    }
+                    (SocketUser::Data(id), AppEvent::Closed) => Input::Data { id, event: DataEvent::Closed },
+                    (SocketUser::Data(id), AppEvent::Reset) => Input::Data { id, event: DataEvent::Reset },
+                };
+                self.feed(role, input);
+            }
+            StackOutput::SetTimer(socket, at) => {
+                if let Some(old) = self.tcp_timers.remove(&(node, socket)) {
+                    self.queue.remove(&old);
+                }
+                let sequence = self.schedule(at, Event::TcpTimer { node, socket });
+                self.tcp_timers.insert((node, socket), (at, sequence));
+            }
+            StackOutput::CancelTimer(socket) => {
+                if let Some(old) = self.tcp_timers.remove(&(node, socket)) {
+                    self.queue.remove(&old);
+                }
+            }
+            StackOutput::StateChanged { local, remote, channel, from, to, .. } => {
+                let who = self.label(node);
+                self.record(
+                    node,
+                    EventKind::TcpState { local, remote, channel, from, to },
+                    format!("{who}: the {channel} {local} ↔ {remote} goes from {from} to {to}."),
+                );
+            }
+            StackOutput::Retransmitted { local, remote, attempt, next_wait } => {
+                let who = self.label(node);
+                self.record(
+                    node,
+                    EventKind::SynRetransmitted { local, remote, attempt, next_wait },
+                    format!(
+                        "{who} has had no answer to its SYN {local} → {remote} and sends it again (retry {attempt} of {}); next wait {next_wait}.",
+                        crate::net::tcp::SYN_RETRIES
+                    ),
+                );
+            }
+        }
+    }
+
+    fn new_packet_id(&mut self) -> PacketId {
+        let id = PacketId(self.next_packet);
+        self.next_packet += 1;
+        id
+    }
+
+    fn host_send(&mut self, role: Role, mut packet: Packet) {
+        packet.id = self.new_packet_id();
+        packet.encrypted = packet.channel == Channel::Control && self.scenario.control_encrypted;
+        let from = role_node(role);
+        let to = match role {
+            Role::Client => NodeId::HomeRouter,
+            Role::Server => NodeId::ServerEdge,
+        };
+        let who = self.label(from);
+        let info = PacketInfo::of(&packet);
+        let text = format!("{who} sends {}{}.", info.summary(), purpose(&packet));
+        self.record(from, EventKind::PacketSent { packet: info, to }, text);
+        self.transmit(from, to, packet);
+    }
+
+    fn transmit(&mut self, from: NodeId, to: NodeId, packet: Packet) {
+        let lan = matches!(
+            (from.min(to), from.max(to)),
+            (NodeId::Client, NodeId::HomeRouter) | (NodeId::ServerEdge, NodeId::Server)
+        );
+        let latency = if lan { self.scenario.latency.lan } else { self.scenario.latency.wan };
+        let at = self.now + latency;
+        self.schedule(at, Event::Arrive { node: to, packet, from });
+    }
+
+    /// The place that owns an address, if any.
+    fn owner(&self, ip: IpAddr) -> Option<NodeId> {
+        if ip == self.client.address {
+            Some(NodeId::Client)
+        } else if self.home_router.config.addresses.contains(&ip) {
+            Some(NodeId::HomeRouter)
+        } else if ip == self.internet.address {
+            Some(NodeId::Internet)
+        } else if self.server_edge.config.addresses.contains(&ip) {
+            Some(NodeId::ServerEdge)
+        } else if ip == self.server.address {
+            Some(NodeId::Server)
+        } else {
+            None
+        }
+    }
+
+    /// The next place toward `dst` from `at`, or `None` when `dst` is at `at` or nowhere.
+    fn next_hop(&self, at: NodeId, dst: IpAddr) -> Option<NodeId> {
+        // Addresses nobody owns are routed toward the internet, which knows no more.
+        let target = self.owner(dst).unwrap_or(NodeId::Internet).position();
+        let here = at.position();
+        let next = match target.cmp(&here) {
+            std::cmp::Ordering::Equal => return None,
+            std::cmp::Ordering::Less => here - 1,
+            std::cmp::Ordering::Greater => here + 1,
+        };
+        NodeId::ALL.get(next).copied()
+    }
+
+    fn arrive(&mut self, node: NodeId, packet: Packet, from: NodeId) {
+        match node {
+            NodeId::Client | NodeId::Server => {
+                let role = if node == NodeId::Client { Role::Client } else { Role::Server };
+                let info = PacketInfo::of(&packet);
+                let who = self.label(node);
+                if packet.dst.ip() != self.host_address(role) {
+                    let text = format!("{who} discards {}: it is not addressed to this host.", info.summary());
+                    let rule = "not addressed to this host".to_owned();
+                    self.record(
+                        node,
+                        EventKind::PacketDropped { packet: info, rule: rule.clone(), reason: rule },
+                        text,
+                    );
+                    return;
+                }
+                self.record(
+                    node,
+                    EventKind::PacketDelivered { packet: info.clone() },
+                    format!("{who} receives {}.", info.summary()),
+                );
+                self.host_stack(role).on_packet(packet);
+                self.drain_stack(role);
+            }
+            NodeId::HomeRouter | NodeId::Internet | NodeId::ServerEdge => self.through_device(node, packet, from),
+        }
+    }
+
+    fn through_device(&mut self, node: NodeId, packet: Packet, from: NodeId) {
+        // The home router's inside is the client side; the server edge's inside is the server's.
+        let side = match node {
+            NodeId::HomeRouter if from == NodeId::Client => Side::Inside,
+            NodeId::ServerEdge if from == NodeId::Server => Side::Inside,
+            _ => Side::Outside,
+        };
+        let now = self.now;
+        let handled = match node {
+            NodeId::HomeRouter => self.home_router.on_packet(now, packet.clone(), side),
+            NodeId::ServerEdge => self.server_edge.on_packet(now, packet.clone(), side),
+            _ => self.internet.on_packet(now, packet.clone(), side),
+        };
+        let accepted_by = handled.events.iter().find_map(|event| match event {
+            DeviceEvent::Filtered { decision, .. } if decision.action == Action::Accept => Some(decision.text.clone()),
+            _ => None,
+        });
+        for event in handled.events {
+            self.record_device_event(node, event);
+        }
+        let who = self.label(node);
+        match handled.verdict {
+            Verdict::Pass(out) => {
+                let Some(to) = self.next_hop(node, out.dst.ip()) else {
+                    let info = PacketInfo::of(&out);
+                    let rule = "no route".to_owned();
+                    let reason = format!("there is no host with the address {} on this network", out.dst.ip());
+                    let text = format!("{who} drops {}: {rule} — {reason}.", info.summary());
+                    self.record(node, EventKind::PacketDropped { packet: info, rule, reason }, text);
+                    return;
+                };
+                let info = PacketInfo::of(&out);
+                let before = (out.src != packet.src || out.dst != packet.dst || out.payload() != packet.payload())
+                    .then(|| PacketInfo::of(&packet));
+                let mut text = format!("{who} forwards {}", info.summary());
+                if let Some(before) = &before {
+                    if before.src != info.src {
+                        text.push_str(&format!(", having rewritten the source {} → {} (NAT)", before.src, info.src));
+                    }
+                    if before.dst != info.dst {
+                        text.push_str(&format!(
+                            ", having rewritten the destination {} → {} (NAT)",
+                            before.dst, info.dst
+                        ));
+                    }
+                }
+                if packet.is_syn() && node != NodeId::Internet {
+                    if let Some(rule) = &accepted_by {
+                        text.push_str(&format!(" — allowed by {rule}"));
+                    }
+                }
+                text.push('.');
+                self.record(node, EventKind::PacketForwarded { packet: info, to, rule: accepted_by, before }, text);
+                self.transmit(node, to, out);
+            }
+            Verdict::Drop { rule, reason } => {
+                let info = PacketInfo::of(&packet);
+                let text = format!("{who} drops {} ({}): {rule} — {reason}.", info.summary(), packet.channel);
+                self.record(node, EventKind::PacketDropped { packet: info, rule, reason }, text);
+            }
+            Verdict::Reject { rule, reason, mut response } => {
+                let info = PacketInfo::of(&packet);
+                response.id = self.new_packet_id();
+                let answer = PacketInfo::of(&response);
+                let text =
+                    format!("{who} refuses {} and answers with {}: {rule} — {reason}.", info.summary(), answer.flags);
+                self.record(node, EventKind::PacketRejected { packet: info, rule, reason, response: answer }, text);
+                if let Some(to) = self.next_hop(node, response.dst.ip()) {
+                    self.transmit(node, to, response);
+                }
+            }
+        }
+    }
+
+    fn record_device_event(&mut self, node: NodeId, event: DeviceEvent) {
+        let who = self.label(node);
+        let text = match &event {
+            // Folded into the forward / drop sentence.
+            DeviceEvent::Filtered { .. }
+            | DeviceEvent::SourceTranslated { .. }
+            | DeviceEvent::DestinationTranslated { .. }
+            | DeviceEvent::ConntrackState { .. } => return,
+            DeviceEvent::ConntrackAdded { entry } => conntrack_sentence(who, entry, true),
+            DeviceEvent::ConntrackRemoved { entry } => conntrack_sentence(who, entry, false),
+            DeviceEvent::ExpectationAdded { expectation, announced_by } => {
+                let redirect = expectation.nat_to.map(|to| format!(" and send it on to {to}")).unwrap_or_default();
+                format!(
+                    "{who}'s FTP helper read the {announced_by} and now expects a connection from {} to {}: it will let it in as RELATED{redirect}.",
+                    expectation.src_ip, expectation.dst
+                )
+            }
+            DeviceEvent::ExpectationUsed { expectation } => format!(
+                "{who}: this new connection to {} is the one the FTP helper expected, so it counts as RELATED.",
+                expectation.dst
+            ),
+            DeviceEvent::PayloadRewritten { before, after } => {
+                format!(
+                    "{who}'s FTP helper rewrites \"{before}\" into \"{after}\" so the address inside is the public one."
+                )
+            }
+            DeviceEvent::HelperNote { text } => format!("{who}'s FTP helper: {text}."),
+        };
+        self.record(node, EventKind::Device { event }, text);
+    }
+
+    fn ftp_text(&self, role: Role, event: &FtpTrace) -> String {
+        let who = self.label(role_node(role));
+        match event {
+            FtpTrace::CommandSent(command) => format!("{who} sends the command {command}{}.", explain_command(command)),
+            FtpTrace::CommandReceived(command) => {
+                format!("{who} receives the command {command}{}.", explain_command(command))
+            }
+            FtpTrace::CommandRejected(why) => format!("{who} cannot read a command: {why}."),
+            FtpTrace::ReplySent(reply) => format!("{who} replies {}{}.", reply_text(reply), explain_reply(reply)),
+            FtpTrace::ReplyReceived(reply) => {
+                format!("{who} receives the reply {}{}.", reply_text(reply), explain_reply(reply))
+            }
+            FtpTrace::ReplyUnreadable(why) => format!("{who} cannot read a reply line: {why}."),
+            FtpTrace::State { from, to } => format!("{who}'s FTP session goes from {from} to {to}."),
+            FtpTrace::Note(text) => format!("{who}: {text}."),
+        }
+    }
+
+    /// Applies changed settings in the middle of a session (a branch). Devices get their new
+    /// rules at once (existing connections stay tracked); the engines use the new settings from
+    /// their next command. Settings that change addresses need a restart instead.
+    pub fn apply(&mut self, scenario: &Scenario) -> Result<(), NeedsRestart> {
+        let old = &self.scenario;
+        let checks: [(&'static str, bool); 6] = [
+            ("IP version", old.ip != scenario.ip),
+            ("client NAT", old.client_nat_active() != scenario.client_nat_active()),
+            ("server behind NAT", old.server_nat_active() != scenario.server_nat_active()),
+            ("control port", old.control_port != scenario.control_port),
+            ("operation", old.command != scenario.command || old.transfers != scenario.transfers),
+            ("seed or latency", old.seed != scenario.seed || old.latency != scenario.latency),
+        ];
+        if let Some((setting, _)) = checks.into_iter().find(|(_, changed)| *changed) {
+            return Err(NeedsRestart { setting });
+        }
+        let topology = self.topology;
+        self.home_router.reconfigure(home_router_config(scenario, &topology));
+        self.server_edge.reconfigure(server_edge_config(scenario, &topology));
+        self.internet.private_destinations = scenario.private_destinations;
+        self.client.app.set_settings(client_settings(scenario, &topology));
+        self.server.app.set_settings(server_settings(scenario, &topology));
+        self.scenario = scenario.clone();
+        Ok(())
+    }
+}
+
+/// Ends a sentence with one full stop, even when the quoted text already brought one.
+fn sentence(mut text: String) -> String {
+    while text.ends_with("..") {
+        text.pop();
+    }
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+fn role_node(role: Role) -> NodeId {
+    match role {
+        Role::Client => NodeId::Client,
+        Role::Server => NodeId::Server,
+    }
+}
+
+/// Why a host sends a packet, in words.
+fn purpose(packet: &Packet) -> String {
+    let channel = packet.channel;
+    match packet.kind() {
+        PacketKind::Syn => format!(" to open the {channel}"),
+        PacketKind::SynAck => format!(" to accept the {channel}"),
+        PacketKind::Ack => format!(" on the {channel}"),
+        PacketKind::Data if channel == Channel::Control => String::new(),
+        PacketKind::Data => format!(", part of the transfer on the {channel}"),
+        PacketKind::Fin => format!(" to close its side of the {channel}"),
+        PacketKind::Rst => format!(" to abort the {channel}"),
+        PacketKind::Icmp => String::new(),
+    }
+}
+
+fn reply_text(reply: &Reply) -> String {
+    match reply.lines.as_slice() {
+        [only] => format!("{} {only}", reply.code),
+        lines => {
+            format!("{} {} … ({} lines)", reply.code, lines.first().map(String::as_str).unwrap_or(""), lines.len())
+        }
+    }
+}
+
+/// What a command's address means, e.g. ` (= 192.168.1.2:5200)`.
+pub fn explain_command(command: &Command) -> String {
+    match command {
+        Command::Port(addr) => format!(" (= {addr}: \"connect to me here\")"),
+        Command::Eprt(addr) => format!(" (= {addr}: \"connect to me here\")"),
+        Command::Pasv => " (\"open a port for me and tell me where\")".to_owned(),
+        Command::Epsv(_) => " (\"open a port for me and tell me its number\")".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// What a reply's address means, e.g. ` (= 198.51.100.10:50000)`.
+pub fn explain_reply(reply: &Reply) -> String {
+    match reply.code {
+        reply_code::PASSIVE => parse_passive_reply(reply).map(|addr| format!(" (= {addr})")).unwrap_or_default(),
+        reply_code::EXTENDED_PASSIVE => parse_extended_passive_reply(reply)
+            .map(|port| format!(" (= port {port} on the server)"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn conntrack_sentence(who: &str, entry: &Entry, added: bool) -> String {
+    let what = match entry.nat {
+        Some(NatKind::Source) => {
+            format!("the NAT mapping {} ↔ {} (for {})", entry.original.src, entry.reply.dst, entry.original.dst)
+        }
+        Some(NatKind::Destination) => format!("the forwarding {} → {}", entry.original.dst, entry.reply.src),
+        None => format!("the connection {}", entry.original),
+    };
+    if added {
+        let how = if entry.related { " (RELATED: announced by the FTP helper)" } else { "" };
+        format!("{who} starts tracking {what}{how}.")
+    } else {
+        format!("{who} forgets {what}: the connection has closed.")
+    }
+}

@@ -146,12 +146,14 @@ impl Middlebox {
                 return (reply, Some(NatKind::Destination));
             }
         }
-        if let Some(public) = self.config.masquerade {
-            if from == Side::Inside && !self.is_own(tuple.dst.ip()) && public.is_ipv4() == tuple.src.is_ipv4() {
-                let port = self.public_port(public, tuple.src.port());
-                reply.dst = SocketAddr::new(public, port);
-                return (reply, Some(NatKind::Source));
-            }
+        if let Some(public) = self.config.masquerade
+            && from == Side::Inside
+            && !self.is_own(tuple.dst.ip())
+            && public.is_ipv4() == tuple.src.is_ipv4()
+        {
+            let port = self.public_port(public, tuple.src.port());
+            reply.dst = SocketAddr::new(public, port);
+            return (reply, Some(NatKind::Source));
         }
         (reply, None)
     }
@@ -347,10 +349,11 @@ impl Device for Middlebox {
             events.push(DeviceEvent::ConntrackAdded { entry: entry.clone() });
         }
         let before = entry.tcp_state;
-        if let Some((state, _)) = self.conntrack.follow(id, direction, flags, now) {
-            if state != before && !fresh {
-                events.push(DeviceEvent::ConntrackState { id, original: entry.original, state });
-            }
+        if let Some((state, _)) = self.conntrack.follow(id, direction, flags, now)
+            && state != before
+            && !fresh
+        {
+            events.push(DeviceEvent::ConntrackState { id, original: entry.original, state });
         }
         if entry.helper && !out.payload().is_empty() {
             if out.encrypted {

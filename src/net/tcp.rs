@@ -462,10 +462,10 @@ impl TcpStack {
         let Some(state) = self.connections.get(&id).map(|conn| conn.state) else {
             return;
         };
-        if flags.fin {
-            if let Some(conn) = self.connections.get_mut(&id) {
-                conn.fin_received = true;
-            }
+        if flags.fin
+            && let Some(conn) = self.connections.get_mut(&id)
+        {
+            conn.fin_received = true;
         }
         match (state, flags.fin) {
             (TcpState::Established, true) => {
@@ -503,30 +503,31 @@ impl TcpStack {
     }
 
     fn on_segment_without_connection(&mut self, packet: &Packet, flags: TcpFlags) {
-        if flags.syn && !flags.ack {
-            if let Some(listener) = self.listeners.get(&packet.dst).cloned() {
-                let id = SocketId(self.next_socket);
-                self.next_socket += 1;
-                let conn = Connection {
-                    id,
-                    local: packet.dst,
-                    remote: packet.src,
-                    state: TcpState::Listen,
-                    user: listener.user,
-                    channel: packet.channel,
-                    syn_retries: 0,
-                    rto: INITIAL_RTO,
-                    ack_pending: false,
-                    fin_received: false,
-                };
-                self.connections.insert(id, conn);
-                if listener.one_shot {
-                    self.listeners.remove(&packet.dst);
-                }
-                self.set_state(id, TcpState::SynReceived);
-                self.send_segment(id, TcpFlags::SYN_ACK, Vec::new());
-                return;
+        if flags.syn
+            && !flags.ack
+            && let Some(listener) = self.listeners.get(&packet.dst).cloned()
+        {
+            let id = SocketId(self.next_socket);
+            self.next_socket += 1;
+            let conn = Connection {
+                id,
+                local: packet.dst,
+                remote: packet.src,
+                state: TcpState::Listen,
+                user: listener.user,
+                channel: packet.channel,
+                syn_retries: 0,
+                rto: INITIAL_RTO,
+                ack_pending: false,
+                fin_received: false,
+            };
+            self.connections.insert(id, conn);
+            if listener.one_shot {
+                self.listeners.remove(&packet.dst);
             }
+            self.set_state(id, TcpState::SynReceived);
+            self.send_segment(id, TcpFlags::SYN_ACK, Vec::new());
+            return;
         }
         if !flags.rst {
             // Nothing listens here: a closed port answers with a reset.

@@ -58,7 +58,7 @@ impl Timeline {
             steps += 1;
             push_records(&mut events, records);
             step_ends.push(events.len());
-            if steps % SNAPSHOT_EVERY == 0 {
+            if steps.is_multiple_of(SNAPSHOT_EVERY) {
                 snapshots.push((steps, world.clone()));
             }
         }

@@ -750,10 +750,11 @@ impl World {
                         ));
                     }
                 }
-                if packet.is_syn() && node != NodeId::Internet {
-                    if let Some(rule) = &accepted_by {
-                        text.push_str(&format!(" — allowed by {rule}"));
-                    }
+                if packet.is_syn()
+                    && node != NodeId::Internet
+                    && let Some(rule) = &accepted_by
+                {
+                    text.push_str(&format!(" — allowed by {rule}"));
                 }
                 text.push('.');
                 self.record(node, EventKind::PacketForwarded { packet: info, to, rule: accepted_by, before }, text);

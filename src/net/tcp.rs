@@ -714,13 +714,10 @@ mod tests {
         let mut now = Instant::ZERO;
         let mut syn_times = vec![now];
         let mut outputs = drain(&mut stack);
-        loop {
-            let Some(at) = outputs.iter().find_map(|o| match o {
-                StackOutput::SetTimer(_, at) => Some(*at),
-                _ => None,
-            }) else {
-                break;
-            };
+        while let Some(at) = outputs.iter().find_map(|o| match o {
+            StackOutput::SetTimer(_, at) => Some(*at),
+            _ => None,
+        }) {
             now = at;
             stack.on_timer(now, id);
             outputs = drain(&mut stack);

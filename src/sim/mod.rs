@@ -10,6 +10,7 @@
 //! | [`lessons`]    | the preset scenarios with their titles and introductions              |
 //! | [`matrix`]     | every combination of toggles × modes, the comparison table            |
 
+pub mod lessons;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;

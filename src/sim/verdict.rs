@@ -186,7 +186,7 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
             return Verdict {
                 outcome: RunOutcome::Ok,
                 summary: format!(
-                    "Completed: {transfers_done} {noun} over {} data connection{}, all through the same control connection.",
+                    "The session completed: {transfers_done} {noun} over {} data connection{}, all commanded through one control connection.",
                     transfers_done,
                     if transfers_done == 1 { "" } else { "s" }
                 ),

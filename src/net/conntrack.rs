@@ -74,6 +74,7 @@ pub enum Direction {
 
 /// The TCP state conntrack follows (its names, as `conntrack -L` prints them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CtTcpState {
     SynSent,
     SynRecv,

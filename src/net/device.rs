@@ -115,7 +115,8 @@ impl Middlebox {
         &self.conntrack
     }
 
-    /// Applies new settings; tracked connections stay (as they do when a rule set is reloaded).
+    /// Applies new settings; tracked connections stay (as they do when a rule set is reloaded),
+    /// and keep the helper assignment they got when they started, as in netfilter.
     pub fn reconfigure(&mut self, config: MiddleboxConfig) {
         self.config = config;
     }

@@ -43,16 +43,27 @@ pub const EPHEMERAL_PORTS: (u16, u16) = (32768, 60999);
 /// TCP connection states (RFC 793).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TcpState {
+    #[serde(rename = "CLOSED")]
     Closed,
+    #[serde(rename = "LISTEN")]
     Listen,
+    #[serde(rename = "SYN-SENT")]
     SynSent,
+    #[serde(rename = "SYN-RECEIVED")]
     SynReceived,
+    #[serde(rename = "ESTABLISHED")]
     Established,
+    #[serde(rename = "FIN-WAIT-1")]
     FinWait1,
+    #[serde(rename = "FIN-WAIT-2")]
     FinWait2,
+    #[serde(rename = "CLOSE-WAIT")]
     CloseWait,
+    #[serde(rename = "CLOSING")]
     Closing,
+    #[serde(rename = "LAST-ACK")]
     LastAck,
+    #[serde(rename = "TIME-WAIT")]
     TimeWait,
 }
 

@@ -11,6 +11,7 @@
 //! | [`matrix`]     | every combination of toggles × modes, the comparison table            |
 
 pub mod lessons;
+pub mod matrix;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;

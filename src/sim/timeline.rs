@@ -29,13 +29,15 @@ pub struct Timeline {
     snapshots: Vec<(usize, World)>,
     last: World,
     verdict: Verdict,
+    /// World steps after which settings were changed (branch points, in order).
+    branch_steps: Vec<usize>,
 }
 
 impl Timeline {
     /// Plays `scenario` from the start to its verdict.
     pub fn run(scenario: &Scenario) -> Result<Timeline, ScenarioError> {
         let world = World::new(scenario)?;
-        Ok(Timeline::play(scenario.clone(), Vec::new(), Vec::new(), vec![(0, world.clone())], world))
+        Ok(Timeline::play(scenario.clone(), Vec::new(), Vec::new(), vec![(0, world.clone())], Vec::new(), world))
     }
 
     fn play(
@@ -43,6 +45,7 @@ impl Timeline {
         mut events: Vec<TraceEvent>,
         mut step_ends: Vec<usize>,
         mut snapshots: Vec<(usize, World)>,
+        branch_steps: Vec<usize>,
         mut world: World,
     ) -> Timeline {
         let mut steps = step_ends.len();
@@ -75,7 +78,7 @@ impl Timeline {
             text,
         });
         step_ends.push(events.len());
-        Timeline { scenario, events, step_ends, snapshots, last: world, verdict }
+        Timeline { scenario, events, step_ends, snapshots, last: world, verdict, branch_steps }
     }
 
     /// The settings this run was played with (the latest, after a branch).
@@ -109,7 +112,7 @@ impl Timeline {
     }
 
     /// World steps carried out by the time event `index` has happened.
-    fn steps_at(&self, index: usize) -> usize {
+    pub fn steps_at(&self, index: usize) -> usize {
         let world_steps = self.step_ends.len().saturating_sub(1);
         (self.step_ends.partition_point(|&end| end <= index) + 1).min(world_steps)
     }
@@ -138,7 +141,12 @@ impl Timeline {
         scenario.validate().map_err(BranchError::Invalid)?;
         let steps = self.steps_at(index);
         let mut world = self.world_at(index);
-        let description = describe_changes(&self.scenario, scenario);
+        let mut description = describe_changes(&self.scenario, scenario);
+        if (scenario.client_alg && !self.scenario.client_alg) || (scenario.server_alg && !self.scenario.server_alg) {
+            description.push_str(
+                " (as in Linux, an FTP helper only follows connections that start after it is switched on: the control connection already open stays unwatched)",
+            );
+        }
         world.apply(scenario).map_err(BranchError::NeedsRestart)?;
         let kept = if steps == 0 { 0 } else { self.step_ends.get(steps - 1).copied().unwrap_or(0) };
         let mut events: Vec<TraceEvent> = self.events[..kept.min(self.events.len())].to_vec();
@@ -159,7 +167,72 @@ impl Timeline {
             *end = events.len();
         }
         snapshots.push((steps, world.clone()));
-        Ok(Timeline::play(scenario.clone(), events, step_ends, snapshots, world))
+        let mut branch_steps: Vec<usize> = self.branch_steps.iter().copied().filter(|done| *done < steps).collect();
+        branch_steps.push(steps);
+        Ok(Timeline::play(scenario.clone(), events, step_ends, snapshots, branch_steps, world))
+    }
+}
+
+/// A position in a timeline with the world as it was there. Moving forward a little replays
+/// steps from the current world; anything else restores a snapshot. Either way the world is
+/// the same as [`Timeline::world_at`] gives.
+#[derive(Clone, Debug)]
+pub struct Cursor {
+    position: usize,
+    steps: usize,
+    world: World,
+}
+
+impl Cursor {
+    /// A cursor on the first event.
+    pub fn new(timeline: &Timeline) -> Self {
+        Cursor { position: 0, steps: timeline.steps_at(0), world: timeline.world_at(0) }
+    }
+
+    /// The event the cursor is on.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The world right after that event.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Moves to event `index` (clamped to the last event).
+    pub fn seek(&mut self, timeline: &Timeline, index: usize) {
+        let index = index.min(timeline.len().saturating_sub(1));
+        let target = timeline.steps_at(index);
+        let crosses_branch = timeline.branch_steps.iter().any(|done| *done > self.steps && *done <= target);
+        if target >= self.steps && target - self.steps <= SNAPSHOT_EVERY && !crosses_branch {
+            for _ in self.steps..target {
+                if self.world.step().is_none() {
+                    break;
+                }
+            }
+        } else {
+            self.world = timeline.world_at(index);
+        }
+        self.steps = target;
+        self.position = index;
+    }
+
+    /// One event forward; false at the end.
+    pub fn step_forward(&mut self, timeline: &Timeline) -> bool {
+        if self.position + 1 >= timeline.len() {
+            return false;
+        }
+        self.seek(timeline, self.position + 1);
+        true
+    }
+
+    /// One event back; false at the start.
+    pub fn step_back(&mut self, timeline: &Timeline) -> bool {
+        if self.position == 0 {
+            return false;
+        }
+        self.seek(timeline, self.position - 1);
+        true
     }
 }
 

@@ -1,0 +1,137 @@
+//! The `ftpsim` terminal runner, driven as a user would.
+
+use std::process::{Command, Output};
+
+fn ftpsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpsim")).args(args).output().expect("ftpsim runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn presets_lists_every_lesson() {
+    let output = ftpsim(&["presets"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    for id in [
+        "open-network",
+        "active-nat",
+        "passive-server-firewall-closed",
+        "server-nat-classic-client",
+        "epsv-ipv6",
+        "helper-blind-port",
+    ] {
+        assert!(text.contains(id), "{id} missing from\n{text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&ftpsim(&["presets", "--format", "json"]).stdout).expect("json");
+    assert_eq!(json.as_array().map(Vec::len), Some(ftpsim::sim::lessons::all().len()));
+}
+
+#[test]
+fn run_json_has_outcome_reply_cause_device_and_events() {
+    let output = ftpsim(&["run", "--preset", "active-nat", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "a failed session exits with 1");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    assert_eq!(json["outcome"], "fail");
+    assert_eq!(json["final_reply"], 500);
+    assert_eq!(json["cause"], "server-refused-address");
+    assert_eq!(json["device"], "server");
+    let events = json["events"].as_array().expect("events");
+    assert!(events.len() > 50);
+    for event in events {
+        for field in ["time", "device", "kind", "text"] {
+            assert!(event.get(field).is_some(), "event without {field}: {event}");
+        }
+    }
+    assert_eq!(events.last().map(|event| event["kind"].clone()), Some(serde_json::json!("verdict")));
+}
+
+#[test]
+fn flags_override_the_preset() {
+    let output = ftpsim(&["run", "--preset", "active-nat", "--mode", "pasv", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["outcome"], "ok");
+    assert_eq!(json["final_reply"], 221);
+    assert!(json["cause"].is_null());
+
+    let helped = ftpsim(&["run", "--preset", "active-nat", "--client-alg", "on"]);
+    assert_eq!(helped.status.code(), Some(0));
+    let closed = ftpsim(&["run", "--mode", "epsv", "--server-firewall", "control-only", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&closed.stdout).expect("json");
+    assert_eq!(json["cause"], "client-data-connect-timeout");
+    assert_eq!(json["device"], "server-edge");
+}
+
+#[test]
+fn text_run_is_a_readable_transcript_with_a_verdict() {
+    let output = ftpsim(&["run", "--preset", "active-client-firewall", "--detail", "key"]);
+    let text = stdout(&output);
+    assert!(text.contains("Active mode behind a client firewall"), "{text}");
+    assert!(text.contains("425 Failed to establish connection."), "{text}");
+    assert!(text.contains("outcome:     fail"));
+    assert!(text.contains("device:      home-router"));
+    assert!(text.contains("fix:"));
+}
+
+#[test]
+fn scenario_files_are_read_and_checked() {
+    let dir = std::env::temp_dir().join(format!("ftpsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.json");
+    std::fs::write(&good, r#"{"mode": "port", "client_alg": true}"#).expect("write");
+    assert_eq!(ftpsim(&["run", "--scenario", good.to_str().expect("utf8")]).status.code(), Some(0));
+
+    let unknown = dir.join("unknown.json");
+    std::fs::write(&unknown, r#"{"mode": "port", "colour": "red"}"#).expect("write");
+    let output = ftpsim(&["run", "--scenario", unknown.to_str().expect("utf8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown field `colour`"), "{}", stderr(&output));
+
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{ not json").expect("write");
+    let output = ftpsim(&["run", "--scenario", broken.to_str().expect("utf8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("broken.json"), "{}", stderr(&output));
+
+    let missing = ftpsim(&["run", "--scenario", "/nonexistent/scenario.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read scenario file"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_flags_exit_with_2_and_say_what_is_wrong() {
+    for (args, says) in [
+        (vec!["run", "--mode", "sideways"], "sideways"),
+        (vec!["run", "--client-nat", "maybe"], "maybe"),
+        (vec!["run", "--preset", "nope"], "unknown preset \"nope\""),
+        (vec!["run", "--control-port", "0"], "control-port"),
+        (vec!["run", "--control-port", "50001"], "outside the passive range"),
+        (vec!["run", "--preset", "active-nat", "--scenario", "x.json"], "cannot be used with"),
+        (vec!["fly"], "unrecognized subcommand"),
+    ] {
+        let output = ftpsim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains(says), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn matrix_prints_every_combination() {
+    let output = ftpsim(&["matrix"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 2 + 48);
+    assert!(text.lines().next().unwrap_or("").contains("PORT | EPRT | PASV"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&ftpsim(&["matrix", "--format", "json", "--ip", "v6"]).stdout).expect("json");
+    assert_eq!(json["rows"].as_array().map(Vec::len), Some(48));
+}

@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -322,7 +323,8 @@ pub struct FtpClient {
     last_command: Option<Command>,
     last_reply: Option<Reply>,
     outcome: Option<Outcome>,
-    results: Vec<TransferResult>,
+    /// Shared, so that snapshots of a long session do not copy every finished transfer.
+    results: Vec<Arc<TransferResult>>,
 }
 
 impl FtpClient {
@@ -372,7 +374,7 @@ impl FtpClient {
     }
 
     /// What each finished operation moved.
-    pub fn results(&self) -> &[TransferResult] {
+    pub fn results(&self) -> &[Arc<TransferResult>] {
         &self.results
     }
 
@@ -705,7 +707,7 @@ impl FtpClient {
             (_, Some(data)) => data.received,
             (_, None) => Vec::new(),
         };
-        self.results.push(TransferResult { operation: operation.describe(), bytes });
+        self.results.push(Arc::new(TransferResult { operation: operation.describe(), bytes }));
         self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
         self.next_operation += 1;
         self.next();

@@ -124,8 +124,9 @@ pub enum EventKind {
     PacketForwarded { packet: PacketInfo, to: NodeId, rule: Option<String>, before: Option<PacketInfo> },
     /// A device discarded a packet.
     PacketDropped { packet: PacketInfo, rule: String, reason: String },
-    /// A device discarded a packet and answered with `response` (a reset or ICMP error).
-    PacketRejected { packet: PacketInfo, rule: String, reason: String, response: PacketInfo },
+    /// A device discarded a packet and answered with `response` (a reset or ICMP error), which
+    /// leaves toward `response_to`.
+    PacketRejected { packet: PacketInfo, rule: String, reason: String, response: PacketInfo, response_to: Option<NodeId> },
     /// A host received a packet.
     PacketDelivered { packet: PacketInfo },
     /// A SYN got no answer and is sent again.

@@ -771,8 +771,9 @@ impl World {
                 let answer = PacketInfo::of(&response);
                 let text =
                     format!("{who} refuses {} and answers with {}: {rule} — {reason}.", info.summary(), answer.flags);
-                self.record(node, EventKind::PacketRejected { packet: info, rule, reason, response: answer }, text);
-                if let Some(to) = self.next_hop(node, response.dst.ip()) {
+                let response_to = self.next_hop(node, response.dst.ip());
+                self.record(node, EventKind::PacketRejected { packet: info, rule, reason, response: answer, response_to }, text);
+                if let Some(to) = response_to {
                     self.transmit(node, to, response);
                 }
             }

@@ -12,7 +12,10 @@ fn full_session(c: &mut Criterion) {
     let mut group = c.benchmark_group("session");
     for (name, scenario) in [
         ("passive-list", Scenario::default()),
-        ("active-nat-helper-retr", Scenario { mode: DataMode::Port, client_alg: true, command: Transfer::Retr, ..Scenario::default() }),
+        (
+            "active-nat-helper-retr",
+            Scenario { mode: DataMode::Port, client_alg: true, command: Transfer::Retr, ..Scenario::default() },
+        ),
         ("active-firewall-timeout", Scenario { mode: DataMode::Port, client_nat: false, ..Scenario::default() }),
     ] {
         group.bench_function(name, |b| b.iter(|| Timeline::run(black_box(&scenario)).map(|timeline| timeline.len())));
@@ -23,7 +26,9 @@ fn full_session(c: &mut Criterion) {
 fn whole_matrix(c: &mut Criterion) {
     let mut group = c.benchmark_group("matrix");
     group.sample_size(10);
-    group.bench_function("48-networks-x-5-modes", |b| b.iter(|| matrix::run(black_box(&Scenario::default())).rows.len()));
+    group.bench_function("48-networks-x-5-modes", |b| {
+        b.iter(|| matrix::run(black_box(&Scenario::default())).rows.len())
+    });
     group.finish();
 }
 

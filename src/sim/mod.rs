@@ -13,6 +13,7 @@
 pub mod lessons;
 pub mod matrix;
 pub mod scenario;
+pub mod scene;
 pub mod timeline;
 pub mod trace;
 pub mod verdict;

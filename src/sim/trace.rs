@@ -126,7 +126,13 @@ pub enum EventKind {
     PacketDropped { packet: PacketInfo, rule: String, reason: String },
     /// A device discarded a packet and answered with `response` (a reset or ICMP error), which
     /// leaves toward `response_to`.
-    PacketRejected { packet: PacketInfo, rule: String, reason: String, response: PacketInfo, response_to: Option<NodeId> },
+    PacketRejected {
+        packet: PacketInfo,
+        rule: String,
+        reason: String,
+        response: PacketInfo,
+        response_to: Option<NodeId>,
+    },
     /// A host received a packet.
     PacketDelivered { packet: PacketInfo },
     /// A SYN got no answer and is sent again.

@@ -772,7 +772,11 @@ impl World {
                 let text =
                     format!("{who} refuses {} and answers with {}: {rule} — {reason}.", info.summary(), answer.flags);
                 let response_to = self.next_hop(node, response.dst.ip());
-                self.record(node, EventKind::PacketRejected { packet: info, rule, reason, response: answer, response_to }, text);
+                self.record(
+                    node,
+                    EventKind::PacketRejected { packet: info, rule, reason, response: answer, response_to },
+                    text,
+                );
                 if let Some(to) = response_to {
                     self.transmit(node, to, response);
                 }

@@ -10,6 +10,7 @@
 //! | [`lessons`]    | the preset scenarios with their titles and introductions              |
 //! | [`matrix`]     | every combination of toggles × modes, the comparison table            |
 
+pub mod caption;
 pub mod lessons;
 pub mod matrix;
 pub mod scenario;

@@ -12,11 +12,13 @@
 //! | [`ftp`]    | sans-IO FTP: codec, client, server, file tree; knows nothing of networks |
 //! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
 //! | [`sim`]    | the world, its deterministic timeline, verdicts, lessons, the matrix    |
-//! | `ui`       | the browser app (wasm32 only): a thin Yew view over the engine          |
+//! | [`classroom`] | the teacher's session: timeline, cursor, toggles, quiz, side by side |
+//! | `ui`       | the browser app (wasm32 only): a thin Yew view over the classroom        |
 //!
 //! The engine modules never import a web crate, never read a clock and never do I/O, so
 //! `cargo test` on the host tests all of the logic.
 
+pub mod classroom;
 pub mod ftp;
 pub mod net;
 pub mod rng;

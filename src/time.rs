@@ -83,14 +83,16 @@ impl Duration {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let micros = self.0;
+        // Integer arithmetic only: no float formatting code in the browser build.
         if micros >= 1_000_000 && micros.is_multiple_of(1_000_000) {
             write!(f, "{} s", micros / 1_000_000)
         } else if micros >= 1_000_000 {
-            write!(f, "{:.3} s", micros as f64 / 1_000_000.0)
+            let millis = micros / 1_000;
+            write!(f, "{}.{:03} s", millis / 1_000, millis % 1_000)
         } else if micros.is_multiple_of(1_000) {
             write!(f, "{} ms", micros / 1_000)
         } else {
-            write!(f, "{:.3} ms", micros as f64 / 1_000.0)
+            write!(f, "{}.{:03} ms", micros / 1_000, micros % 1_000)
         }
     }
 }

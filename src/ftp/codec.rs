@@ -378,7 +378,9 @@ fn parse_epsv_arg(arg: Option<&str>) -> Result<EpsvArg, CommandError> {
 /// Makes a piece of untrusted input safe to show in a message: control characters escaped and
 /// at most 80 characters kept.
 fn printable(text: &str) -> String {
-    let mut shown: String = text.chars().take(80).flat_map(char::escape_debug).collect();
+    // ASCII escapes only: enough to show control characters, and no Unicode tables in the
+    // browser build.
+    let mut shown: String = text.chars().take(80).flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
     if text.chars().count() > 80 {
         shown.push('…');
     }

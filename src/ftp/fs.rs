@@ -7,7 +7,7 @@
 //! Left out on purpose: permissions per user, links, timestamps that change (every entry shows
 //! the same fixed date, since the engine never reads a clock), and file sizes beyond a few KiB.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,9 +37,9 @@ pub enum FsError {
 }
 
 /// The file tree: absolute path → entry, in path order (so listings are sorted and stable).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileTree {
-    nodes: BTreeMap<String, Node>,
+    nodes: LiteMap<String, Node>,
 }
 
 impl Default for FileTree {
@@ -74,7 +74,7 @@ fn lesson_notes() -> Vec<u8> {
 impl FileTree {
     /// A tree holding only the root directory.
     pub fn empty() -> Self {
-        let mut nodes = BTreeMap::new();
+        let mut nodes = LiteMap::new();
         nodes.insert("/".to_owned(), Node::Directory { writable: false });
         FileTree { nodes }
     }

@@ -14,7 +14,7 @@
 //! so the tables a class looks at are not crowded by old connections; expectations do not time
 //! out.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
@@ -210,8 +210,8 @@ impl Expectation {
 /// The table of one device.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conntrack {
-    entries: BTreeMap<u32, Entry>,
-    expectations: BTreeMap<u32, Expectation>,
+    entries: LiteMap<u32, Entry>,
+    expectations: LiteMap<u32, Expectation>,
     next_id: u32,
 }
 

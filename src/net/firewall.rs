@@ -86,7 +86,7 @@ impl Rule {
             });
         }
         if !self.states.is_empty() {
-            let states: Vec<String> = self.states.iter().map(|state| state.to_string().to_lowercase()).collect();
+            let states: Vec<String> = self.states.iter().map(|state| state.to_string().to_ascii_lowercase()).collect();
             words.push(format!("ct state {}", states.join(",")));
         }
         if let Some((low, high)) = self.dport {

@@ -20,7 +20,9 @@
 //!   listening (vsftpd and curl close it after `accept`); the control listener stays open.
 //! - An ICMP "unreachable" aborts a connection that is still in SYN-SENT at once (Linux does).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use litemap::LiteMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
@@ -178,8 +180,8 @@ pub enum SocketError {
 /// One host's TCP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpStack {
-    connections: BTreeMap<SocketId, Connection>,
-    listeners: BTreeMap<SocketAddr, Listener>,
+    connections: LiteMap<SocketId, Connection>,
+    listeners: LiteMap<SocketAddr, Listener>,
     next_socket: u32,
     seed: u64,
     ephemeral_drawn: u64,
@@ -190,8 +192,8 @@ impl TcpStack {
     /// An empty stack; `seed` decides which ephemeral ports it picks.
     pub fn new(seed: u64) -> Self {
         TcpStack {
-            connections: BTreeMap::new(),
-            listeners: BTreeMap::new(),
+            connections: LiteMap::new(),
+            listeners: LiteMap::new(),
             next_socket: 1,
             seed,
             ephemeral_drawn: 0,

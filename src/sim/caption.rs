@@ -161,7 +161,7 @@ pub fn for_event(timeline: &Timeline, index: usize) -> Caption {
                         "It failed{}",
                         verdict
                             .device
-                            .map(|device| format!(" at the {}", label(device).to_lowercase()))
+                            .map(|device| format!(" at the {}", label(device).to_ascii_lowercase()))
                             .unwrap_or_default()
                     ),
                     format!("{}{fix}", verdict.summary),
@@ -179,7 +179,7 @@ fn forwarded_caption(
     to: NodeId,
 ) -> Caption {
     let place = event.device.label(scenario.server_nat_active());
-    let next = to.label(scenario.server_nat_active()).to_lowercase();
+    let next = to.label(scenario.server_nat_active()).to_ascii_lowercase();
     match before {
         Some(before) if before.src != packet.src => caption(
             format!("{place} translates the source address (NAT)"),
@@ -219,11 +219,11 @@ fn tcp_caption(who: &str, channel: Channel, to: TcpState) -> Caption {
         TcpState::SynSent => format!("{who} has sent its SYN for the {channel} and waits for an answer (SYN-SENT)."),
         TcpState::SynReceived => format!("{who} got a SYN for the {channel} and answered it (SYN-RECEIVED)."),
         TcpState::Established => {
-            format!("The three-way handshake is complete: the {channel} is ESTABLISHED at the {}.", who.to_lowercase())
+            format!("The three-way handshake is complete: the {channel} is ESTABLISHED at the {}.", who.to_ascii_lowercase())
         }
-        TcpState::Closed => format!("The {channel} is gone at the {} (CLOSED).", who.to_lowercase()),
+        TcpState::Closed => format!("The {channel} is gone at the {} (CLOSED).", who.to_ascii_lowercase()),
         TcpState::Listen => format!("{who} listens for an incoming connection."),
-        other => format!("The {channel} is closing at the {}: {other}.", who.to_lowercase()),
+        other => format!("The {channel} is closing at the {}: {other}.", who.to_ascii_lowercase()),
     };
     caption(format!("TCP: {to}"), body)
 }
@@ -263,7 +263,7 @@ fn ftp_caption(scenario: &Scenario, role: Role, ftp: &FtpTrace, event: &TraceEve
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = chars.next().map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_default();
     out.push_str(chars.as_str());
     if !out.ends_with('.') {
         out.push('.');

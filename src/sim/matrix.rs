@@ -108,7 +108,7 @@ impl Matrix {
             ["client firewall", "client NAT", "client helper", "server firewall", "server helper"]
                 .map(str::to_owned)
                 .to_vec();
-        header.extend(self.modes.iter().map(|mode| mode.as_str().to_uppercase()));
+        header.extend(self.modes.iter().map(|mode| mode.as_str().to_ascii_uppercase()));
         let mut body: Vec<Vec<String>> = Vec::new();
         for row in &self.rows {
             let mut line = vec![

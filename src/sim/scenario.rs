@@ -314,6 +314,36 @@ impl Scenario {
         }
     }
 
+    /// Every setting and its value in words, always in the same order.
+    pub fn in_words(&self) -> Vec<(&'static str, String)> {
+        let on = |flag: bool| if flag { "on" } else { "off" }.to_owned();
+        let ports: Vec<String> = self.helper_ports.iter().map(u16::to_string).collect();
+        vec![
+            ("IP version", if self.ip == IpVersion::V4 { "IPv4" } else { "IPv6" }.to_owned()),
+            ("mode", self.mode.label().to_owned()),
+            ("operation", self.command.verb().to_owned()),
+            ("transfers", self.transfers.to_string()),
+            ("client firewall", on(self.client_firewall)),
+            ("client firewall refuses by", if self.client_firewall_action == RefuseWith::Drop { "dropping" } else { "rejecting" }.to_owned()),
+            ("client NAT", on(self.client_nat)),
+            ("FTP helper (ALG)", on(self.client_alg)),
+            ("server firewall", self.server_firewall.as_str().to_owned()),
+            ("server FTP helper", on(self.server_alg)),
+            ("server behind NAT", on(self.server_nat)),
+            ("address in 227", if self.pasv_address == PasvAddress::Private { "server's own" } else { "public" }.to_owned()),
+            ("server PORT check", if self.port_check == PortCheck::Strict { "strict" } else { "off" }.to_owned()),
+            ("client trusts the 227 address", on(self.trust_pasv_address)),
+            ("server EPSV", on(self.server_epsv)),
+            ("control port", self.control_port.to_string()),
+            ("helper ports", ports.join(", ")),
+            ("encrypted control connection", on(self.control_encrypted)),
+            ("bounce address", self.bounce_to.map_or_else(|| "none".to_owned(), |ip| ip.to_string())),
+            ("private destinations", if self.private_destinations == PrivateDestinations::Drop { "dropped" } else { "unreachable" }.to_owned()),
+            ("latency", format!("LAN {}, WAN {}", self.latency.lan, self.latency.wan)),
+            ("seed", self.seed.to_string()),
+        ]
+    }
+
     /// A short, stable description of the toggles, e.g. for table rows.
     pub fn describe(&self) -> String {
         let on = |flag: bool| if flag { "on" } else { "off" };

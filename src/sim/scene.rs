@@ -5,7 +5,7 @@
 //! This is the view model: the browser code only turns a [`Scene`] into SVG, so everything the
 //! picture claims is tested natively here.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use serde::Serialize;
 
@@ -175,7 +175,7 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
     let events = timeline.events();
     let index = index.min(events.len().saturating_sub(1));
     let key = last_key_event(timeline, index);
-    let mut seen: BTreeMap<PacketId, PacketView> = BTreeMap::new();
+    let mut seen: LiteMap<PacketId, PacketView> = LiteMap::new();
     for event in &events[..=index] {
         let flying = |packet: &PacketInfo, to: NodeId| PacketView {
             id: packet.id,
@@ -210,7 +210,7 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             _ => {}
         }
     }
-    seen.into_values().collect()
+    seen.into_tuple_vec().into_iter().map(|(_, view)| view).collect()
 }
 
 /// One end of a connection, as the trace's TCP state changes describe it.
@@ -225,7 +225,7 @@ struct End {
 /// the trace (so they are exact to the event, not just to the world step).
 pub fn connections(timeline: &Timeline, index: usize) -> Vec<ConnectionView> {
     let events = &timeline.events()[..=index.min(timeline.len().saturating_sub(1))];
-    let mut ends: BTreeMap<(Channel, NodeId), End> = BTreeMap::new();
+    let mut ends: LiteMap<(Channel, NodeId), End> = LiteMap::new();
     for event in events {
         if let EventKind::TcpState { local, remote, channel, to, .. } = &event.kind {
             if *to == TcpState::Listen {
@@ -264,7 +264,8 @@ pub fn connections(timeline: &Timeline, index: usize) -> Vec<ConnectionView> {
             _ => None,
         })
     };
-    let channels: std::collections::BTreeSet<Channel> = ends.keys().map(|(channel, _)| *channel).collect();
+    let mut channels: Vec<Channel> = ends.keys().map(|(channel, _)| *channel).collect();
+    channels.dedup();
     channels
         .into_iter()
         .filter_map(|channel| {

@@ -257,26 +257,14 @@ fn push_records(events: &mut Vec<TraceEvent>, records: Vec<Record>) {
     }
 }
 
-/// "client firewall on → off, mode pasv → port"
+/// "client firewall on → off, mode Passive (PASV) → Active (PORT)"
 pub fn describe_changes(old: &Scenario, new: &Scenario) -> String {
-    let before = serde_json::to_value(old).unwrap_or_default();
-    let after = serde_json::to_value(new).unwrap_or_default();
-    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
-        return "settings changed".to_owned();
-    };
-    let changes: Vec<String> = after
-        .iter()
-        .filter(|(key, value)| before.get(*key) != Some(value))
-        .map(|(key, value)| {
-            let shown = |v: Option<&serde_json::Value>| match v {
-                Some(serde_json::Value::Bool(true)) => "on".to_owned(),
-                Some(serde_json::Value::Bool(false)) => "off".to_owned(),
-                Some(serde_json::Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-                None => "unset".to_owned(),
-            };
-            format!("{} {} → {}", key.replace('_', " "), shown(before.get(key)), shown(Some(value)))
-        })
+    let changes: Vec<String> = old
+        .in_words()
+        .into_iter()
+        .zip(new.in_words())
+        .filter(|((_, before), (_, after))| before != after)
+        .map(|((name, before), (_, after))| format!("{name} {before} → {after}"))
         .collect();
     if changes.is_empty() { "nothing changed".to_owned() } else { changes.join(", ") }
 }

@@ -272,7 +272,7 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                     Cause::DataConnectionRefused,
                     format!(
                         "The server's connection back to the client was refused by the {} ({rule}), so vsftpd answered 425 at once.",
-                        label(blocked.device).to_lowercase()
+                        label(blocked.device).to_ascii_lowercase()
                     ),
                 )
             } else {
@@ -280,7 +280,7 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                     Cause::ServerDataConnectTimeout,
                     format!(
                         "The server tried to open the data connection back to the client, but the {} dropped its SYN ({rule}: {reason}). After connect_timeout vsftpd gave up with 425.",
-                        label(blocked.device).to_lowercase()
+                        label(blocked.device).to_ascii_lowercase()
                     ),
                 )
             };
@@ -436,7 +436,7 @@ fn explain_passive_failure(
     cause: Cause,
     device: Option<NodeId>,
 ) -> (String, String) {
-    let label = |node: NodeId| node.label(scenario.server_nat_active()).to_lowercase();
+    let label = |node: NodeId| node.label(scenario.server_nat_active()).to_ascii_lowercase();
     match cause {
         Cause::AddressUnreachable => (
             format!(

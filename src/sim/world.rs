@@ -16,7 +16,7 @@
 //! route; a packet for an address nobody owns is dropped by the internet), and more than one
 //! client.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::scenario::{
@@ -82,12 +82,12 @@ pub struct World {
     internet: Internet,
     server_edge: Middlebox,
     server: Host<FtpServer>,
-    queue: BTreeMap<(Instant, u64), Event>,
+    queue: LiteMap<(Instant, u64), Event>,
     sequence: u64,
     next_packet: u64,
     next_channel: u32,
-    app_timers: BTreeMap<(Role, TimerKind), (Instant, u64)>,
-    tcp_timers: BTreeMap<(NodeId, SocketId), (Instant, u64)>,
+    app_timers: LiteMap<(Role, TimerKind), (Instant, u64)>,
+    tcp_timers: LiteMap<(NodeId, SocketId), (Instant, u64)>,
     records: Vec<Record>,
 }
 
@@ -274,12 +274,12 @@ impl World {
                 stack: server_stack,
                 app: FtpServer::new(server_settings(scenario, &topology), FileTree::default()),
             },
-            queue: BTreeMap::new(),
+            queue: LiteMap::new(),
             sequence: 0,
             next_packet: 1,
             next_channel: 1,
-            app_timers: BTreeMap::new(),
-            tcp_timers: BTreeMap::new(),
+            app_timers: LiteMap::new(),
+            tcp_timers: LiteMap::new(),
             records: Vec::new(),
         };
         world.schedule(Instant::ZERO, Event::Start);
@@ -343,7 +343,9 @@ impl World {
 
     /// Carries out the next event; `None` when the run is over.
     pub fn step(&mut self) -> Option<Vec<Record>> {
-        let ((at, _), event) = self.queue.pop_first()?;
+        let key = *self.queue.first()?.0;
+        let event = self.queue.remove(&key)?;
+        let (at, _) = key;
         self.now = at;
         match event {
             Event::Start => {

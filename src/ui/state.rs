@@ -4,7 +4,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-pub use crate::classroom::{Action, Classroom, Pane, PendingChange, QuizAnswer, SPEEDS, Setting, quiz_truth};
+use crate::classroom::Classroom;
+pub use crate::classroom::{Action, Pane, QuizAnswer, SPEEDS, Setting, quiz_truth};
 
 /// The reducer: a clone of the session with the action applied.
 #[derive(Clone, Debug, PartialEq)]

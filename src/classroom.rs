@@ -72,6 +72,79 @@ impl Setting {
     }
 }
 
+/// The setting a form control stands for, from its `name` and its value (or checked state),
+/// as [`crate::picture::settings_form`] names them. `None` for names or values it does not know.
+pub fn setting_from_form(name: &str, value: &str, checked: bool) -> Option<Setting> {
+    Some(match name {
+        "mode" => Setting::Mode(DataMode::ALL.into_iter().find(|mode| mode.as_str() == value)?),
+        "operation" => Setting::Operation(Transfer::ALL.into_iter().find(|command| command.as_str() == value)?),
+        "client_firewall" => Setting::ClientFirewall(checked),
+        "client_nat" => Setting::ClientNat(checked),
+        "client_alg" => Setting::ClientAlg(checked),
+        "server_firewall" => {
+            Setting::ServerFirewall(ServerFirewall::ALL.into_iter().find(|firewall| firewall.as_str() == value)?)
+        }
+        "server_alg" => Setting::ServerAlg(checked),
+        "server_nat" => Setting::ServerNat(checked),
+        "pasv_address" => Setting::PasvAddress(match value {
+            "public" => PasvAddress::Public,
+            "private" => PasvAddress::Private,
+            _ => return None,
+        }),
+        "port_check" => Setting::PortCheck(if checked { PortCheck::Strict } else { PortCheck::Off }),
+        "server_epsv" => Setting::ServerEpsv(checked),
+        "trust_pasv_address" => Setting::TrustPasvAddress(checked),
+        "control_port" => Setting::ControlPort(value.to_owned()),
+        "ip" => Setting::Ip(match value {
+            "v4" => IpVersion::V4,
+            "v6" => IpVersion::V6,
+            _ => return None,
+        }),
+        _ => return None,
+    })
+}
+
+/// The action of a button, from its `data-action` attribute (see [`crate::picture`]).
+pub fn action_from_control(name: &str) -> Option<Action> {
+    Some(match name {
+        "restart" => Action::Restart,
+        "back" => Action::StepBack,
+        "play" => Action::TogglePlay,
+        "forward" => Action::StepForward,
+        "end" => Action::End,
+        "presenter" => Action::TogglePresenter,
+        "confirm-restart" => Action::ConfirmRestart,
+        "confirm-branch" => Action::ConfirmBranch,
+        "cancel-change" => Action::CancelChange,
+        "dismiss" => Action::DismissMessage,
+        other => {
+            let id = other.strip_prefix("answer:")?;
+            Action::Answer(QuizAnswer::ALL.into_iter().find(|answer| answer.id() == id)?)
+        }
+    })
+}
+
+/// The action of a form control (select, checkbox, number field) from its `name`, value and
+/// checked state: a network setting, a lesson, a playback option or a pane's mode.
+pub fn action_from_form(name: &str, value: &str, checked: bool) -> Option<Action> {
+    let mode = || DataMode::ALL.into_iter().find(|mode| mode.as_str() == value);
+    Some(match name {
+        "lesson" if !value.is_empty() => Action::LoadLesson(value.to_owned()),
+        "speed" => Action::SetSpeed(value.parse().ok()?),
+        "step_by" => Action::SetStepLevel(match value {
+            "key" => Level::Key,
+            "packet" => Level::Packet,
+            "detail" => Level::Detail,
+            _ => return None,
+        }),
+        "quiz" => Action::ToggleQuiz,
+        "compare" => Action::ToggleCompare,
+        "pane_left" => Action::SetPaneMode { right: false, mode: mode()? },
+        "pane_right" => Action::SetPaneMode { right: true, mode: mode()? },
+        _ => Action::Change(setting_from_form(name, value, checked)?),
+    })
+}
+
 /// A change waiting for the teacher to choose: restart, or branch from here.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingChange {
@@ -94,6 +167,17 @@ pub enum QuizAnswer {
 impl QuizAnswer {
     pub const ALL: [QuizAnswer; 5] =
         [QuizAnswer::Works, QuizAnswer::HomeRouter, QuizAnswer::Internet, QuizAnswer::ServerEdge, QuizAnswer::Server];
+
+    /// The id used in the page's markup.
+    pub fn id(self) -> &'static str {
+        match self {
+            QuizAnswer::Works => "works",
+            QuizAnswer::HomeRouter => "home-router",
+            QuizAnswer::Internet => "internet",
+            QuizAnswer::ServerEdge => "server-edge",
+            QuizAnswer::Server => "server",
+        }
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -672,6 +756,52 @@ mod tests {
         assert_eq!(right.timeline.scenario().mode, DataMode::Epsv);
         classroom.apply(Action::ToggleCompare);
         assert!(classroom.compare.is_none());
+    }
+
+    #[test]
+    fn form_controls_map_to_settings() {
+        assert_eq!(setting_from_form("mode", "eprt", false), Some(Setting::Mode(DataMode::Eprt)));
+        assert_eq!(setting_from_form("client_nat", "on", false), Some(Setting::ClientNat(false)));
+        assert_eq!(setting_from_form("port_check", "on", true), Some(Setting::PortCheck(PortCheck::Strict)));
+        assert_eq!(setting_from_form("server_firewall", "control-only", false), Some(Setting::ServerFirewall(ServerFirewall::ControlOnly)));
+        assert_eq!(setting_from_form("control_port", "2121", false), Some(Setting::ControlPort("2121".to_owned())));
+        assert_eq!(setting_from_form("mode", "sideways", false), None);
+        assert_eq!(setting_from_form("colour", "red", false), None);
+        // Every control in the form is understood.
+        let form = crate::picture::settings_form(&Scenario::default());
+        for name in form.split("name=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
+            assert!(setting_from_form(name, "", true).is_some() || name == "mode" || name == "operation" || name == "server_firewall" || name == "pasv_address" || name == "ip", "{name}");
+        }
+    }
+
+    #[test]
+    fn page_controls_map_to_actions() {
+        assert_eq!(action_from_control("forward"), Some(Action::StepForward));
+        assert_eq!(action_from_control("answer:internet"), Some(Action::Answer(QuizAnswer::Internet)));
+        assert_eq!(action_from_control("answer:moon"), None);
+        assert_eq!(action_from_control("launch"), None);
+        assert_eq!(action_from_form("lesson", "active-nat", false), Some(Action::LoadLesson("active-nat".to_owned())));
+        assert_eq!(action_from_form("lesson", "", false), None);
+        assert_eq!(action_from_form("speed", "3", false), Some(Action::SetSpeed(3)));
+        assert_eq!(action_from_form("speed", "fast", false), None);
+        assert_eq!(action_from_form("step_by", "packet", false), Some(Action::SetStepLevel(Level::Packet)));
+        assert_eq!(action_from_form("pane_right", "epsv", false), Some(Action::SetPaneMode { right: true, mode: DataMode::Epsv }));
+        assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Setting::ClientAlg(true))));
+        // Every button and menu the page draws is understood.
+        let mut classroom = Classroom::new(Some("active-nat"));
+        classroom.apply(Action::ToggleQuiz);
+        classroom.apply(Action::End);
+        let markup = [
+            crate::picture::header(&classroom),
+            crate::picture::playback_buttons(&classroom),
+            crate::picture::playback_options(&classroom),
+            crate::picture::quiz(&classroom),
+        ]
+        .concat();
+        for action in markup.split("data-action=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
+            assert!(action_from_control(action).is_some(), "{action}");
+        }
+        assert!(markup.contains("aria-label=\"Step forward\""));
     }
 
     #[test]

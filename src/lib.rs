@@ -13,6 +13,7 @@
 //! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
 //! | [`sim`]    | the world, its deterministic timeline, verdicts, lessons, the matrix    |
 //! | [`classroom`] | the teacher's session: timeline, cursor, toggles, quiz, side by side |
+//! | [`picture`] | markup of the read-only views (topology, ladder, transcript, tables)  |
 //! | `ui`       | the browser app (wasm32 only): a thin Yew view over the classroom        |
 //!
 //! The engine modules never import a web crate, never read a clock and never do I/O, so
@@ -21,6 +22,7 @@
 pub mod classroom;
 pub mod ftp;
 pub mod net;
+pub mod picture;
 pub mod rng;
 pub mod sim;
 pub mod time;

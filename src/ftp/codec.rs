@@ -427,7 +427,7 @@ pub enum AddressError {
     BadNumber { got: String },
     #[error("expected six numbers such as (198,51,100,10,195,80) in the reply, found none")]
     NoNumbersInReply,
-    #[error("expected a delimiter character from '!' to '~', got {got:?}")]
+    #[error("expected a delimiter character from '!' to '~', got U+{:04X}", *got as u32)]
     BadDelimiter { got: char },
     #[error("expected |proto|address|port| with 3 fields, got {got}")]
     WrongEprtFieldCount { got: usize },

@@ -216,7 +216,7 @@ impl Default for Scenario {
 }
 
 /// Why a scenario cannot be run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
     #[error("control_port must be from 1 to 65535 and outside the passive range {}-{}, got {got}", PASSIVE_RANGE.0, PASSIVE_RANGE.1)]
     BadControlPort { got: u16 },
@@ -228,6 +228,14 @@ pub enum ScenarioError {
     BadHelperPort,
     #[error("could not read the scenario: {0}")]
     Json(String),
+}
+
+/// Debug output is the message itself: it is what a developer needs to read, and the browser
+/// build then needs no second formatter for these errors.
+impl fmt::Debug for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ScenarioError({self})")
+    }
 }
 
 /// The most transfers one session may repeat.

@@ -57,6 +57,8 @@ pub struct PacketView {
     pub status: PacketStatus,
     /// The event at which it left `from`: a new hop restarts its animation.
     pub since: usize,
+    /// The event at which it reaches `to` (equal to `since` when it is not moving).
+    pub arrival: usize,
 }
 
 /// A TCP connection to draw between the hosts.
@@ -186,6 +188,7 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             label: packet_label(packet),
             status: PacketStatus::InFlight,
             since: event.index,
+            arrival: event.index,
         };
         match &event.kind {
             EventKind::PacketSent { packet, to } | EventKind::PacketForwarded { packet, to, .. } => {
@@ -210,7 +213,15 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             _ => {}
         }
     }
-    seen.into_tuple_vec().into_iter().map(|(_, view)| view).collect()
+    let mut views: Vec<PacketView> = seen.into_tuple_vec().into_iter().map(|(_, view)| view).collect();
+    // When does each packet in flight arrive? Its next event says.
+    for view in views.iter_mut().filter(|view| view.status == PacketStatus::InFlight) {
+        view.arrival = events[index + 1..]
+            .iter()
+            .find(|event| event.kind.packet().is_some_and(|packet| packet.id == view.id))
+            .map_or(index + 1, |event| event.index);
+    }
+    views
 }
 
 /// One end of a connection, as the trace's TCP state changes describe it.

@@ -1,28 +1,39 @@
-//! The browser app: a thin Yew view over [`crate::classroom`]. Compiled for wasm32 only.
+//! The browser app: a thin Yew layer over [`crate::classroom`]. Compiled for wasm32 only.
 //!
-//! It owns no simulation logic: it renders the classroom session (a timeline, a cursor on it,
-//! the toggles) and turns clicks, keys and timer ticks into [`state::Action`]s.
+//! It owns no simulation logic. Each render draws the classroom session: the views come as
+//! markup from [`crate::picture`] (built and tested natively), and one click listener and one
+//! change listener on the page turn the controls' `data-action` and `name` attributes into
+//! [`state::Action`]s (event delegation). Only the timeline scrubber is a Yew element of its own,
+//! so that dragging it is never interrupted by a redraw.
+//!
+//! Why markup rather than a tree of `html!` components: every element and attribute of an
+//! `html!` tree costs code in the WebAssembly file, and the page must stay under its 175 KB
+//! download budget for school networks. A redrawn control gets its keyboard focus back (by id).
 
-mod components;
 mod state;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use gloo::events::EventListener;
 use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::classroom::{Classroom, action_from_control, action_from_form};
+use crate::picture::{self, Style};
 use crate::sim::scene;
 use crate::sim::trace::NodeId;
-use components::controls::{lesson_picker, parse_mode, playback, settings_panel};
-use components::panels::{caption_panel, comparison_table, message_bar, pending_panel, quiz_panel, verdict_panel};
-use components::tables::device_tables;
-use components::topology::topology;
-use components::transcript::{ladder, transcript};
 use state::{Action, PageState, SPEEDS};
 
 /// Mounts the app on the page body.
 pub fn start() {
     yew::Renderer::<App>::new().render();
+}
+
+/// Markup from [`crate::picture`], put into the page as it is.
+fn raw(markup: String) -> Html {
+    Html::from_html_unchecked(AttrValue::from(markup))
 }
 
 /// True when the visitor asked for less motion.
@@ -46,12 +57,12 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     let target = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok());
     let tag = target.as_ref().map(|element| element.tag_name().to_ascii_lowercase()).unwrap_or_default();
     let in_field = matches!(tag.as_str(), "input" | "select" | "textarea");
-    let key = event.key();
-    match key.as_str() {
+    match event.key().as_str() {
         // Page Up / Page Down come from clickers and work everywhere.
         "PageDown" => Some(Action::StepForward),
         "PageUp" => Some(Action::StepBack),
         _ if in_field => None,
+        // On a focused button, Space presses the button instead.
         " " | "Spacebar" if tag != "button" => Some(Action::TogglePlay),
         "ArrowRight" => Some(Action::StepForward),
         "ArrowLeft" => Some(Action::StepBack),
@@ -61,14 +72,85 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     }
 }
 
+type Refocus = Rc<RefCell<Option<String>>>;
+
+/// Clicks anywhere on the page: a control's `data-action`, or an event to go to in `data-index`
+/// (transcript lines, ladder rows, the verdict's "show where").
+fn on_click(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<MouseEvent> {
+    let dispatch = dispatch.clone();
+    let refocus = refocus.clone();
+    Callback::from(move |event: MouseEvent| {
+        let Some(target) = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else {
+            return;
+        };
+        if let Some(control) = target.closest("[data-action]").ok().flatten() {
+            let action = control.get_attribute("data-action").and_then(|name| action_from_control(&name));
+            if let Some(action) = action {
+                *refocus.borrow_mut() = Some(control.id());
+                dispatch.emit(action);
+            }
+            return;
+        }
+        let index = target
+            .closest("[data-index]")
+            .ok()
+            .flatten()
+            .and_then(|element| element.get_attribute("data-index"))
+            .and_then(|value| value.parse::<usize>().ok());
+        if let Some(index) = index {
+            dispatch.emit(Action::Seek(index));
+        }
+    })
+}
+
+/// Changes of any menu, checkbox or number field on the page, by the control's `name`.
+fn on_change(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<Event> {
+    let dispatch = dispatch.clone();
+    let refocus = refocus.clone();
+    Callback::from(move |event: Event| {
+        let Some(target) = event.target() else {
+            return;
+        };
+        let (name, value, checked, id) = if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+            if input.type_() == "range" {
+                return;
+            }
+            (input.name(), input.value(), input.checked(), input.id())
+        } else if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
+            (select.name(), select.value(), false, select.id())
+        } else {
+            return;
+        };
+        if let Some(action) = action_from_form(&name, &value, checked) {
+            *refocus.borrow_mut() = Some(id);
+            dispatch.emit(action);
+        }
+    })
+}
+
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| PageState(crate::classroom::Classroom::new(lesson_from_location().as_deref())));
+    let state = use_reducer(|| PageState(Classroom::new(lesson_from_location().as_deref())));
     let reduced_motion = use_memo((), |_| prefers_reduced_motion());
+    let refocus: Refocus = use_mut_ref(|| None::<String>);
     let dispatch: Callback<Action> = {
         let state = state.clone();
         Callback::from(move |action| state.dispatch(action))
     };
+
+    // A control that was drawn anew gets back the keyboard focus it had.
+    {
+        let refocus = refocus.clone();
+        use_effect(move || {
+            let Some(id) = refocus.borrow_mut().take() else {
+                return;
+            };
+            let element = web_sys::window().and_then(|window| window.document()).and_then(|document| document.get_element_by_id(&id));
+            if let Some(element) = element.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = element.focus();
+            }
+        });
+    }
 
     // Keyboard: one listener on the document for the whole page.
     {
@@ -89,146 +171,100 @@ pub fn App() -> Html {
         });
     }
 
-    // Playback: a tick per hop while playing.
+    // Playback: one tick per event while playing.
     let classroom = &state.0;
-    let events_per_second = SPEEDS.get(classroom.speed).map_or(4, |(_, rate)| *rate);
+    let events_per_second = SPEEDS.get(classroom.speed).map_or(4, |(_, rate)| *rate).max(1);
     {
         let dispatch = dispatch.clone();
         use_effect_with((classroom.playing, events_per_second), move |(playing, rate)| {
-            let interval = playing.then(|| Interval::new(1000 / rate.max(&1), move || dispatch.emit(Action::Tick)));
+            let interval = playing.then(|| Interval::new(1000 / rate, move || dispatch.emit(Action::Tick)));
             move || drop(interval)
         });
     }
 
     // Presenter mode fills the screen.
-    {
-        use_effect_with(classroom.presenter, move |presenter| {
-            if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-                if *presenter {
-                    if let Some(root) = document.document_element() {
-                        let _ = root.request_fullscreen();
-                    }
-                } else if document.fullscreen_element().is_some() {
-                    document.exit_fullscreen();
+    use_effect_with(classroom.presenter, |presenter| {
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            if *presenter {
+                if let Some(root) = document.document_element() {
+                    let _ = root.request_fullscreen();
                 }
-            }
-        });
-    }
-
-    let hop_ms = if *reduced_motion { 0 } else { (1000 / events_per_second).min(450) };
-    let world = classroom.cursor.world();
-    let position = classroom.position();
-    let toggle = |action: Action| emit_on::<Event>(&dispatch, action);
-    let server_nat = classroom.scenario.server_nat_active();
-
-    let main_view = match &classroom.compare {
-        Some((left, right)) => html! {
-            <div class="compare">
-                { pane_view("Left", false, left, server_nat, hop_ms, &dispatch) }
-                { pane_view("Right", true, right, server_nat, hop_ms, &dispatch) }
-            </div>
-        },
-        None => {
-            let scene = scene::scene(&classroom.timeline, world, position);
-            html! {
-                <>
-                    { topology(&scene, hop_ms, false, "Network: client, home router, internet, server firewall and server, with the connections and packets between them") }
-                    { caption_panel(classroom) }
-                    { quiz_panel(classroom, &dispatch) }
-                    { pending_panel(classroom, &dispatch) }
-                    <div class="lower">
-                        { transcript(&classroom.timeline, position, &dispatch, "Transcript") }
-                        { device_tables(world) }
-                        { ladder(&classroom.timeline, position, &dispatch, server_nat) }
-                    </div>
-                </>
+            } else if document.fullscreen_element().is_some() {
+                document.exit_fullscreen();
             }
         }
-    };
+    });
 
-    html! {
-        <main class={classes!("app", classroom.presenter.then_some("presenter"), reduced_motion.then_some("reduced-motion"))}>
-            <header class="top">
-                <h1>{ "FTP: active vs passive" }</h1>
-                { lesson_picker(classroom, &dispatch) }
-                <div class="modes" role="group" aria-label="View">
-                    <label class="toggle">
-                        <input type="checkbox" checked={classroom.quiz.enabled} onchange={toggle(Action::ToggleQuiz)} />
-                        <span>{ "Quiz mode" }</span>
-                    </label>
-                    <label class="toggle">
-                        <input type="checkbox" checked={classroom.compare.is_some()} onchange={toggle(Action::ToggleCompare)} />
-                        <span>{ "Side by side" }</span>
-                    </label>
-                    <button onclick={emit_on::<MouseEvent>(&dispatch, Action::TogglePresenter)} aria-pressed={classroom.presenter.to_string()}>
-                        { if classroom.presenter { "Leave presenter mode" } else { "Presenter mode" } }
-                    </button>
-                </div>
-            </header>
-            { playback(classroom, &dispatch) }
-            { message_bar(classroom, &dispatch) }
-            <div class="layout">
-                <div class="stage">{ main_view }</div>
-                <aside class="side">
-                    { verdict_panel(classroom, &dispatch) }
-                    { comparison_table(classroom) }
-                    { settings_panel(classroom, &dispatch) }
-                    <p class="keys">{ "Keys: Space play/pause · → or Page Down step · ← or Page Up back · Home · End" }</p>
-                    <p class="about">{ format!("ftpsim {} — vsftpd 3.0.3, Linux netfilter, curl and ftplib behaviour, simulated.", crate::VERSION) }</p>
-                </aside>
-            </div>
-        </main>
-    }
-}
-
-/// A callback that dispatches `action` whatever the event.
-fn emit_on<E: 'static>(dispatch: &Callback<Action>, action: Action) -> Callback<E> {
-    let dispatch = dispatch.clone();
-    Callback::from(move |_: E| dispatch.emit(action.clone()))
-}
-
-fn pane_view(side: &str, right: bool, pane: &state::Pane, server_nat: bool, hop_ms: u32, dispatch: &Callback<Action>) -> Html {
-    let position = pane.cursor.position();
-    let scene = scene::scene(&pane.timeline, pane.cursor.world(), position);
-    let mode = pane.timeline.scenario().mode;
-    let verdict = pane.timeline.verdict();
-    let finished = position + 1 >= pane.timeline.len();
-    let on_mode = {
+    let tick_ms = if *reduced_motion { 0 } else { 1000 / events_per_second };
+    let position = classroom.position();
+    let last = classroom.last();
+    let time = classroom.timeline.events().get(position).map(|event| event.time.to_string()).unwrap_or_default();
+    let on_scrub = {
         let dispatch = dispatch.clone();
-        Callback::from(move |event: Event| {
-            let value = event.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-            if let Some(mode) = parse_mode(&value) {
-                dispatch.emit(Action::SetPaneMode { right, mode });
+        Callback::from(move |event: InputEvent| {
+            let value = event.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            if let Ok(index) = value.parse::<usize>() {
+                dispatch.emit(Action::Seek(index));
             }
         })
     };
-    let label = format!("{side} mode");
-    let verdict_text = if !finished {
-        "in progress…".to_owned()
-    } else if verdict.is_ok() {
-        "✓ Completed".to_owned()
-    } else {
-        format!(
-            "✗ Failed{} — {}",
-            verdict.device.map(|device: NodeId| format!(" at the {}", device.label(server_nat).to_lowercase())).unwrap_or_default(),
-            verdict.cell()
-        )
+    let server_nat = classroom.scenario.server_nat_active();
+    let stage = match &classroom.compare {
+        Some((left, right)) => {
+            let markup = format!(
+                r#"<div class="compare">{}{}</div>"#,
+                picture::pane("left", left, server_nat, tick_ms),
+                picture::pane("right", right, server_nat, tick_ms)
+            );
+            raw(markup)
+        }
+        None => {
+            let world = classroom.cursor.world();
+            let scene = scene::scene(&classroom.timeline, world, position);
+            let label = "Network: client, home router, internet, server firewall and server, with the connections and packets between them";
+            let ladder_heads: String = NodeId::ALL
+                .iter()
+                .map(|node| format!(r#"<span class="{}">{}</span>"#, node.as_str(), node.label(server_nat)))
+                .collect();
+            raw(format!(
+                r#"<div class="topology-frame">{}</div><section class="panel caption-panel" aria-label="What is happening">{}</section>{}{}<div class="lower"><section class="panel transcript-panel"><h2>Transcript</h2><div class="pinned-scroller">{}</div></section><section class="panel tables-panel" aria-label="Device tables"><h2>Device tables</h2><div class="tables">{}</div></section><section class="panel ladder-panel"><h2>Ladder diagram</h2><div class="ladder-heads" aria-hidden="true">{ladder_heads}</div><div class="pinned-scroller ladder-scroll">{}</div></section></div>"#,
+                picture::topology(&scene, position, Style { tick_ms, compact: false }, label),
+                picture::caption(classroom),
+                picture::quiz(classroom),
+                picture::pending(classroom),
+                picture::transcript(&classroom.timeline, position, "Transcript"),
+                picture::device_tables(world),
+                picture::ladder(&classroom.timeline, position),
+            ))
+        }
     };
+    let side = format!(
+        r#"<section class="panel verdict-panel" role="status" aria-label="Verdict"><h2>Verdict</h2>{}</section><section class="panel comparison" aria-label="Every mode on this network"><h2>This network, every mode</h2>{}</section><section class="panel settings" aria-label="Network settings"><h2>Settings</h2><div class="settings-grid">{}</div></section><p class="keys">Keys: Space play/pause · → or Page Down step · ← or Page Up back · Home · End</p><p class="about">ftpsim {} — vsftpd 3.0.3, Linux netfilter, curl and ftplib behaviour, simulated.</p>"#,
+        picture::verdict(classroom),
+        picture::comparison(classroom),
+        picture::settings_form(&classroom.scenario),
+        crate::VERSION,
+    );
+
     html! {
-        <section class="pane" aria-label={format!("{side}: {}", mode.label())}>
-            <label class="field">
-                { label.clone() }
-                <select aria-label={label} onchange={on_mode}>
-                    { for crate::ftp::client::DataMode::ALL.iter().map(|option| html! {
-                        <option value={option.as_str()} selected={*option == mode}>{ option.label() }</option>
-                    }) }
-                </select>
-            </label>
-            { topology(&scene, hop_ms, true, &format!("{} on this network", mode.label())) }
-            <p class={classes!("pane-verdict", if !finished { "pending" } else if verdict.is_ok() { "ok" } else { "fail" })} role="status" aria-label={format!("{side} verdict")}>
-                { verdict_text }
-            </p>
-            { transcript(&pane.timeline, position, &Callback::from(|_| ()), &format!("{side} transcript")) }
-        </section>
+        <main class={classes!("app", classroom.presenter.then_some("presenter"), reduced_motion.then_some("reduced-motion"))}
+              onclick={on_click(&dispatch, &refocus)} onchange={on_change(&dispatch, &refocus)}>
+            <header class="top">{ raw(picture::header(classroom)) }</header>
+            <div class="playback" role="group" aria-label="Playback">
+                { raw(picture::playback_buttons(classroom)) }
+                <label class="scrubber">
+                    <span class="visually-hidden">{ "Timeline position" }</span>
+                    <input type="range" min="0" max={last.to_string()} value={position.to_string()} oninput={on_scrub}
+                           aria-valuetext={format!("event {} of {}, at {time}", position + 1, last + 1)} />
+                </label>
+                <span class="clock" aria-hidden="true">{ format!("{} / {} · t = {time}", position + 1, last + 1) }</span>
+                { raw(picture::playback_options(classroom)) }
+            </div>
+            { raw(picture::message(classroom)) }
+            <div class="layout">
+                <div class="stage">{ stage }</div>
+                <aside class="side">{ raw(side) }</aside>
+            </div>
+        </main>
     }
 }

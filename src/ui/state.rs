@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::classroom::Classroom;
-pub use crate::classroom::{Action, Pane, QuizAnswer, SPEEDS, Setting, quiz_truth};
+pub use crate::classroom::{Action, SPEEDS};
 
 /// The reducer: a clone of the session with the action applied.
 #[derive(Clone, Debug, PartialEq)]

@@ -117,6 +117,8 @@ pub fn action_from_control(name: &str) -> Option<Action> {
         "confirm-branch" => Action::ConfirmBranch,
         "cancel-change" => Action::CancelChange,
         "dismiss" => Action::DismissMessage,
+        "tab-tables" => Action::ShowLadder(false),
+        "tab-ladder" => Action::ShowLadder(true),
         other => {
             let id = other.strip_prefix("answer:")?;
             Action::Answer(QuizAnswer::ALL.into_iter().find(|answer| answer.id() == id)?)
@@ -242,6 +244,10 @@ pub struct Classroom {
     pub comparison: Rc<Vec<Cell>>,
     /// A message about input that was not accepted.
     pub message: Option<String>,
+    /// Counts refused inputs, so the page redraws the form with the values really in force.
+    pub form_revision: u32,
+    /// On narrow screens the device tables and the ladder diagram share a place: which shows.
+    pub show_ladder: bool,
     /// Announce the caption to screen readers (not during autoplay).
     pub announce: bool,
 }
@@ -258,6 +264,8 @@ impl PartialEq for Classroom {
             && self.presenter == other.presenter
             && self.quiz == other.quiz
             && self.message == other.message
+            && self.form_revision == other.form_revision
+            && self.show_ladder == other.show_ladder
             && self.compare.is_some() == other.compare.is_some()
     }
 }
@@ -290,6 +298,8 @@ pub enum Action {
         mode: DataMode,
     },
     DismissMessage,
+    /// Show the device tables (false) or the ladder diagram (true) where they share a place.
+    ShowLadder(bool),
 }
 
 /// The first event where the client sets up a data connection (the quiz's moment).
@@ -345,6 +355,8 @@ impl Classroom {
             compare: None,
             comparison,
             message: None,
+            form_revision: 0,
+            show_ladder: false,
             announce: true,
         };
         state.quiz.at = quiz_point(&state.timeline);
@@ -550,7 +562,10 @@ impl Classroom {
             Action::SetSpeed(speed) => state.speed = speed.min(SPEEDS.len() - 1),
             Action::SetStepLevel(level) => state.step_level = level,
             Action::Change(setting) => match setting.applied_to(&state.scenario) {
-                Err(message) => state.message = Some(message),
+                Err(message) => {
+                    state.message = Some(message);
+                    state.form_revision += 1;
+                }
                 Ok(next) if next == state.scenario => {}
                 Ok(next) => {
                     state.message = None;
@@ -626,6 +641,7 @@ impl Classroom {
                 }
             }
             Action::DismissMessage => state.message = None,
+            Action::ShowLadder(show) => state.show_ladder = show,
         }
         true
     }
@@ -763,14 +779,25 @@ mod tests {
         assert_eq!(setting_from_form("mode", "eprt", false), Some(Setting::Mode(DataMode::Eprt)));
         assert_eq!(setting_from_form("client_nat", "on", false), Some(Setting::ClientNat(false)));
         assert_eq!(setting_from_form("port_check", "on", true), Some(Setting::PortCheck(PortCheck::Strict)));
-        assert_eq!(setting_from_form("server_firewall", "control-only", false), Some(Setting::ServerFirewall(ServerFirewall::ControlOnly)));
+        assert_eq!(
+            setting_from_form("server_firewall", "control-only", false),
+            Some(Setting::ServerFirewall(ServerFirewall::ControlOnly))
+        );
         assert_eq!(setting_from_form("control_port", "2121", false), Some(Setting::ControlPort("2121".to_owned())));
         assert_eq!(setting_from_form("mode", "sideways", false), None);
         assert_eq!(setting_from_form("colour", "red", false), None);
         // Every control in the form is understood.
-        let form = crate::picture::settings_form(&Scenario::default());
+        let form = crate::picture::settings_form(&Scenario::default(), 0);
         for name in form.split("name=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
-            assert!(setting_from_form(name, "", true).is_some() || name == "mode" || name == "operation" || name == "server_firewall" || name == "pasv_address" || name == "ip", "{name}");
+            assert!(
+                setting_from_form(name, "", true).is_some()
+                    || name == "mode"
+                    || name == "operation"
+                    || name == "server_firewall"
+                    || name == "pasv_address"
+                    || name == "ip",
+                "{name}"
+            );
         }
     }
 
@@ -785,7 +812,10 @@ mod tests {
         assert_eq!(action_from_form("speed", "3", false), Some(Action::SetSpeed(3)));
         assert_eq!(action_from_form("speed", "fast", false), None);
         assert_eq!(action_from_form("step_by", "packet", false), Some(Action::SetStepLevel(Level::Packet)));
-        assert_eq!(action_from_form("pane_right", "epsv", false), Some(Action::SetPaneMode { right: true, mode: DataMode::Epsv }));
+        assert_eq!(
+            action_from_form("pane_right", "epsv", false),
+            Some(Action::SetPaneMode { right: true, mode: DataMode::Epsv })
+        );
         assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Setting::ClientAlg(true))));
         // Every button and menu the page draws is understood.
         let mut classroom = Classroom::new(Some("active-nat"));

@@ -12,18 +12,18 @@
 
 use std::fmt::Write;
 
+use crate::classroom::{Classroom, Pane, QuizAnswer, SPEEDS, quiz_truth};
 use crate::ftp::FtpTrace;
+use crate::ftp::client::DataMode;
 use crate::ftp::codec::Command;
 use crate::net::conntrack::{Conntrack, NatKind};
 use crate::net::device::DeviceEvent;
 use crate::net::packet::{Channel, PacketKind};
 use crate::net::tcp::TcpStack;
+use crate::sim::scenario::{IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, Scenario, Transfer};
 use crate::sim::scene::{Callout, CalloutKind, ConnectionView, NodeView, PacketStatus, PacketView, Scene};
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::{EventKind, Level, NodeId, Role, TraceEvent};
-use crate::classroom::{Classroom, Pane, QuizAnswer, SPEEDS, quiz_truth};
-use crate::ftp::client::DataMode;
-use crate::sim::scenario::{IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, Scenario, Transfer};
 use crate::sim::verdict::RunOutcome;
 use crate::sim::world::{World, explain_command, explain_reply};
 
@@ -45,9 +45,9 @@ pub fn escape(text: &str) -> String {
 /// Horizontal centre of each place, in the 1000-wide drawing.
 const XS: [i32; 5] = [80, 290, 500, 710, 920];
 /// Height of the wire the packets travel on.
-const WIRE_Y: i32 = 150;
+const WIRE_Y: i32 = 138;
 /// Height of the drawing.
-const HEIGHT: i32 = 370;
+const HEIGHT: i32 = 312;
 
 fn x(node: NodeId) -> i32 {
     XS[node.position()]
@@ -72,15 +72,20 @@ pub fn topology(scene: &Scene, position: usize, style: Style, label: &str) -> St
         escape(label)
     );
     for i in 0..4 {
-        let _ = write!(svg, r#"<line class="wire" x1="{}" y1="{WIRE_Y}" x2="{}" y2="{WIRE_Y}"/>"#, XS[i] + 34, XS[i + 1] - 34);
+        let _ = write!(
+            svg,
+            r#"<line class="wire" x1="{}" y1="{WIRE_Y}" x2="{}" y2="{WIRE_Y}"/>"#,
+            XS[i] + 34,
+            XS[i + 1] - 34
+        );
     }
     let mut data_row = 0;
     for conn in &scene.connections {
         let y = if conn.channel == Channel::Control {
-            28
+            20
         } else {
             data_row += 1;
-            36 + 26 * data_row
+            20 + 28 * data_row
         };
         connection(&mut svg, conn, y);
     }
@@ -121,12 +126,17 @@ fn connection(svg: &mut String, conn: &ConnectionView, y: i32) {
     } else {
         let _ = write!(svg, r#"<text class="blocked" x="{x2}" y="{}" text-anchor="middle">✕</text>"#, y + 5);
     }
-    let _ = write!(svg, r#"<text class="connection-label" x="{middle}" y="{}" text-anchor="middle">{}</text>"#, y - 7, escape(&text));
+    let _ = write!(
+        svg,
+        r#"<text class="connection-label" x="{middle}" y="{}" text-anchor="middle">{}</text>"#,
+        y - 6,
+        escape(&text)
+    );
     if let Some(far) = &conn.far_label {
         let _ = write!(
             svg,
             r#"<text class="far-label" x="{middle}" y="{}" text-anchor="middle">seen from the other end: {}</text>"#,
-            y + 15,
+            y + 12,
             escape(far)
         );
     }
@@ -139,27 +149,57 @@ fn node_icon(svg: &mut String, node: NodeId, cx: i32) {
         NodeId::Client => write!(
             svg,
             r#"<g class="icon"><rect x="{}" y="{}" width="60" height="40" rx="4"/><rect class="screen" x="{}" y="{}" width="50" height="30" rx="2"/><rect x="{}" y="{}" width="28" height="6" rx="2"/></g>"#,
-            cx - 30, y - 24, cx - 25, y - 19, cx - 14, y + 18
+            cx - 30,
+            y - 24,
+            cx - 25,
+            y - 19,
+            cx - 14,
+            y + 18
         ),
         NodeId::HomeRouter => write!(
             svg,
             r#"<g class="icon"><line x1="{}" y1="{}" x2="{}" y2="{}"/><line x1="{}" y1="{}" x2="{}" y2="{}"/><rect x="{}" y="{}" width="68" height="32" rx="8"/><circle class="led" cx="{}" cy="{y}" r="3"/><circle class="led" cx="{}" cy="{y}" r="3"/><circle class="led" cx="{}" cy="{y}" r="3"/></g>"#,
-            cx - 18, y - 16, cx - 24, y - 32, cx + 18, y - 16, cx + 24, y - 32, cx - 34, y - 16, cx - 16, cx - 4, cx + 8
+            cx - 18,
+            y - 16,
+            cx - 24,
+            y - 32,
+            cx + 18,
+            y - 16,
+            cx + 24,
+            y - 32,
+            cx - 34,
+            y - 16,
+            cx - 16,
+            cx - 4,
+            cx + 8
         ),
         NodeId::Internet => write!(
             svg,
             r#"<g class="icon cloud"><path d="M {} {} a 16 16 0 0 1 14 -20 a 22 22 0 0 1 40 -2 a 16 16 0 0 1 22 16 a 12 12 0 0 1 -4 24 h -64 a 12 12 0 0 1 -8 -18 z"/></g>"#,
-            cx - 50, y + 6
+            cx - 50,
+            y + 6
         ),
         NodeId::ServerEdge => {
-            let _ = write!(svg, r#"<g class="icon wall"><rect x="{}" y="{}" width="60" height="52" rx="3"/>"#, cx - 30, y - 26);
+            let _ = write!(
+                svg,
+                r#"<g class="icon wall"><rect x="{}" y="{}" width="60" height="52" rx="3"/>"#,
+                cx - 30,
+                y - 26
+            );
             for row in 0..4 {
                 let ry = y - 26 + 13 * row;
                 let offset = if row % 2 == 0 { 0 } else { 15 };
                 let _ = write!(
                     svg,
                     r#"<line class="mortar" x1="{}" y1="{ry}" x2="{}" y2="{ry}"/><line class="mortar" x1="{}" y1="{ry}" x2="{}" y2="{}"/><line class="mortar" x1="{}" y1="{ry}" x2="{}" y2="{}"/>"#,
-                    cx - 30, cx + 30, cx - 15 + offset, cx - 15 + offset, ry + 13, cx + 15 - offset, cx + 15 - offset, ry + 13
+                    cx - 30,
+                    cx + 30,
+                    cx - 15 + offset,
+                    cx - 15 + offset,
+                    ry + 13,
+                    cx + 15 - offset,
+                    cx + 15 - offset,
+                    ry + 13
                 );
             }
             write!(svg, "</g>")
@@ -167,23 +207,36 @@ fn node_icon(svg: &mut String, node: NodeId, cx: i32) {
         NodeId::Server => write!(
             svg,
             r#"<g class="icon"><rect x="{}" y="{}" width="44" height="64" rx="4"/><line class="slot" x1="{}" y1="{}" x2="{}" y2="{}"/><line class="slot" x1="{}" y1="{}" x2="{}" y2="{}"/><circle class="led" cx="{}" cy="{}" r="3"/></g>"#,
-            cx - 22, y - 32, cx - 14, y - 18, cx + 14, y - 18, cx - 14, y - 8, cx + 14, y - 8, cx + 10, y + 20
+            cx - 22,
+            y - 32,
+            cx - 14,
+            y - 18,
+            cx + 14,
+            y - 18,
+            cx - 14,
+            y - 8,
+            cx + 14,
+            y - 8,
+            cx + 10,
+            y + 20
         ),
     };
 }
 
 fn node_view(svg: &mut String, node: &NodeView, current: bool) {
     let cx = x(node.id);
-    let _ = write!(svg, r#"<g class="node{}" data-node="{}">"#, if current { " current" } else { "" }, node.id.as_str());
+    let _ =
+        write!(svg, r#"<g class="node{}" data-node="{}">"#, if current { " current" } else { "" }, node.id.as_str());
     if current {
         let _ = write!(svg, r#"<circle class="halo" cx="{cx}" cy="{WIRE_Y}" r="52"/>"#);
     }
     node_icon(svg, node.id, cx);
-    let mut y = WIRE_Y + 52;
+    let mut y = WIRE_Y + 50;
     let _ = write!(svg, r#"<text class="node-name" x="{cx}" y="{y}" text-anchor="middle">{}</text>"#, node.label);
     for address in &node.addresses {
         y += 17;
-        let _ = write!(svg, r#"<text class="address" x="{cx}" y="{y}" text-anchor="middle">{}</text>"#, escape(address));
+        let _ =
+            write!(svg, r#"<text class="address" x="{cx}" y="{y}" text-anchor="middle">{}</text>"#, escape(address));
     }
     let badge_y = y + 12;
     let count = node.badges.len() as i32;
@@ -232,7 +285,9 @@ fn packet_view(svg: &mut String, packet: &PacketView, index: usize, position: us
     } else {
         let duration = span * tick_ms as i32;
         let delay = done * tick_ms as i32;
-        format!("--x0:{from}px;--x1:{to}px;--y:{y}px;animation-duration:{duration}ms;animation-delay:-{delay}ms;transform:translate({to}px,{y}px)")
+        format!(
+            "--x0:{from}px;--x1:{to}px;--y:{y}px;animation-duration:{duration}ms;animation-delay:-{delay}ms;transform:translate({to}px,{y}px)"
+        )
     };
     let mut short: String = packet.label.chars().take(26).collect();
     if packet.label.chars().count() > 26 {
@@ -279,7 +334,12 @@ fn callout_view(svg: &mut String, callout: &Callout) {
     );
     for (row, line) in callout.lines.iter().enumerate() {
         let line: String = line.chars().take(64).collect();
-        let _ = write!(svg, r#"<text x="{cx}" y="{}" text-anchor="middle">{}</text>"#, top + 18 + 16 * row as i32, escape(&line));
+        let _ = write!(
+            svg,
+            r#"<text x="{cx}" y="{}" text-anchor="middle">{}</text>"#,
+            top + 18 + 16 * row as i32,
+            escape(&line)
+        );
     }
     svg.push_str("</g>");
 }
@@ -300,7 +360,13 @@ fn transcript_lines(events: &[TraceEvent]) -> Vec<Line> {
         let line = match &event.kind {
             EventKind::Ftp { role: Role::Client, event: FtpTrace::CommandSent(command) } => {
                 last_sent = Some(command.clone());
-                Line { index: event.index, class: "command", arrow: "→", text: command.to_string(), note: explain_command(command) }
+                Line {
+                    index: event.index,
+                    class: "command",
+                    arrow: "→",
+                    text: command.to_string(),
+                    note: explain_command(command),
+                }
             }
             // The server saw something other than what the client sent: a helper rewrote it.
             EventKind::Ftp { role: Role::Server, event: FtpTrace::CommandReceived(command) }
@@ -331,13 +397,17 @@ fn transcript_lines(events: &[TraceEvent]) -> Vec<Line> {
                 text: format!("{} rewrites: {before} ⇒ {after}", event.device.label(false)),
                 note: String::new(),
             },
-            EventKind::PacketDropped { packet, .. } if packet.channel != Channel::Control && packet.kind == PacketKind::Syn => Line {
-                index: event.index,
-                class: "dropped",
-                arrow: "✕",
-                text: format!("{} dropped the data connection's SYN to {}", event.device.label(false), packet.dst),
-                note: String::new(),
-            },
+            EventKind::PacketDropped { packet, .. }
+                if packet.channel != Channel::Control && packet.kind == PacketKind::Syn =>
+            {
+                Line {
+                    index: event.index,
+                    class: "dropped",
+                    arrow: "✕",
+                    text: format!("{} dropped the data connection's SYN to {}", event.device.label(false), packet.dst),
+                    note: String::new(),
+                }
+            }
             EventKind::Verdict { verdict } => Line {
                 index: event.index,
                 class: if verdict.is_ok() { "verdict ok" } else { "verdict failure" },
@@ -380,10 +450,10 @@ pub fn transcript(timeline: &Timeline, position: usize, title: &str) -> String {
     html
 }
 
-/// Lanes of the ladder diagram, as percentages of its width.
-const LANES: [u32; 5] = [8, 29, 50, 71, 92];
+/// Lanes of the ladder diagram, in its 400-wide drawing.
+const LANES: [u32; 5] = [32, 116, 200, 284, 368];
 /// Height of one row, in the diagram's units.
-const ROW: u32 = 16;
+const ROW: u32 = 18;
 
 /// The ladder diagram up to event `position`: one row per hop, a lane per place.
 pub fn ladder(timeline: &Timeline, position: usize) -> String {
@@ -402,8 +472,9 @@ pub fn ladder(timeline: &Timeline, position: usize) -> String {
         .collect();
     let height = (hops.len() as u32 + 1) * ROW + 10;
     let mut svg = format!(
-        r#"<svg class="ladder" viewBox="0 0 100 {height}" preserveAspectRatio="none" style="height:{height}px" role="img" aria-label="Ladder diagram: each packet's hop between the client, the routers and the server, in time order">"#
+        r#"<svg class="ladder" viewBox="0 0 400 {height}" role="img" aria-label="Ladder diagram: each packet's hop between the client, the routers and the server, in time order">"#
     );
+    svg.push_str(r#"<defs><marker id="hop-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto"><path d="M0 0L10 5L0 10z" fill="context-stroke"/></marker></defs>"#);
     for lane in LANES {
         let _ = write!(svg, r#"<line class="lane" x1="{lane}" y1="0" x2="{lane}" y2="{height}"/>"#);
     }
@@ -418,7 +489,7 @@ pub fn ladder(timeline: &Timeline, position: usize) -> String {
             _ => continue,
         };
         let label: String =
-            if packet.preview.is_empty() { packet.flags.clone() } else { packet.preview.chars().take(22).collect() };
+            if packet.preview.is_empty() { packet.flags.clone() } else { packet.preview.chars().take(18).collect() };
         let _ = write!(
             svg,
             r#"<g class="hop {}{}{}" data-index="{}"><title>{}</title>"#,
@@ -429,15 +500,19 @@ pub fn ladder(timeline: &Timeline, position: usize) -> String {
             escape(&event.text)
         );
         if dropped {
-            let _ = write!(svg, r#"<text class="cross" x="{from}" y="{}" text-anchor="middle">✕</text>"#, y + 4);
+            let _ = write!(svg, r#"<text class="cross" x="{from}" y="{}" text-anchor="middle">✕</text>"#, y + 5);
         } else {
-            let _ = write!(svg, r#"<line x1="{from}" y1="{y}" x2="{to}" y2="{}"/>"#, y + ROW * 4 / 5);
+            let _ = write!(
+                svg,
+                r#"<line x1="{from}" y1="{y}" x2="{to}" y2="{}" marker-end="url(#hop-arrow)"/>"#,
+                y + ROW * 2 / 3
+            );
         }
         let _ = write!(
             svg,
             r#"<text class="hop-label" x="{}" y="{}" text-anchor="middle">{}</text></g>"#,
             (from + to) / 2,
-            y + 5,
+            y + 4,
             escape(&label)
         );
     }
@@ -537,7 +612,12 @@ pub fn caption(classroom: &Classroom) -> String {
         Some(lesson) => (lesson.title.to_owned(), lesson.intro.to_owned()),
         None => (caption.headline, caption.body),
     };
-    let event_text = classroom.timeline.events().get(position).map(|event| event.text.as_str()).unwrap_or("");
+    let event_text = classroom
+        .timeline
+        .events()
+        .get(position)
+        .filter(|event| !matches!(event.kind, EventKind::Verdict { .. }))
+        .map_or("", |event| event.text.as_str());
     let spoken = if classroom.announce { format!("{headline}. {body}") } else { String::new() };
     format!(
         r#"<p class="headline">{}</p><p class="body">{}</p><p class="event-text">{}</p><div class="visually-hidden" aria-live="polite" aria-atomic="true">{}</div>"#,
@@ -601,7 +681,8 @@ pub fn comparison(classroom: &Classroom) -> String {
 }
 
 fn select(html: &mut String, name: &str, label: &str, options: &[(&str, &str)], selected: &str) {
-    let _ = write!(html, r#"<label class="field" for="setting-{name}">{label}<select id="setting-{name}" name="{name}">"#);
+    let _ =
+        write!(html, r#"<label class="field" for="setting-{name}">{label}<select id="setting-{name}" name="{name}">"#);
     for (value, text) in options {
         let chosen = if *value == selected { " selected" } else { "" };
         let _ = write!(html, r#"<option value="{value}"{chosen}>{text}</option>"#);
@@ -621,16 +702,37 @@ fn checkbox(html: &mut String, name: &str, label: &str, help: &str, checked: boo
 /// The network toggles as a form. Each control has a `name` that
 /// [`crate::classroom::setting_from_form`] understands, and a visible label that is also its
 /// accessible name.
-pub fn settings_form(scenario: &Scenario) -> String {
-    let mut html = String::with_capacity(4_096);
+pub fn settings_form(scenario: &Scenario, revision: u32) -> String {
+    // The revision changes when an input is refused, so the form is drawn again with the
+    // values in force instead of what was typed.
+    let mut html = format!(r#"<div class="settings-form" data-revision="{revision}">"#);
     let modes: Vec<(&str, &str)> = DataMode::ALL.iter().map(|mode| (mode.as_str(), mode.label())).collect();
     select(&mut html, "mode", "Mode", &modes, scenario.mode.as_str());
-    let operations: Vec<(&str, &str)> = Transfer::ALL.iter().map(|command| (command.as_str(), command.verb())).collect();
+    let operations: Vec<(&str, &str)> =
+        Transfer::ALL.iter().map(|command| (command.as_str(), command.verb())).collect();
     select(&mut html, "operation", "Operation", &operations, scenario.command.as_str());
     html.push_str("<fieldset><legend>Home router</legend>");
-    checkbox(&mut html, "client_firewall", "Client firewall", "A stateful firewall on the home router refuses new connections from outside", scenario.client_firewall);
-    checkbox(&mut html, "client_nat", "Client NAT", "The home router shares one public address (IPv4 only)", scenario.client_nat);
-    checkbox(&mut html, "client_alg", "FTP helper (ALG)", "The home router reads PORT and EPRT and lets the announced connection in", scenario.client_alg);
+    checkbox(
+        &mut html,
+        "client_firewall",
+        "Client firewall",
+        "A stateful firewall on the home router refuses new connections from outside",
+        scenario.client_firewall,
+    );
+    checkbox(
+        &mut html,
+        "client_nat",
+        "Client NAT",
+        "The home router shares one public address (IPv4 only)",
+        scenario.client_nat,
+    );
+    checkbox(
+        &mut html,
+        "client_alg",
+        "FTP helper (ALG)",
+        "The home router reads PORT and EPRT and lets the announced connection in",
+        scenario.client_alg,
+    );
     html.push_str("</fieldset><fieldset><legend>Server side</legend>");
     select(
         &mut html,
@@ -639,8 +741,20 @@ pub fn settings_form(scenario: &Scenario) -> String {
         &[("off", "Off"), ("passive-range", "Passive range open"), ("control-only", "Control port only")],
         scenario.server_firewall.as_str(),
     );
-    checkbox(&mut html, "server_alg", "Server FTP helper", "The server's firewall or router reads 227 and 229 replies", scenario.server_alg);
-    checkbox(&mut html, "server_nat", "Server behind NAT", "The server has a private address behind its own router (IPv4 only)", scenario.server_nat);
+    checkbox(
+        &mut html,
+        "server_alg",
+        "Server FTP helper",
+        "The server's firewall or router reads 227 and 229 replies",
+        scenario.server_alg,
+    );
+    checkbox(
+        &mut html,
+        "server_nat",
+        "Server behind NAT",
+        "The server has a private address behind its own router (IPv4 only)",
+        scenario.server_nat,
+    );
     select(
         &mut html,
         "pasv_address",
@@ -655,7 +769,13 @@ pub fn settings_form(scenario: &Scenario) -> String {
         "vsftpd port_promiscuous=NO: refuse PORT to any address but the client's own",
         scenario.port_check == PortCheck::Strict,
     );
-    checkbox(&mut html, "server_epsv", "Server supports EPSV", "Old servers answer EPSV with 500", scenario.server_epsv);
+    checkbox(
+        &mut html,
+        "server_epsv",
+        "Server supports EPSV",
+        "Old servers answer EPSV with 500",
+        scenario.server_epsv,
+    );
     html.push_str("</fieldset><fieldset><legend>Client and network</legend>");
     checkbox(
         &mut html,
@@ -669,8 +789,14 @@ pub fn settings_form(scenario: &Scenario) -> String {
         r#"<label class="field" for="setting-control_port">Control port<input type="number" id="setting-control_port" name="control_port" min="1" max="65535" value="{}"></label>"#,
         scenario.control_port
     );
-    select(&mut html, "ip", "IP version", &[("v4", "IPv4"), ("v6", "IPv6")], if scenario.ip == IpVersion::V4 { "v4" } else { "v6" });
-    html.push_str("</fieldset>");
+    select(
+        &mut html,
+        "ip",
+        "IP version",
+        &[("v4", "IPv4"), ("v6", "IPv6")],
+        if scenario.ip == IpVersion::V4 { "v4" } else { "v6" },
+    );
+    html.push_str("</fieldset></div>");
     html
 }
 
@@ -681,11 +807,19 @@ fn button(html: &mut String, action: &str, label: &str, title: &str, text: &str,
     );
 }
 
+/// |◀ and ▶| drawn, since not every classroom computer has a font with those symbols.
+const ICON_START: &str =
+    r#"<svg class="icon" viewBox="0 0 12 12" aria-hidden="true"><path d="M1 1h2v10H1zM11 1v10L4 6z"/></svg>"#;
+const ICON_END: &str =
+    r#"<svg class="icon" viewBox="0 0 12 12" aria-hidden="true"><path d="M9 1h2v10H9zM1 1v10l7-5z"/></svg>"#;
+
 /// The page header: the Lesson menu and the view switches. Controls carry `name` or
 /// `data-action` for [`crate::classroom::action_from_control`] and
 /// [`crate::classroom::action_from_form`].
 pub fn header(classroom: &Classroom) -> String {
-    let mut html = String::from(r#"<h1>FTP: active vs passive</h1><label class="lesson-picker" for="lesson-menu">Lesson<select id="lesson-menu" name="lesson">"#);
+    let mut html = String::from(
+        r#"<h1>FTP: active vs passive</h1><label class="lesson-picker" for="lesson-menu">Lesson<select id="lesson-menu" name="lesson">"#,
+    );
     let _ = write!(
         html,
         r#"<option value=""{} disabled>Your own settings</option>"#,
@@ -696,8 +830,20 @@ pub fn header(classroom: &Classroom) -> String {
         let _ = write!(html, r#"<option value="{}"{chosen}>{}</option>"#, lesson.id, escape(lesson.title));
     }
     html.push_str(r#"</select></label><div class="modes" role="group" aria-label="View">"#);
-    checkbox(&mut html, "quiz", "Quiz mode", "Stop before the data connection and ask the class what will happen", classroom.quiz.enabled);
-    checkbox(&mut html, "compare", "Side by side", "Two modes on the same network, stepped together", classroom.compare.is_some());
+    checkbox(
+        &mut html,
+        "quiz",
+        "Quiz mode",
+        "Stop before the data connection and ask the class what will happen",
+        classroom.quiz.enabled,
+    );
+    checkbox(
+        &mut html,
+        "compare",
+        "Side by side",
+        "Two modes on the same network, stepped together",
+        classroom.compare.is_some(),
+    );
     let _ = write!(
         html,
         r#"<button type="button" id="control-presenter" data-action="presenter" aria-pressed="{}">{}</button></div>"#,
@@ -711,24 +857,29 @@ pub fn header(classroom: &Classroom) -> String {
 /// it is never interrupted).
 pub fn playback_buttons(classroom: &Classroom) -> String {
     let mut html = String::with_capacity(1_024);
-    button(&mut html, "restart", "Restart", "Back to the start (Home)", "⏮ Restart", "");
+    button(&mut html, "restart", "Restart", "Back to the start (Home)", &format!("{ICON_START}Restart"), "");
     button(&mut html, "back", "Step back", "Step back (← or Page Up)", "◀ Back", "");
     let (label, text) = if classroom.playing { ("Pause", "⏸ Pause") } else { ("Play", "▶ Play") };
     button(&mut html, "play", label, "Play or pause (Space)", text, "primary play");
     button(&mut html, "forward", "Step forward", "Step forward (→ or Page Down)", "Next ▶", "");
-    button(&mut html, "end", "Jump to end", "Jump to the end (End)", "End ⏭", "");
+    button(&mut html, "end", "Jump to end", "Jump to the end (End)", &format!("End{ICON_END}"), "");
     html
 }
 
 /// The Speed and Step-by menus.
 pub fn playback_options(classroom: &Classroom) -> String {
-    let mut html = String::from(r#"<label class="inline" for="control-speed">Speed<select id="control-speed" name="speed">"#);
+    let mut html =
+        String::from(r#"<label class="inline" for="control-speed">Speed<select id="control-speed" name="speed">"#);
     for (index, (name, _)) in SPEEDS.iter().enumerate() {
         let chosen = if index == classroom.speed { " selected" } else { "" };
         let _ = write!(html, r#"<option value="{index}"{chosen}>{name}</option>"#);
     }
     html.push_str(r#"</select></label><label class="inline" for="control-step_by">Step by<select id="control-step_by" name="step_by">"#);
-    for (value, text, level) in [("key", "key moments", Level::Key), ("packet", "packets", Level::Packet), ("detail", "every event", Level::Detail)] {
+    for (value, text, level) in [
+        ("key", "key moments", Level::Key),
+        ("packet", "packets", Level::Packet),
+        ("detail", "every event", Level::Detail),
+    ] {
         let chosen = if level == classroom.step_level { " selected" } else { "" };
         let _ = write!(html, r#"<option value="{value}"{chosen}>{text}</option>"#);
     }
@@ -745,10 +896,14 @@ pub fn quiz(classroom: &Classroom) -> String {
     let truth = quiz_truth(&classroom.timeline);
     let server_nat = classroom.scenario.server_nat_active();
     let label = |answer: QuizAnswer| match answer {
-        QuizAnswer::ServerEdge => format!("It fails at the {}", NodeId::ServerEdge.label(server_nat).to_ascii_lowercase()),
+        QuizAnswer::ServerEdge => {
+            format!("It fails at the {}", NodeId::ServerEdge.label(server_nat).to_ascii_lowercase())
+        }
         other => other.label().to_owned(),
     };
-    let mut html = String::from(r#"<section class="panel quiz" role="dialog" aria-label="Quiz"><h2>Quiz: will this work? Where will it fail?</h2>"#);
+    let mut html = String::from(
+        r#"<section class="panel quiz" role="dialog" aria-label="Quiz"><h2>Quiz: will this work? Where will it fail?</h2>"#,
+    );
     match quiz.answer {
         Some(answer) => {
             let right = answer == truth;
@@ -762,7 +917,9 @@ pub fn quiz(classroom: &Classroom) -> String {
             );
         }
         None => {
-            html.push_str(r#"<p>The data connection is about to be set up. Discuss, then choose:</p><div class="answers">"#);
+            html.push_str(
+                r#"<p>The data connection is about to be set up. Discuss, then choose:</p><div class="answers">"#,
+            );
             for answer in QuizAnswer::ALL {
                 let _ = write!(
                     html,
@@ -808,10 +965,19 @@ pub fn message(classroom: &Classroom) -> String {
     })
 }
 
+/// The two tab buttons of the place the device tables and the ladder share on narrow screens.
+pub fn lower_tabs(show_ladder: bool) -> String {
+    format!(
+        r#"<div class="tabs" role="tablist" aria-label="Tables or ladder"><button type="button" role="tab" id="control-tab-tables" data-action="tab-tables" aria-selected="{}">Device tables</button><button type="button" role="tab" id="control-tab-ladder" data-action="tab-ladder" aria-selected="{}">Ladder diagram</button></div>"#,
+        !show_ladder, show_ladder
+    )
+}
+
 /// The mode menu of a side-by-side pane (`side` is "left" or "right").
 pub fn pane_mode_menu(side: &str, mode: DataMode) -> String {
     let label = if side == "left" { "Left mode" } else { "Right mode" };
-    let mut html = format!(r#"<label class="field" for="pane-{side}">{label}<select id="pane-{side}" name="pane_{side}">"#);
+    let mut html =
+        format!(r#"<label class="field" for="pane-{side}">{label}<select id="pane-{side}" name="pane_{side}">"#);
     for option in DataMode::ALL {
         let chosen = if option == mode { " selected" } else { "" };
         let _ = write!(html, r#"<option value="{}"{chosen}>{}</option>"#, option.as_str(), option.label());
@@ -834,7 +1000,10 @@ pub fn pane(side: &str, pane: &Pane, server_nat: bool, tick_ms: u32) -> String {
     } else if verdict.is_ok() {
         ("ok", "✓ Completed".to_owned())
     } else {
-        let at = verdict.device.map(|device| format!(" at the {}", device.label(server_nat).to_ascii_lowercase())).unwrap_or_default();
+        let at = verdict
+            .device
+            .map(|device| format!(" at the {}", device.label(server_nat).to_ascii_lowercase()))
+            .unwrap_or_default();
         ("fail", format!("✗ Failed{at} — {}", verdict.cell()))
     };
     format!(
@@ -861,8 +1030,16 @@ mod tests {
     #[test]
     fn the_settings_form_names_every_control_and_reads_back() {
         let scenario = Scenario::default();
-        let form = settings_form(&scenario);
-        for label in ["Mode", "Operation", "Client firewall", "Client NAT", "FTP helper (ALG)", "Server firewall", "Server behind NAT"] {
+        let form = settings_form(&scenario, 0);
+        for label in [
+            "Mode",
+            "Operation",
+            "Client firewall",
+            "Client NAT",
+            "FTP helper (ALG)",
+            "Server firewall",
+            "Server behind NAT",
+        ] {
             assert!(form.contains(&format!(">{label}<")), "{label}");
         }
         assert!(form.contains(r#"<option value="pasv" selected>"#));
@@ -877,7 +1054,10 @@ mod tests {
         assert!(verdict(&classroom).contains("in progress"));
         classroom.apply(crate::classroom::Action::End);
         let text = verdict(&classroom);
-        assert!(text.contains("✗ Failed — Server") && text.contains("Cause: server-refused-address · last reply 500"), "{text}");
+        assert!(
+            text.contains("✗ Failed — Server") && text.contains("Cause: server-refused-address · last reply 500"),
+            "{text}"
+        );
         assert!(text.contains("data-index="));
         let table = comparison(&classroom);
         assert_eq!(table.matches("<tr class=").count(), 5);
@@ -895,7 +1075,8 @@ mod tests {
         let timeline = Timeline::run(&scenario).expect("valid");
         let drop = at(&timeline, |event| matches!(event.kind, EventKind::PacketDropped { .. }));
         let world = timeline.world_at(drop);
-        let picture = topology(&scene::scene(&timeline, &world, drop), drop, Style { tick_ms: 250, compact: false }, "Network");
+        let picture =
+            topology(&scene::scene(&timeline, &world, drop), drop, Style { tick_ms: 250, compact: false }, "Network");
         for place in ["client", "home-router", "internet", "server-edge", "server"] {
             assert!(picture.contains(&format!(r#"data-node="{place}""#)), "{place}");
         }
@@ -913,9 +1094,11 @@ mod tests {
         let timeline = Timeline::run(&Scenario::default()).expect("valid");
         let sent = at(&timeline, |event| matches!(event.kind, EventKind::PacketSent { .. }));
         let world = timeline.world_at(sent);
-        let picture = topology(&scene::scene(&timeline, &world, sent), sent, Style { tick_ms: 200, compact: false }, "Network");
+        let picture =
+            topology(&scene::scene(&timeline, &world, sent), sent, Style { tick_ms: 200, compact: false }, "Network");
         assert!(picture.contains("animation-delay:-0ms"), "a packet that just left starts at the beginning");
-        let still = topology(&scene::scene(&timeline, &world, sent), sent, Style { tick_ms: 0, compact: false }, "Network");
+        let still =
+            topology(&scene::scene(&timeline, &world, sent), sent, Style { tick_ms: 0, compact: false }, "Network");
         assert!(!still.contains("moving"), "no animation when motion is reduced");
     }
 

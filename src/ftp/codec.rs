@@ -380,7 +380,11 @@ fn parse_epsv_arg(arg: Option<&str>) -> Result<EpsvArg, CommandError> {
 fn printable(text: &str) -> String {
     // ASCII escapes only: enough to show control characters, and no Unicode tables in the
     // browser build.
-    let mut shown: String = text.chars().take(80).flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
+    let mut shown: String = text
+        .chars()
+        .take(80)
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect();
     if text.chars().count() > 80 {
         shown.push('…');
     }

@@ -219,7 +219,10 @@ fn tcp_caption(who: &str, channel: Channel, to: TcpState) -> Caption {
         TcpState::SynSent => format!("{who} has sent its SYN for the {channel} and waits for an answer (SYN-SENT)."),
         TcpState::SynReceived => format!("{who} got a SYN for the {channel} and answered it (SYN-RECEIVED)."),
         TcpState::Established => {
-            format!("The three-way handshake is complete: the {channel} is ESTABLISHED at the {}.", who.to_ascii_lowercase())
+            format!(
+                "The three-way handshake is complete: the {channel} is ESTABLISHED at the {}.",
+                who.to_ascii_lowercase()
+            )
         }
         TcpState::Closed => format!("The {channel} is gone at the {} (CLOSED).", who.to_ascii_lowercase()),
         TcpState::Listen => format!("{who} listens for an incoming connection."),

@@ -332,13 +332,19 @@ impl Scenario {
             ("operation", self.command.verb().to_owned()),
             ("transfers", self.transfers.to_string()),
             ("client firewall", on(self.client_firewall)),
-            ("client firewall refuses by", if self.client_firewall_action == RefuseWith::Drop { "dropping" } else { "rejecting" }.to_owned()),
+            (
+                "client firewall refuses by",
+                if self.client_firewall_action == RefuseWith::Drop { "dropping" } else { "rejecting" }.to_owned(),
+            ),
             ("client NAT", on(self.client_nat)),
             ("FTP helper (ALG)", on(self.client_alg)),
             ("server firewall", self.server_firewall.as_str().to_owned()),
             ("server FTP helper", on(self.server_alg)),
             ("server behind NAT", on(self.server_nat)),
-            ("address in 227", if self.pasv_address == PasvAddress::Private { "server's own" } else { "public" }.to_owned()),
+            (
+                "address in 227",
+                if self.pasv_address == PasvAddress::Private { "server's own" } else { "public" }.to_owned(),
+            ),
             ("server PORT check", if self.port_check == PortCheck::Strict { "strict" } else { "off" }.to_owned()),
             ("client trusts the 227 address", on(self.trust_pasv_address)),
             ("server EPSV", on(self.server_epsv)),
@@ -346,7 +352,11 @@ impl Scenario {
             ("helper ports", ports.join(", ")),
             ("encrypted control connection", on(self.control_encrypted)),
             ("bounce address", self.bounce_to.map_or_else(|| "none".to_owned(), |ip| ip.to_string())),
-            ("private destinations", if self.private_destinations == PrivateDestinations::Drop { "dropped" } else { "unreachable" }.to_owned()),
+            (
+                "private destinations",
+                if self.private_destinations == PrivateDestinations::Drop { "dropped" } else { "unreachable" }
+                    .to_owned(),
+            ),
             ("latency", format!("LAN {}, WAN {}", self.latency.lan, self.latency.wan)),
             ("seed", self.seed.to_string()),
         ]

@@ -15,7 +15,7 @@ mod state;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -145,7 +145,9 @@ pub fn App() -> Html {
             let Some(id) = refocus.borrow_mut().take() else {
                 return;
             };
-            let element = web_sys::window().and_then(|window| window.document()).and_then(|document| document.get_element_by_id(&id));
+            let element = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.get_element_by_id(&id));
             if let Some(element) = element.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = element.focus();
             }
@@ -157,15 +159,21 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|window| window.document()).map(|document| {
-                EventListener::new(&document, "keydown", move |event| {
-                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                        return;
-                    };
-                    if let Some(action) = key_action(event) {
-                        event.prevent_default();
-                        dispatch.emit(action);
-                    }
-                })
+                // Not passive: the keys the page handles must not also scroll it.
+                EventListener::new_with_options(
+                    &document,
+                    "keydown",
+                    EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        if let Some(action) = key_action(event) {
+                            event.prevent_default();
+                            dispatch.emit(action);
+                        }
+                    },
+                )
             });
             move || drop(listener)
         });
@@ -227,12 +235,14 @@ pub fn App() -> Html {
                 .map(|node| format!(r#"<span class="{}">{}</span>"#, node.as_str(), node.label(server_nat)))
                 .collect();
             raw(format!(
-                r#"<div class="topology-frame">{}</div><section class="panel caption-panel" aria-label="What is happening">{}</section>{}{}<div class="lower"><section class="panel transcript-panel"><h2>Transcript</h2><div class="pinned-scroller">{}</div></section><section class="panel tables-panel" aria-label="Device tables"><h2>Device tables</h2><div class="tables">{}</div></section><section class="panel ladder-panel"><h2>Ladder diagram</h2><div class="ladder-heads" aria-hidden="true">{ladder_heads}</div><div class="pinned-scroller ladder-scroll">{}</div></section></div>"#,
+                r#"<div class="topology-frame">{}</div><section class="panel caption-panel" aria-label="What is happening">{}</section>{}{}<div class="lower {}"><section class="panel transcript-panel"><h2>Transcript</h2><div class="pinned-scroller">{}</div></section><div class="shared">{}<section class="panel tables-panel" aria-label="Device tables"><h2>Device tables</h2><div class="tables">{}</div></section><section class="panel ladder-panel"><h2>Ladder diagram</h2><div class="ladder-heads" aria-hidden="true">{ladder_heads}</div><div class="pinned-scroller ladder-scroll">{}</div></section></div></div>"#,
                 picture::topology(&scene, position, Style { tick_ms, compact: false }, label),
                 picture::caption(classroom),
                 picture::quiz(classroom),
                 picture::pending(classroom),
+                if classroom.show_ladder { "show-ladder" } else { "show-tables" },
                 picture::transcript(&classroom.timeline, position, "Transcript"),
+                picture::lower_tabs(classroom.show_ladder),
                 picture::device_tables(world),
                 picture::ladder(&classroom.timeline, position),
             ))
@@ -242,7 +252,7 @@ pub fn App() -> Html {
         r#"<section class="panel verdict-panel" role="status" aria-label="Verdict"><h2>Verdict</h2>{}</section><section class="panel comparison" aria-label="Every mode on this network"><h2>This network, every mode</h2>{}</section><section class="panel settings" aria-label="Network settings"><h2>Settings</h2><div class="settings-grid">{}</div></section><p class="keys">Keys: Space play/pause · → or Page Down step · ← or Page Up back · Home · End</p><p class="about">ftpsim {} — vsftpd 3.0.3, Linux netfilter, curl and ftplib behaviour, simulated.</p>"#,
         picture::verdict(classroom),
         picture::comparison(classroom),
-        picture::settings_form(&classroom.scenario),
+        picture::settings_form(&classroom.scenario, classroom.form_revision),
         crate::VERSION,
     );
 

@@ -85,7 +85,7 @@ pub fn topology(scene: &Scene, position: usize, style: Style, label: &str) -> St
             20
         } else {
             data_row += 1;
-            20 + 28 * data_row
+            20 + 34 * data_row
         };
         connection(&mut svg, conn, y);
     }
@@ -428,15 +428,20 @@ fn transcript_lines(events: &[TraceEvent]) -> Vec<Line> {
 
 /// The transcript up to event `position`: the client's commands and the replies it read, with
 /// the addresses inside decoded, and what a helper changed on the way.
-pub fn transcript(timeline: &Timeline, position: usize, title: &str) -> String {
+/// With `interactive`, each line is a button that goes to its moment (by `data-index`).
+pub fn transcript(timeline: &Timeline, position: usize, title: &str, interactive: bool) -> String {
     let events = &timeline.events()[..=position.min(timeline.len().saturating_sub(1))];
     let mut html = format!(r#"<ol class="transcript" role="log" aria-label="{}" aria-live="off">"#, escape(title));
     for line in transcript_lines(events) {
+        let opening = if interactive {
+            format!(r#"<button class="seek" data-index="{}" title="Go to this moment">"#, line.index)
+        } else {
+            r#"<span class="seek">"#.to_owned()
+        };
         let _ = write!(
             html,
-            r#"<li class="line {}"><button class="seek" data-index="{}" title="Go to this moment"><span class="arrow" aria-hidden="true">{}</span><span class="text">{}</span>"#,
+            r#"<li class="line {}">{opening}<span class="arrow" aria-hidden="true">{}</span><span class="text">{}</span>"#,
             line.class,
-            line.index,
             line.arrow,
             escape(&line.text)
         );
@@ -444,7 +449,7 @@ pub fn transcript(timeline: &Timeline, position: usize, title: &str) -> String {
         if !note.is_empty() {
             let _ = write!(html, r#"<span class="decoded">{}</span>"#, escape(note));
         }
-        html.push_str("</button></li>");
+        html.push_str(if interactive { "</button></li>" } else { "</span></li>" });
     }
     html.push_str("</ol>");
     html
@@ -658,8 +663,12 @@ pub fn verdict(classroom: &Classroom) -> String {
     html
 }
 
-/// Every mode on the current network, each cell a full run of the simulator.
+/// Every mode on the current network, each cell a full run of the simulator. While a quiz
+/// question is open it would give the answer away, so it waits.
 pub fn comparison(classroom: &Classroom) -> String {
+    if classroom.quiz.enabled && classroom.quiz.answer.is_none() {
+        return r#"<p class="note">Hidden until the class has answered the quiz.</p>"#.to_owned();
+    }
     let mut html = String::from(r#"<table><thead><tr><th>Mode</th><th>Result</th></tr></thead><tbody>"#);
     for cell in classroom.comparison.iter() {
         let ok = cell.outcome == RunOutcome::Ok;
@@ -1012,7 +1021,7 @@ pub fn pane(side: &str, pane: &Pane, server_nat: bool, tick_ms: u32) -> String {
         pane_mode_menu(side, mode),
         topology(&scene, position, Style { tick_ms, compact: true }, &format!("{} on this network", mode.label())),
         escape(&text),
-        transcript(&pane.timeline, position, &format!("{title} transcript")),
+        transcript(&pane.timeline, position, &format!("{title} transcript"), false),
     )
 }
 
@@ -1106,7 +1115,7 @@ mod tests {
     fn the_transcript_decodes_addresses_and_shows_helper_rewrites() {
         let scenario = Scenario { mode: DataMode::Port, client_alg: true, ..Scenario::default() };
         let timeline = Timeline::run(&scenario).expect("valid");
-        let text = transcript(&timeline, timeline.len() - 1, "Transcript");
+        let text = transcript(&timeline, timeline.len() - 1, "Transcript", true);
         assert!(text.starts_with(r#"<ol class="transcript" role="log" aria-label="Transcript""#));
         assert!(text.contains("→</span><span class=\"text\">PORT 192,168,1,2,"));
         assert!(text.contains("(= 192.168.1.2:"));

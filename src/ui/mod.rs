@@ -241,7 +241,7 @@ pub fn App() -> Html {
                 picture::quiz(classroom),
                 picture::pending(classroom),
                 if classroom.show_ladder { "show-ladder" } else { "show-tables" },
-                picture::transcript(&classroom.timeline, position, "Transcript"),
+                picture::transcript(&classroom.timeline, position, "Transcript", true),
                 picture::lower_tabs(classroom.show_ladder),
                 picture::device_tables(world),
                 picture::ladder(&classroom.timeline, position),

@@ -234,6 +234,10 @@ class Classroom(unittest.TestCase):
 
             driver.find_element(By.CSS_SELECTOR, '[data-action="presenter"]').click()
             wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "main.presenter"))
+            # Headless Chromium's "screen" is 800x600; look at presenter mode at projector size.
+            driver.execute_script("if (document.fullscreenElement) document.exitFullscreen()")
+            driver.set_window_size(1366, 768)
+            time.sleep(0.5)
             shoot(driver, "12-presenter")
             self.assertNoConsoleErrors(driver)
 

@@ -28,6 +28,24 @@ mkdir -p artifacts
 python3 scripts/size_report.py dist --budget-kb 175 --out artifacts/size-report.txt
 
 step "browser tests (headless Chromium)"
-"${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}/venv/bin/python" tests/browser/test_app.py --dist dist --artifacts artifacts
+PYTHON="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}/venv/bin/python"
+"$PYTHON" tests/browser/test_app.py --dist dist --artifacts artifacts
+
+step "Quick start command 1 serves the app"
+# scripts/serve.sh runs `trunk serve` on 127.0.0.1:8080; check the page it serves, then stop it.
+if curl -s -o /dev/null http://127.0.0.1:8080/; then
+  echo "port 8080 is already in use: skipping the check of scripts/serve.sh" >&2
+else
+  setsid ./scripts/serve.sh > artifacts/serve.log 2>&1 &
+  serve_pid=$!
+  trap 'kill -- -"$serve_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 150); do
+    curl -s -o /dev/null http://127.0.0.1:8080/ && break
+    sleep 2
+  done
+  FTPSIM_SERVE_URL=http://127.0.0.1:8080/ "$PYTHON" tests/browser/test_app.py --dist dist --artifacts artifacts ServeCommand
+  kill -- -"$serve_pid" 2>/dev/null || true
+  trap - EXIT
+fi
 
 step "all test suites passed"

@@ -251,6 +251,26 @@ class Classroom(unittest.TestCase):
             self.assertNoConsoleErrors(driver)
 
 
+class ServeCommand(unittest.TestCase):
+    """Quick start command 1 (scripts/serve.sh) serves a page that loads: run when
+    FTPSIM_SERVE_URL names the address it serves on."""
+
+    def test_the_served_page_loads(self):
+        import os
+
+        url = os.environ.get("FTPSIM_SERVE_URL")
+        if not url:
+            self.skipTest("FTPSIM_SERVE_URL is not set")
+        with Browser(1366, 768) as driver:
+            driver.get(url + "#lesson=passive-nat-firewall")
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"), message="the served page draws")
+            press(driver, Keys.END)
+            wait_for(driver, lambda d: "Completed" in verdict(d))
+            errors = console_errors(driver)
+            self.assertEqual(errors, [], "\n".join(entry["message"] for entry in errors))
+            shoot(driver, "00-served-by-scripts-serve")
+
+
 def main() -> int:
     global ARGS, SERVER
     parser = argparse.ArgumentParser(description=__doc__)

@@ -14,7 +14,7 @@ use crate::ftp::client::DataMode;
 use crate::ftp::codec::Command;
 use crate::sim::lessons::{self, Lesson};
 use crate::sim::matrix::{self, Cell};
-use crate::sim::scenario::{IpVersion, PasvAddress, PortCheck, Scenario, ServerFirewall, Transfer};
+use crate::sim::scenario::{Change, IpVersion, PasvAddress, PortCheck, Scenario, ServerFirewall, Transfer};
 use crate::sim::timeline::{Cursor, Timeline};
 use crate::sim::trace::Role;
 use crate::sim::trace::{EventKind, Level, NodeId};
@@ -22,86 +22,44 @@ use crate::sim::trace::{EventKind, Level, NodeId};
 /// Playback speeds offered, in events per second at 1×.
 pub const SPEEDS: [(&str, u32); 5] = [("0.5×", 2), ("1×", 4), ("2×", 8), ("4×", 16), ("8×", 32)];
 
-/// One toggle on the page.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Setting {
-    Mode(DataMode),
-    Operation(Transfer),
-    ClientFirewall(bool),
-    ClientNat(bool),
-    ClientAlg(bool),
-    ServerFirewall(ServerFirewall),
-    ServerAlg(bool),
-    ServerNat(bool),
-    PasvAddress(PasvAddress),
-    TrustPasvAddress(bool),
-    PortCheck(PortCheck),
-    ServerEpsv(bool),
-    /// The text typed into the control port field.
-    ControlPort(String),
-    Ip(IpVersion),
-}
-
-impl Setting {
-    /// The scenario with this setting changed, or why the value is not acceptable.
-    fn applied_to(&self, scenario: &Scenario) -> Result<Scenario, String> {
-        let mut next = scenario.clone();
-        match self {
-            Setting::Mode(mode) => next.mode = *mode,
-            Setting::Operation(command) => next.command = *command,
-            Setting::ClientFirewall(on) => next.client_firewall = *on,
-            Setting::ClientNat(on) => next.client_nat = *on,
-            Setting::ClientAlg(on) => next.client_alg = *on,
-            Setting::ServerFirewall(firewall) => next.server_firewall = *firewall,
-            Setting::ServerAlg(on) => next.server_alg = *on,
-            Setting::ServerNat(on) => next.server_nat = *on,
-            Setting::PasvAddress(address) => next.pasv_address = *address,
-            Setting::TrustPasvAddress(on) => next.trust_pasv_address = *on,
-            Setting::PortCheck(check) => next.port_check = *check,
-            Setting::ServerEpsv(on) => next.server_epsv = *on,
-            Setting::Ip(ip) => next.ip = *ip,
-            Setting::ControlPort(text) => {
-                let port: u16 = text.trim().parse().map_err(|_| {
-                    format!("Control port: expected a whole number from 1 to 65535, got \"{}\".", text.trim())
-                })?;
-                next.control_port = port;
-            }
-        }
-        next.validate().map_err(|error| format!("That setting was not applied: {error}."))?;
-        Ok(next)
-    }
-}
-
-/// The setting a form control stands for, from its `name` and its value (or checked state),
-/// as [`crate::picture::settings_form`] names them. `None` for names or values it does not know.
-pub fn setting_from_form(name: &str, value: &str, checked: bool) -> Option<Setting> {
-    Some(match name {
-        "mode" => Setting::Mode(DataMode::ALL.into_iter().find(|mode| mode.as_str() == value)?),
-        "operation" => Setting::Operation(Transfer::ALL.into_iter().find(|command| command.as_str() == value)?),
-        "client_firewall" => Setting::ClientFirewall(checked),
-        "client_nat" => Setting::ClientNat(checked),
-        "client_alg" => Setting::ClientAlg(checked),
+/// The change a settings control stands for, from its `name` and its value (or checked state),
+/// as [`crate::picture::settings_form`] names them: `None` for names or values it does not know,
+/// `Some(Err(message))` for a value typed in that is not a setting.
+pub fn change_from_form(name: &str, value: &str, checked: bool) -> Option<Result<Change, String>> {
+    Some(Ok(match name {
+        "mode" => Change::Mode(DataMode::ALL.into_iter().find(|mode| mode.as_str() == value)?),
+        "operation" => Change::Operation(Transfer::ALL.into_iter().find(|command| command.as_str() == value)?),
+        "client_firewall" => Change::ClientFirewall(checked),
+        "client_nat" => Change::ClientNat(checked),
+        "client_alg" => Change::ClientAlg(checked),
         "server_firewall" => {
-            Setting::ServerFirewall(ServerFirewall::ALL.into_iter().find(|firewall| firewall.as_str() == value)?)
+            Change::ServerFirewall(ServerFirewall::ALL.into_iter().find(|firewall| firewall.as_str() == value)?)
         }
-        "server_alg" => Setting::ServerAlg(checked),
-        "server_nat" => Setting::ServerNat(checked),
-        "pasv_address" => Setting::PasvAddress(match value {
+        "server_alg" => Change::ServerAlg(checked),
+        "server_nat" => Change::ServerNat(checked),
+        "pasv_address" => Change::PasvAddress(match value {
             "public" => PasvAddress::Public,
             "private" => PasvAddress::Private,
             _ => return None,
         }),
-        "port_check" => Setting::PortCheck(if checked { PortCheck::Strict } else { PortCheck::Off }),
-        "server_epsv" => Setting::ServerEpsv(checked),
-        "trust_pasv_address" => Setting::TrustPasvAddress(checked),
-        "control_port" => Setting::ControlPort(value.to_owned()),
-        "ip" => Setting::Ip(match value {
+        "port_check" => Change::PortCheck(if checked { PortCheck::Strict } else { PortCheck::Off }),
+        "server_epsv" => Change::ServerEpsv(checked),
+        "trust_pasv_address" => Change::TrustPasvAddress(checked),
+        "control_port" => {
+            let text = value.trim();
+            return Some(text.parse().map(Change::ControlPort).map_err(|_| {
+                format!(
+                    "Control port: expected a whole number from 1 to 65535, got \"{text}\". The port was not changed."
+                )
+            }));
+        }
+        "ip" => Change::Ip(match value {
             "v4" => IpVersion::V4,
             "v6" => IpVersion::V6,
             _ => return None,
         }),
         _ => return None,
-    })
+    }))
 }
 
 /// The action of a button, from its `data-action` attribute (see [`crate::picture`]).
@@ -143,8 +101,19 @@ pub fn action_from_form(name: &str, value: &str, checked: bool) -> Option<Action
         "compare" => Action::ToggleCompare,
         "pane_left" => Action::SetPaneMode { right: false, mode: mode()? },
         "pane_right" => Action::SetPaneMode { right: true, mode: mode()? },
-        _ => Action::Change(setting_from_form(name, value, checked)?),
+        _ => match change_from_form(name, value, checked)? {
+            Ok(change) => Action::Change(change),
+            Err(message) => Action::Refuse(message),
+        },
     })
+}
+
+/// The scenario with `change` made, or why it cannot be.
+fn apply_change(scenario: &Scenario, change: Change) -> Result<Scenario, String> {
+    let mut next = scenario.clone();
+    change.apply(&mut next);
+    next.validate().map_err(|error| format!("That setting was not applied: {error}."))?;
+    Ok(next)
 }
 
 /// A change waiting for the teacher to choose: restart, or branch from here.
@@ -284,7 +253,9 @@ pub enum Action {
     Tick,
     SetSpeed(usize),
     SetStepLevel(Level),
-    Change(Setting),
+    Change(Change),
+    /// Input that is not a setting at all (letters in the port field): say why, keep the rest.
+    Refuse(String),
     ConfirmRestart,
     ConfirmBranch,
     CancelChange,
@@ -561,7 +532,11 @@ impl Classroom {
             }
             Action::SetSpeed(speed) => state.speed = speed.min(SPEEDS.len() - 1),
             Action::SetStepLevel(level) => state.step_level = level,
-            Action::Change(setting) => match setting.applied_to(&state.scenario) {
+            Action::Refuse(message) => {
+                state.message = Some(message);
+                state.form_revision += 1;
+            }
+            Action::Change(change) => match apply_change(&state.scenario, change) {
                 Err(message) => {
                     state.message = Some(message);
                     state.form_revision += 1;
@@ -694,14 +669,14 @@ mod tests {
     #[test]
     fn a_change_at_the_start_or_end_restarts_and_mid_session_asks() {
         let mut classroom = Classroom::new(Some("active-nat"));
-        classroom.apply(Action::Change(Setting::ClientAlg(true)));
+        classroom.apply(Action::Change(Change::ClientAlg(true)));
         assert!(classroom.pending.is_none(), "at the start a change simply restarts");
         assert!(classroom.timeline.verdict().is_ok());
         assert_eq!(classroom.lesson, None, "the settings are no longer the lesson's");
 
         classroom.apply(Action::StepForward);
         classroom.apply(Action::StepForward);
-        classroom.apply(Action::Change(Setting::Mode(DataMode::Pasv)));
+        classroom.apply(Action::Change(Change::Mode(DataMode::Pasv)));
         let pending = classroom.pending.clone().expect("mid-session changes ask first");
         assert!(pending.restart_only.is_none());
         assert!(pending.description.contains("mode"), "{}", pending.description);
@@ -711,7 +686,7 @@ mod tests {
         assert!(classroom.timeline.verdict().is_ok());
 
         classroom.apply(Action::StepForward);
-        classroom.apply(Action::Change(Setting::ClientNat(false)));
+        classroom.apply(Action::Change(Change::ClientNat(false)));
         let pending = classroom.pending.clone().expect("asks");
         assert!(pending.restart_only.is_some(), "NAT changes addresses: restart only");
         classroom.apply(Action::CancelChange);
@@ -723,13 +698,16 @@ mod tests {
     fn bad_input_keeps_the_previous_state_and_says_why() {
         let mut classroom = Classroom::new(None);
         let before = classroom.scenario.clone();
-        for text in ["abc", "0", "50500", "70000", ""] {
-            classroom.apply(Action::Change(Setting::ControlPort(text.to_owned())));
+        let revision = classroom.form_revision;
+        for text in ["abc", "0", "50500", "70000", "", "-1"] {
+            let action = action_from_form("control_port", text, false).expect("the port field is understood");
+            classroom.apply(action);
             assert_eq!(classroom.scenario, before, "{text}");
             assert!(classroom.message.is_some(), "{text}");
         }
+        assert_eq!(classroom.form_revision, revision + 6, "the form is redrawn with the port in force");
         classroom.apply(Action::DismissMessage);
-        classroom.apply(Action::Change(Setting::ControlPort("2121".to_owned())));
+        classroom.apply(action_from_form("control_port", " 2121 ", false).expect("understood"));
         assert_eq!(classroom.scenario.control_port, 2121);
         assert!(classroom.message.is_none());
         classroom.apply(Action::LoadLesson("no-such-lesson".to_owned()));
@@ -776,28 +754,27 @@ mod tests {
 
     #[test]
     fn form_controls_map_to_settings() {
-        assert_eq!(setting_from_form("mode", "eprt", false), Some(Setting::Mode(DataMode::Eprt)));
-        assert_eq!(setting_from_form("client_nat", "on", false), Some(Setting::ClientNat(false)));
-        assert_eq!(setting_from_form("port_check", "on", true), Some(Setting::PortCheck(PortCheck::Strict)));
+        let change =
+            |name: &str, value: &str, checked: bool| change_from_form(name, value, checked).and_then(Result::ok);
+        assert_eq!(change("mode", "eprt", false), Some(Change::Mode(DataMode::Eprt)));
+        assert_eq!(change("client_nat", "on", false), Some(Change::ClientNat(false)));
+        assert_eq!(change("port_check", "on", true), Some(Change::PortCheck(PortCheck::Strict)));
         assert_eq!(
-            setting_from_form("server_firewall", "control-only", false),
-            Some(Setting::ServerFirewall(ServerFirewall::ControlOnly))
+            change("server_firewall", "control-only", false),
+            Some(Change::ServerFirewall(ServerFirewall::ControlOnly))
         );
-        assert_eq!(setting_from_form("control_port", "2121", false), Some(Setting::ControlPort("2121".to_owned())));
-        assert_eq!(setting_from_form("mode", "sideways", false), None);
-        assert_eq!(setting_from_form("colour", "red", false), None);
-        // Every control in the form is understood.
+        assert_eq!(change("control_port", "2121", false), Some(Change::ControlPort(2121)));
+        assert!(
+            matches!(change_from_form("control_port", "twenty", false), Some(Err(message)) if message.contains("\"twenty\""))
+        );
+        assert_eq!(change_from_form("mode", "sideways", false), None);
+        assert_eq!(change_from_form("colour", "red", false), None);
+        // Every control in the form is understood, with the values the form offers.
         let form = crate::picture::settings_form(&Scenario::default(), 0);
-        for name in form.split("name=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
-            assert!(
-                setting_from_form(name, "", true).is_some()
-                    || name == "mode"
-                    || name == "operation"
-                    || name == "server_firewall"
-                    || name == "pasv_address"
-                    || name == "ip",
-                "{name}"
-            );
+        for control in form.split("name=\"").skip(1) {
+            let name = control.split('"').next().unwrap_or("");
+            let value = control.split("value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("21");
+            assert!(change(name, value, true).is_some(), "{name}={value}");
         }
     }
 
@@ -816,7 +793,8 @@ mod tests {
             action_from_form("pane_right", "epsv", false),
             Some(Action::SetPaneMode { right: true, mode: DataMode::Epsv })
         );
-        assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Setting::ClientAlg(true))));
+        assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Change::ClientAlg(true))));
+        assert!(matches!(action_from_form("control_port", "x", false), Some(Action::Refuse(_))));
         // Every button and menu the page draws is understood.
         let mut classroom = Classroom::new(Some("active-nat"));
         classroom.apply(Action::ToggleQuiz);
@@ -839,7 +817,7 @@ mod tests {
         let mut classroom = Classroom::new(Some("active-nat"));
         let texts: Vec<String> = classroom.comparison.iter().map(|cell| cell.text.clone()).collect();
         assert_eq!(texts, ["500", "500", "ok", "ok", "ok"]);
-        classroom.apply(Action::Change(Setting::ServerFirewall(ServerFirewall::ControlOnly)));
+        classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));
         let texts: Vec<String> = classroom.comparison.iter().map(|cell| cell.text.clone()).collect();
         assert_eq!(texts, ["500", "500", "timeout", "timeout", "timeout"]);
     }

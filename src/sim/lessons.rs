@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::scenario::{IpVersion, PasvAddress, Scenario, ServerFirewall};
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::scenario::{Change, IpVersion, PasvAddress, Scenario, ServerFirewall};
 use crate::ftp::client::DataMode;
 
 /// One preset.
@@ -19,57 +21,17 @@ pub struct Lesson {
     pub scenario: Scenario,
 }
 
-/// One change to the default scenario.
-#[derive(Clone, Copy, Debug)]
-enum Tweak {
-    Mode(DataMode),
-    Ip(IpVersion),
-    ClientFirewall(bool),
-    ClientNat(bool),
-    ClientAlg(bool),
-    ServerFirewall(ServerFirewall),
-    ServerAlg(bool),
-    ServerNat(bool),
-    PasvAddress(PasvAddress),
-    TrustPasvAddress(bool),
-    ServerEpsv(bool),
-    ControlPort(u16),
-    Encrypted(bool),
-    BounceTo([u8; 4]),
-}
-
-impl Tweak {
-    fn apply(self, scenario: &mut Scenario) {
-        match self {
-            Tweak::Mode(mode) => scenario.mode = mode,
-            Tweak::Ip(ip) => scenario.ip = ip,
-            Tweak::ClientFirewall(on) => scenario.client_firewall = on,
-            Tweak::ClientNat(on) => scenario.client_nat = on,
-            Tweak::ClientAlg(on) => scenario.client_alg = on,
-            Tweak::ServerFirewall(firewall) => scenario.server_firewall = firewall,
-            Tweak::ServerAlg(on) => scenario.server_alg = on,
-            Tweak::ServerNat(on) => scenario.server_nat = on,
-            Tweak::PasvAddress(address) => scenario.pasv_address = address,
-            Tweak::TrustPasvAddress(on) => scenario.trust_pasv_address = on,
-            Tweak::ServerEpsv(on) => scenario.server_epsv = on,
-            Tweak::ControlPort(port) => scenario.control_port = port,
-            Tweak::Encrypted(on) => scenario.control_encrypted = on,
-            Tweak::BounceTo(ip) => scenario.bounce_to = Some(ip.into()),
-        }
-    }
-}
-
 /// id, title, introduction, what to expect, and the changes to the default home network
 /// (client firewall and NAT on, server firewall with the passive range open, passive mode).
-type Spec = (&'static str, &'static str, &'static str, &'static str, &'static [Tweak]);
+type Spec = (&'static str, &'static str, &'static str, &'static str, &'static [Change]);
 
-use Tweak::*;
+use Change::*;
 
 /// No firewall and no NAT anywhere.
-const OPEN: [Tweak; 3] = [ClientFirewall(false), ClientNat(false), ServerFirewall(ServerFirewall::Off)];
+const OPEN: [Change; 3] = [ClientFirewall(false), ClientNat(false), ServerFirewall(ServerFirewall::Off)];
 /// The server behind its own NAT router, telling the client its private address, and a
 /// client that believes it.
-const SERVER_NAT: [Tweak; 3] = [ServerNat(true), PasvAddress(PasvAddress::Private), TrustPasvAddress(true)];
+const SERVER_NAT: [Change; 3] = [ServerNat(true), PasvAddress(PasvAddress::Private), TrustPasvAddress(true)];
 
 const LESSONS: &[Spec] = &[
     (
@@ -175,7 +137,12 @@ const LESSONS: &[Spec] = &[
         "PORT to a third-party address is refused",
         "Here the client writes somebody else's address into PORT. If the server obeyed, anyone could make it connect to any machine — the old FTP bounce attack. vsftpd only connects back to the address the control connection comes from.",
         "fails on purpose: 500 Illegal PORT command",
-        &[Mode(DataMode::Port), ClientNat(false), ClientFirewall(false), BounceTo([192, 0, 2, 77])],
+        &[
+            Mode(DataMode::Port),
+            ClientNat(false),
+            ClientFirewall(false),
+            BounceTo(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 77))),
+        ],
     ),
     (
         "helper-blind-port",
@@ -189,7 +156,7 @@ const LESSONS: &[Spec] = &[
         "An encrypted control connection blinds the FTP helper",
         "With FTP over TLS the commands are encrypted. The router's helper is on, but it sees only scrambled bytes where PORT should be.",
         "fails in active mode; passive mode still works",
-        &[Mode(DataMode::Port), ClientAlg(true), Encrypted(true)],
+        &[Mode(DataMode::Port), ClientAlg(true), ControlEncrypted(true)],
     ),
 ];
 
@@ -197,10 +164,10 @@ const LESSONS: &[Spec] = &[
 pub fn all() -> Vec<Lesson> {
     LESSONS
         .iter()
-        .map(|&(id, title, intro, expect, tweaks)| {
+        .map(|&(id, title, intro, expect, changes)| {
             let mut scenario = Scenario::default();
-            for tweak in tweaks {
-                tweak.apply(&mut scenario);
+            for change in changes {
+                change.apply(&mut scenario);
             }
             Lesson { id, title, intro, expect, scenario }
         })

@@ -215,6 +215,52 @@ impl Default for Scenario {
     }
 }
 
+/// One setting changed: what a toggle on the page does, and what a lesson is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Mode(DataMode),
+    Operation(Transfer),
+    Ip(IpVersion),
+    ClientFirewall(bool),
+    ClientNat(bool),
+    ClientAlg(bool),
+    ServerFirewall(ServerFirewall),
+    ServerAlg(bool),
+    ServerNat(bool),
+    PasvAddress(PasvAddress),
+    TrustPasvAddress(bool),
+    PortCheck(PortCheck),
+    ServerEpsv(bool),
+    ControlPort(u16),
+    ControlEncrypted(bool),
+    BounceTo(IpAddr),
+}
+
+impl Change {
+    /// Makes the change. The result may be invalid (a control port in the passive range);
+    /// [`Scenario::validate`] says so.
+    pub fn apply(self, scenario: &mut Scenario) {
+        match self {
+            Change::Mode(mode) => scenario.mode = mode,
+            Change::Operation(command) => scenario.command = command,
+            Change::Ip(ip) => scenario.ip = ip,
+            Change::ClientFirewall(on) => scenario.client_firewall = on,
+            Change::ClientNat(on) => scenario.client_nat = on,
+            Change::ClientAlg(on) => scenario.client_alg = on,
+            Change::ServerFirewall(firewall) => scenario.server_firewall = firewall,
+            Change::ServerAlg(on) => scenario.server_alg = on,
+            Change::ServerNat(on) => scenario.server_nat = on,
+            Change::PasvAddress(address) => scenario.pasv_address = address,
+            Change::TrustPasvAddress(on) => scenario.trust_pasv_address = on,
+            Change::PortCheck(check) => scenario.port_check = check,
+            Change::ServerEpsv(on) => scenario.server_epsv = on,
+            Change::ControlPort(port) => scenario.control_port = port,
+            Change::ControlEncrypted(on) => scenario.control_encrypted = on,
+            Change::BounceTo(ip) => scenario.bounce_to = Some(ip),
+        }
+    }
+}
+
 /// Why a scenario cannot be run.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {

@@ -431,20 +431,33 @@ impl Classroom {
         Some((left, right))
     }
 
-    fn step_panes(&mut self, forward: bool) {
-        let level = self.step_level;
+    /// Moves each side-by-side pane's cursor to `target(timeline, position)`.
+    fn move_panes(&mut self, target: impl Fn(&Timeline, usize) -> usize) {
         if let Some((left, right)) = &mut self.compare {
             for pane in [left, right] {
                 let timeline = Rc::clone(&pane.timeline);
-                let position = pane.cursor.position();
-                let target = if forward {
-                    Self::next_at_level(&timeline, position, level)
-                } else {
-                    Self::previous_at_level(&timeline, position, level)
-                };
-                pane.cursor.seek(&timeline, target);
+                let to = target(&timeline, pane.cursor.position());
+                pane.cursor.seek(&timeline, to);
             }
         }
+    }
+
+    fn step_panes(&mut self, forward: bool) {
+        let level = self.step_level;
+        self.move_panes(|timeline, position| {
+            if forward {
+                Self::next_at_level(timeline, position, level)
+            } else {
+                Self::previous_at_level(timeline, position, level)
+            }
+        });
+    }
+
+    /// Back to the first event, the panes too.
+    fn rewind(&mut self) {
+        let timeline = Rc::clone(&self.timeline);
+        self.cursor.seek(&timeline, 0);
+        self.move_panes(|_, _| 0);
     }
 
     fn panes_at_end(&self) -> bool {
@@ -474,22 +487,10 @@ impl Classroom {
             Action::Seek(index) => state.seek(index),
             Action::Restart => {
                 state.playing = false;
-                let timeline = Rc::clone(&state.timeline);
-                state.cursor.seek(&timeline, 0);
-                if let Some((left, right)) = &mut state.compare {
-                    for pane in [left, right] {
-                        let timeline = Rc::clone(&pane.timeline);
-                        pane.cursor.seek(&timeline, 0);
-                    }
-                }
+                state.rewind();
             }
             Action::End => {
-                if let Some((left, right)) = &mut state.compare {
-                    for pane in [left, right] {
-                        let timeline = Rc::clone(&pane.timeline);
-                        pane.cursor.seek(&timeline, timeline.len().saturating_sub(1));
-                    }
-                }
+                state.move_panes(|timeline, _| timeline.len().saturating_sub(1));
                 let last = state.last();
                 state.seek(last);
                 state.playing = false;
@@ -499,14 +500,7 @@ impl Classroom {
                     if state.compare.is_some() { state.panes_at_end() } else { state.position() >= state.last() };
                 if !state.playing && at_end {
                     // Play from the start again, as a media player does.
-                    let timeline = Rc::clone(&state.timeline);
-                    state.cursor.seek(&timeline, 0);
-                    if let Some((left, right)) = &mut state.compare {
-                        for pane in [left, right] {
-                            let timeline = Rc::clone(&pane.timeline);
-                            pane.cursor.seek(&timeline, 0);
-                        }
-                    }
+                    state.rewind();
                 }
                 state.playing = !state.playing && !state.quiz.blocking(state.position());
             }

@@ -217,6 +217,11 @@ pub struct Classroom {
     pub form_revision: u32,
     /// On narrow screens the device tables and the ladder diagram share a place: which shows.
     pub show_ladder: bool,
+    /// A step forward under way: the packets between here and this event move one hop per tick,
+    /// so the class sees them travel instead of jumping.
+    pub run_to: Option<usize>,
+    /// Steps are animated (off for visitors who ask for reduced motion).
+    pub animate: bool,
     /// Announce the caption to screen readers (not during autoplay).
     pub announce: bool,
 }
@@ -235,6 +240,8 @@ impl PartialEq for Classroom {
             && self.message == other.message
             && self.form_revision == other.form_revision
             && self.show_ladder == other.show_ladder
+            && self.run_to == other.run_to
+            && self.animate == other.animate
             && self.compare.is_some() == other.compare.is_some()
     }
 }
@@ -271,6 +278,8 @@ pub enum Action {
     DismissMessage,
     /// Show the device tables (false) or the ladder diagram (true) where they share a place.
     ShowLadder(bool),
+    /// Animate steps forward (false: jump, for reduced motion).
+    SetAnimation(bool),
 }
 
 /// The first event where the client sets up a data connection (the quiz's moment).
@@ -328,6 +337,8 @@ impl Classroom {
             message: None,
             form_revision: 0,
             show_ladder: false,
+            run_to: None,
+            animate: true,
             announce: true,
         };
         state.quiz.at = quiz_point(&state.timeline);
@@ -473,12 +484,27 @@ impl Classroom {
     pub fn apply(&mut self, action: Action) -> bool {
         let state = self;
         state.announce = true;
+        // Anything but the next tick or another step ends a step under way where it was going.
+        if !matches!(action, Action::Tick | Action::StepForward)
+            && let Some(target) = state.run_to.take()
+        {
+            state.seek(target);
+        }
         match action {
             Action::StepForward if state.compare.is_some() => state.step_panes(true),
             Action::StepBack if state.compare.is_some() => state.step_panes(false),
             Action::StepForward => {
+                // A second press while a step is under way finishes it at once.
+                if let Some(target) = state.run_to.take() {
+                    state.seek(target);
+                }
                 let target = Self::next_at_level(&state.timeline, state.position(), state.step_level);
-                state.seek(target);
+                if state.animate && !state.playing && target > state.position() + 1 {
+                    state.announce = false;
+                    state.run_to = Some(target);
+                } else {
+                    state.seek(target);
+                }
             }
             Action::StepBack => {
                 let target = Self::previous_at_level(&state.timeline, state.position(), state.step_level);
@@ -507,6 +533,17 @@ impl Classroom {
             Action::Pause => state.playing = false,
             Action::Tick => {
                 state.announce = false;
+                if let Some(target) = state.run_to {
+                    let before = state.position();
+                    let next = Self::next_at_level(&state.timeline, before, Level::Packet).min(target);
+                    state.seek(next);
+                    // Arrived, or stopped by the quiz: the step is over and can be announced.
+                    if state.position() >= target || state.position() == before {
+                        state.run_to = None;
+                        state.announce = true;
+                    }
+                    return true;
+                }
                 if !state.playing {
                     return false;
                 }
@@ -611,6 +648,7 @@ impl Classroom {
             }
             Action::DismissMessage => state.message = None,
             Action::ShowLadder(show) => state.show_ladder = show,
+            Action::SetAnimation(on) => state.animate = on,
         }
         true
     }
@@ -620,13 +658,20 @@ impl Classroom {
 mod tests {
     use super::*;
 
+    /// A classroom whose steps jump (the page's reduced-motion behaviour).
+    fn still(lesson: Option<&str>) -> Classroom {
+        let mut classroom = Classroom::new(lesson);
+        classroom.apply(Action::SetAnimation(false));
+        classroom
+    }
+
     fn text_at(classroom: &Classroom) -> String {
         classroom.timeline.events()[classroom.position()].text.clone()
     }
 
     #[test]
     fn steps_go_from_key_event_to_key_event_and_back() {
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         assert_eq!(classroom.position(), 0);
         classroom.apply(Action::StepForward);
         let first = classroom.position();
@@ -643,8 +688,45 @@ mod tests {
     }
 
     #[test]
+    fn an_animated_step_moves_the_packets_one_hop_per_tick() {
+        let mut classroom = still(Some("active-nat"));
+        classroom.apply(Action::StepForward);
+        let jump = classroom.position();
+        assert!(classroom.run_to.is_none(), "without animation a step jumps");
+        classroom.apply(Action::Restart);
+        classroom.apply(Action::SetAnimation(true));
+        classroom.apply(Action::StepForward);
+        let target = classroom.run_to.expect("a step under way");
+        assert_eq!(target, jump);
+        assert_eq!(classroom.position(), 0, "nothing jumps");
+        let mut ticks = 0;
+        while classroom.run_to.is_some() && ticks < 1000 {
+            let before = classroom.position();
+            classroom.apply(Action::Tick);
+            assert!(classroom.position() > before);
+            assert_ne!(classroom.timeline.events()[classroom.position()].kind.level(), Level::Detail);
+            ticks += 1;
+        }
+        assert_eq!(classroom.position(), target);
+        assert!(ticks > 1 && classroom.announce);
+        // A second press finishes the step under way and starts the next one. (A step to the
+        // very next event has nothing to animate and simply moves.)
+        let mut presses = 0;
+        while classroom.run_to.is_none() && presses < 50 {
+            classroom.apply(Action::StepForward);
+            presses += 1;
+        }
+        let next = classroom.run_to.expect("a step under way");
+        classroom.apply(Action::StepForward);
+        assert!(classroom.position() >= next);
+        // Any other action lands the step where it was going.
+        classroom.apply(Action::DismissMessage);
+        assert!(classroom.run_to.is_none());
+    }
+
+    #[test]
     fn playback_moves_a_packet_at_a_time_and_stops_at_the_end() {
-        let mut classroom = Classroom::new(None);
+        let mut classroom = still(None);
         assert!(!classroom.apply(Action::Tick), "a tick while paused changes nothing");
         classroom.apply(Action::TogglePlay);
         assert!(classroom.playing);
@@ -662,7 +744,7 @@ mod tests {
 
     #[test]
     fn a_change_at_the_start_or_end_restarts_and_mid_session_asks() {
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         classroom.apply(Action::Change(Change::ClientAlg(true)));
         assert!(classroom.pending.is_none(), "at the start a change simply restarts");
         assert!(classroom.timeline.verdict().is_ok());
@@ -690,7 +772,7 @@ mod tests {
 
     #[test]
     fn bad_input_keeps_the_previous_state_and_says_why() {
-        let mut classroom = Classroom::new(None);
+        let mut classroom = still(None);
         let before = classroom.scenario.clone();
         let revision = classroom.form_revision;
         for text in ["abc", "0", "50500", "70000", "", "-1"] {
@@ -710,7 +792,7 @@ mod tests {
 
     #[test]
     fn the_quiz_stops_before_the_data_connection_and_reveals_after_an_answer() {
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         classroom.apply(Action::ToggleQuiz);
         classroom.apply(Action::End);
         let at = classroom.quiz.at.expect("a quiz point");
@@ -727,7 +809,7 @@ mod tests {
 
     #[test]
     fn side_by_side_steps_both_panes() {
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         classroom.apply(Action::ToggleCompare);
         let (left, right) = classroom.compare.clone().expect("panes");
         assert_eq!(left.timeline.scenario().mode, DataMode::Port);
@@ -790,7 +872,7 @@ mod tests {
         assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Change::ClientAlg(true))));
         assert!(matches!(action_from_form("control_port", "x", false), Some(Action::Refuse(_))));
         // Every button and menu the page draws is understood.
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         classroom.apply(Action::ToggleQuiz);
         classroom.apply(Action::End);
         let markup = [
@@ -808,7 +890,7 @@ mod tests {
 
     #[test]
     fn the_comparison_follows_the_network() {
-        let mut classroom = Classroom::new(Some("active-nat"));
+        let mut classroom = still(Some("active-nat"));
         let texts: Vec<String> = classroom.comparison.iter().map(|cell| cell.text.clone()).collect();
         assert_eq!(texts, ["500", "500", "ok", "ok", "ok"]);
         classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));

@@ -867,11 +867,11 @@ pub fn header(classroom: &Classroom) -> String {
 pub fn playback_buttons(classroom: &Classroom) -> String {
     let mut html = String::with_capacity(1_024);
     button(&mut html, "restart", "Restart", "Back to the start (Home)", &format!("{ICON_START}Restart"), "");
-    button(&mut html, "back", "Step back", "Step back (← or Page Up)", "◀ Back", "");
-    let (label, text) = if classroom.playing { ("Pause", "⏸ Pause") } else { ("Play", "▶ Play") };
-    button(&mut html, "play", label, "Play or pause (Space)", text, "primary play");
-    button(&mut html, "forward", "Step forward", "Step forward (→ or Page Down)", "Next ▶", "");
-    button(&mut html, "end", "Jump to end", "Jump to the end (End)", &format!("End{ICON_END}"), "");
+    button(&mut html, "back", "Step back", "Step back (← or Page Up)", "◀ Step back", "");
+    let (label, text) = if classroom.playing { ("Pause", "❚❚ Pause") } else { ("Play", "▶ Play") };
+    button(&mut html, "play", label, "Play or pause (Space)", text, "play");
+    button(&mut html, "forward", "Step forward", "Step forward (→ or Page Down)", "Step forward ▶", "primary");
+    button(&mut html, "end", "Jump to end", "Jump to the end (End)", &format!("Jump to end{ICON_END}"), "");
     html
 }
 

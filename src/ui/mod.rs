@@ -74,6 +74,9 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
 
 type Refocus = Rc<RefCell<Option<String>>>;
 
+/// How fast a single step forward moves its packets, in hops per second.
+const STEP_EVENTS_PER_SECOND: u32 = 20;
+
 /// Clicks anywhere on the page: a control's `data-action`, or an event to go to in `data-index`
 /// (transcript lines, ladder rows, the verdict's "show where").
 fn on_click(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<MouseEvent> {
@@ -179,13 +182,28 @@ pub fn App() -> Html {
         });
     }
 
-    // Playback: one tick per event while playing.
-    let classroom = &state.0;
-    let events_per_second = SPEEDS.get(classroom.speed).map_or(4, |(_, rate)| *rate).max(1);
+    // Visitors who ask for reduced motion get steps that jump.
     {
         let dispatch = dispatch.clone();
-        use_effect_with((classroom.playing, events_per_second), move |(playing, rate)| {
-            let interval = playing.then(|| Interval::new(1000 / rate, move || dispatch.emit(Action::Tick)));
+        let reduced_motion = *reduced_motion;
+        use_effect_with((), move |_| {
+            if reduced_motion {
+                dispatch.emit(Action::SetAnimation(false));
+            }
+        });
+    }
+
+    // Playback, and a step forward under way: one tick per hop. A step moves quickly, so the
+    // class sees the packets travel without waiting.
+    let classroom = &state.0;
+    let stepping = classroom.run_to.is_some() && !classroom.playing;
+    let events_per_second =
+        if stepping { STEP_EVENTS_PER_SECOND } else { SPEEDS.get(classroom.speed).map_or(4, |(_, rate)| *rate).max(1) };
+    {
+        let dispatch = dispatch.clone();
+        let ticking = classroom.playing || classroom.run_to.is_some();
+        use_effect_with((ticking, events_per_second), move |(ticking, rate)| {
+            let interval = ticking.then(|| Interval::new(1000 / rate, move || dispatch.emit(Action::Tick)));
             move || drop(interval)
         });
     }

@@ -342,6 +342,11 @@ impl Classroom {
             announce: true,
         };
         state.quiz.at = quiz_point(&state.timeline);
+        if let Some(unknown) = lesson.filter(|_| state.lesson.is_none()) {
+            state.message = Some(format!(
+                "The address asks for a lesson called \"{unknown}\", which does not exist; showing the default network instead."
+            ));
+        }
         state
     }
 
@@ -788,6 +793,10 @@ mod tests {
         assert!(classroom.message.is_none());
         classroom.apply(Action::LoadLesson("no-such-lesson".to_owned()));
         assert!(classroom.message.as_deref().unwrap_or("").contains("no-such-lesson"));
+        let from_link = still(Some("<script>"));
+        assert_eq!(from_link.scenario, Scenario::default());
+        assert!(from_link.message.as_deref().unwrap_or("").contains("\"<script>\""));
+        assert!(crate::picture::message(&from_link).contains("&lt;script&gt;"), "the message is escaped");
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn change_from_form(name: &str, value: &str, checked: bool) -> Option<Result
         "port_check" => Change::PortCheck(if checked { PortCheck::Strict } else { PortCheck::Off }),
         "server_epsv" => Change::ServerEpsv(checked),
         "trust_pasv_address" => Change::TrustPasvAddress(checked),
+        "control_encrypted" => Change::ControlEncrypted(checked),
         "control_port" => {
             let text = value.trim();
             return Some(text.parse().map(Change::ControlPort).map_err(|_| {

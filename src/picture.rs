@@ -788,6 +788,13 @@ pub fn settings_form(scenario: &Scenario, revision: u32) -> String {
     html.push_str("</fieldset><fieldset><legend>Client and network</legend>");
     checkbox(
         &mut html,
+        "control_encrypted",
+        "Encrypted control connection (FTPS)",
+        "FTP over TLS: the FTP helpers can no longer read PORT, EPRT, 227 or 229",
+        scenario.control_encrypted,
+    );
+    checkbox(
+        &mut html,
         "trust_pasv_address",
         "Client trusts the 227 address",
         "Classic behaviour; curl since 7.74 and ftplib reuse the control connection's address instead",

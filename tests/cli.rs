@@ -64,6 +64,8 @@ fn flags_override_the_preset() {
 
     let helped = ftpsim(&["run", "--preset", "active-nat", "--client-alg", "on"]);
     assert_eq!(helped.status.code(), Some(0));
+    let blinded = ftpsim(&["run", "--preset", "active-nat", "--client-alg", "on", "--control-encrypted", "on"]);
+    assert_eq!(blinded.status.code(), Some(1), "the helper cannot read an encrypted PORT");
     let closed = ftpsim(&["run", "--mode", "epsv", "--server-firewall", "control-only", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&closed.stdout).expect("json");
     assert_eq!(json["cause"], "client-data-connect-timeout");

@@ -161,6 +161,9 @@ mod cli {
         trust_pasv_address: Option<Switch>,
         #[arg(long, value_enum)]
         server_epsv: Option<Switch>,
+        /// FTP over TLS: the FTP helpers cannot read the control connection.
+        #[arg(long, value_enum)]
+        control_encrypted: Option<Switch>,
         /// The server's control port (the FTP helpers still watch port 21 only).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
         control_port: Option<u16>,
@@ -189,7 +192,7 @@ mod cli {
                     CommandArg::Stor => Transfer::Stor,
                 };
             }
-            let switches: [(Option<Switch>, &mut bool); 7] = [
+            let switches: [(Option<Switch>, &mut bool); 8] = [
                 (self.client_firewall, &mut scenario.client_firewall),
                 (self.client_nat, &mut scenario.client_nat),
                 (self.client_alg, &mut scenario.client_alg),
@@ -197,6 +200,7 @@ mod cli {
                 (self.server_nat, &mut scenario.server_nat),
                 (self.trust_pasv_address, &mut scenario.trust_pasv_address),
                 (self.server_epsv, &mut scenario.server_epsv),
+                (self.control_encrypted, &mut scenario.control_encrypted),
             ];
             for (switch, field) in switches {
                 if let Some(switch) = switch {

@@ -337,6 +337,13 @@ impl World {
         self.sequence
     }
 
+    /// Takes a timer's event off the queue, if it was on it.
+    fn unschedule(&mut self, key: Option<(Instant, u64)>) {
+        if let Some(key) = key {
+            self.queue.remove(&key);
+        }
+    }
+
     fn record(&mut self, device: NodeId, kind: EventKind, text: String) {
         self.records.push(Record { time: self.now, device, kind, text: sentence(text) });
     }
@@ -429,11 +436,7 @@ impl World {
 
     /// Gives an input to an FTP engine and carries out what it asks for.
     fn feed(&mut self, role: Role, input: Input) {
-        let now = self.now;
-        match role {
-            Role::Client => self.client.app.handle(now, input),
-            Role::Server => self.server.app.handle(now, input),
-        }
+        self.hand_over(role, input);
         self.pump(role);
     }
 
@@ -459,7 +462,7 @@ impl World {
                         Channel::Control,
                     );
                     if result.is_err() {
-                        self.feed_later(role, Input::ControlFailed(ConnectError::Refused));
+                        self.hand_over(role, Input::ControlFailed(ConnectError::Refused));
                     }
                 }
                 Output::SendControl(bytes) => self.host_stack(role).send(SocketUser::Control, &bytes),
@@ -483,13 +486,13 @@ impl World {
                         }
                         Err(_) => DataEvent::ListenFailed,
                     };
-                    self.feed_later(role, Input::Data { id, event });
+                    self.hand_over(role, Input::Data { id, event });
                 }
                 Output::Connect { id, from, to } => {
                     let channel = Channel::Data(self.next_channel);
                     self.next_channel += 1;
                     if self.host_stack(role).connect(now, SocketUser::Data(id), from, to, channel).is_err() {
-                        self.feed_later(
+                        self.hand_over(
                             role,
                             Input::Data { id, event: DataEvent::ConnectFailed(ConnectError::Refused) },
                         );
@@ -498,9 +501,8 @@ impl World {
                 Output::SendData { id, bytes } => self.host_stack(role).send(SocketUser::Data(id), &bytes),
                 Output::CloseData { id } => self.host_stack(role).close(SocketUser::Data(id)),
                 Output::SetTimer { timer, at } => {
-                    if let Some((old_at, old_sequence)) = self.app_timers.remove(&(role, timer)) {
-                        self.queue.remove(&(old_at, old_sequence));
-                    }
+                    let old = self.app_timers.remove(&(role, timer));
+                    self.unschedule(old);
                     let sequence = self.schedule(at, Event::AppTimer { role, timer });
                     self.app_timers.insert((role, timer), (at, sequence));
                     if timer != TimerKind::Reply {
@@ -514,9 +516,8 @@ impl World {
                     }
                 }
                 Output::CancelTimer { timer } => {
-                    if let Some((at, sequence)) = self.app_timers.remove(&(role, timer)) {
-                        self.queue.remove(&(at, sequence));
-                    }
+                    let old = self.app_timers.remove(&(role, timer));
+                    self.unschedule(old);
                 }
                 Output::Trace(event) => {
                     let text = self.ftp_text(role, &event);
@@ -526,9 +527,10 @@ impl World {
         }
     }
 
-    /// Inputs that answer an output (a listener opened) are fed after the current output, in
-    /// order, so an engine never re-enters itself.
-    fn feed_later(&mut self, role: Role, input: Input) {
+    /// Gives an input to an FTP engine without carrying out its outputs. [`World::pump`] uses it
+    /// for inputs that answer an output (a listener opened): the pump loop then carries out what
+    /// the engine asks for next, in order, and the engine never re-enters itself.
+    fn hand_over(&mut self, role: Role, input: Input) {
         let now = self.now;
         match role {
             Role::Client => self.client.app.handle(now, input),
@@ -540,22 +542,15 @@ impl World {
     /// in response, until the host is quiet.
     fn drain_stack(&mut self, role: Role) {
         loop {
-            let mut any = false;
             while let Some(output) = self.host_stack(role).poll_output() {
-                any = true;
                 self.carry_out_stack(role, output);
             }
+            // ACKs for FINs the application did not answer with a FIN of its own.
             self.host_stack(role).flush_acks();
-            let flushed: Vec<StackOutput> = std::iter::from_fn(|| self.host_stack(role).poll_output()).collect();
-            if flushed.is_empty() && !any {
+            let Some(output) = self.host_stack(role).poll_output() else {
                 return;
-            }
-            for output in flushed {
-                self.carry_out_stack(role, output);
-            }
-            if !any {
-                return;
-            }
+            };
+            self.carry_out_stack(role, output);
         }
     }
 
@@ -584,16 +579,14 @@ impl World {
                 self.feed(role, input);
             }
             StackOutput::SetTimer(socket, at) => {
-                if let Some(old) = self.tcp_timers.remove(&(node, socket)) {
-                    self.queue.remove(&old);
-                }
+                let old = self.tcp_timers.remove(&(node, socket));
+                self.unschedule(old);
                 let sequence = self.schedule(at, Event::TcpTimer { node, socket });
                 self.tcp_timers.insert((node, socket), (at, sequence));
             }
             StackOutput::CancelTimer(socket) => {
-                if let Some(old) = self.tcp_timers.remove(&(node, socket)) {
-                    self.queue.remove(&old);
-                }
+                let old = self.tcp_timers.remove(&(node, socket));
+                self.unschedule(old);
             }
             StackOutput::StateChanged { local, remote, channel, from, to, .. } => {
                 let who = self.label(node);

@@ -221,7 +221,7 @@ pub struct Classroom {
     /// A step forward under way: the packets between here and this event move one hop per tick,
     /// so the class sees them travel instead of jumping.
     pub run_to: Option<usize>,
-    /// Steps are animated (off for visitors who ask for reduced motion).
+    /// Steps are animated (the page turns this off for visitors who ask for reduced motion).
     pub animate: bool,
     /// Announce the caption to screen readers (not during autoplay).
     pub announce: bool,
@@ -279,8 +279,6 @@ pub enum Action {
     DismissMessage,
     /// Show the device tables (false) or the ladder diagram (true) where they share a place.
     ShowLadder(bool),
-    /// Animate steps forward (false: jump, for reduced motion).
-    SetAnimation(bool),
 }
 
 /// The first event where the client sets up a data connection (the quiz's moment).
@@ -654,7 +652,6 @@ impl Classroom {
             }
             Action::DismissMessage => state.message = None,
             Action::ShowLadder(show) => state.show_ladder = show,
-            Action::SetAnimation(on) => state.animate = on,
         }
         true
     }
@@ -667,7 +664,7 @@ mod tests {
     /// A classroom whose steps jump (the page's reduced-motion behaviour).
     fn still(lesson: Option<&str>) -> Classroom {
         let mut classroom = Classroom::new(lesson);
-        classroom.apply(Action::SetAnimation(false));
+        classroom.animate = false;
         classroom
     }
 
@@ -700,7 +697,7 @@ mod tests {
         let jump = classroom.position();
         assert!(classroom.run_to.is_none(), "without animation a step jumps");
         classroom.apply(Action::Restart);
-        classroom.apply(Action::SetAnimation(true));
+        classroom.animate = true;
         classroom.apply(Action::StepForward);
         let target = classroom.run_to.expect("a step under way");
         assert_eq!(target, jump);

@@ -133,8 +133,12 @@ fn on_change(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<Event> 
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| PageState(Classroom::new(lesson_from_location().as_deref())));
-    let reduced_motion = use_memo((), |_| prefers_reduced_motion());
+    // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
+    let state = use_reducer(|| {
+        let mut classroom = Classroom::new(lesson_from_location().as_deref());
+        classroom.animate = !prefers_reduced_motion();
+        PageState(classroom)
+    });
     let refocus: Refocus = use_mut_ref(|| None::<String>);
     let dispatch: Callback<Action> = {
         let state = state.clone();
@@ -182,17 +186,6 @@ pub fn App() -> Html {
         });
     }
 
-    // Visitors who ask for reduced motion get steps that jump.
-    {
-        let dispatch = dispatch.clone();
-        let reduced_motion = *reduced_motion;
-        use_effect_with((), move |_| {
-            if reduced_motion {
-                dispatch.emit(Action::SetAnimation(false));
-            }
-        });
-    }
-
     // Playback, and a step forward under way: one tick per hop. A step moves quickly, so the
     // class sees the packets travel without waiting.
     let classroom = &state.0;
@@ -221,7 +214,7 @@ pub fn App() -> Html {
         }
     });
 
-    let tick_ms = if *reduced_motion { 0 } else { 1000 / events_per_second };
+    let tick_ms = if classroom.animate { 1000 / events_per_second } else { 0 };
     let position = classroom.position();
     let last = classroom.last();
     let time = classroom.timeline.events().get(position).map(|event| event.time.to_string()).unwrap_or_default();
@@ -275,7 +268,7 @@ pub fn App() -> Html {
     );
 
     html! {
-        <main class={classes!("app", classroom.presenter.then_some("presenter"), reduced_motion.then_some("reduced-motion"))}
+        <main class={classes!("app", classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"))}
               onclick={on_click(&dispatch, &refocus)} onchange={on_change(&dispatch, &refocus)}>
             <header class="top">{ raw(picture::header(classroom)) }</header>
             <div class="playback" role="group" aria-label="Playback">

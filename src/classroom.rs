@@ -794,7 +794,6 @@ mod tests {
         let from_link = still(Some("<script>"));
         assert_eq!(from_link.scenario, Scenario::default());
         assert!(from_link.message.as_deref().unwrap_or("").contains("\"<script>\""));
-        assert!(crate::picture::message(&from_link).contains("&lt;script&gt;"), "the message is escaped");
     }
 
     #[test]
@@ -852,13 +851,6 @@ mod tests {
         );
         assert_eq!(change_from_form("mode", "sideways", false), None);
         assert_eq!(change_from_form("colour", "red", false), None);
-        // Every control in the form is understood, with the values the form offers.
-        let form = crate::picture::settings_form(&Scenario::default(), 0);
-        for control in form.split("name=\"").skip(1) {
-            let name = control.split('"').next().unwrap_or("");
-            let value = control.split("value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("21");
-            assert!(change(name, value, true).is_some(), "{name}={value}");
-        }
     }
 
     #[test]
@@ -878,21 +870,6 @@ mod tests {
         );
         assert_eq!(action_from_form("client_alg", "on", true), Some(Action::Change(Change::ClientAlg(true))));
         assert!(matches!(action_from_form("control_port", "x", false), Some(Action::Refuse(_))));
-        // Every button and menu the page draws is understood.
-        let mut classroom = still(Some("active-nat"));
-        classroom.apply(Action::ToggleQuiz);
-        classroom.apply(Action::End);
-        let markup = [
-            crate::picture::header(&classroom),
-            crate::picture::playback_buttons(&classroom),
-            crate::picture::playback_options(&classroom),
-            crate::picture::quiz(&classroom),
-        ]
-        .concat();
-        for action in markup.split("data-action=\"").skip(1).map(|rest| rest.split('"').next().unwrap_or("")) {
-            assert!(action_from_control(action).is_some(), "{action}");
-        }
-        assert!(markup.contains("aria-label=\"Step forward\""));
     }
 
     #[test]

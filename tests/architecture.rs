@@ -79,3 +79,42 @@ fn native_dependency_tree_has_no_web_crates() {
     }
     assert!(tree.lines().any(|line| line.starts_with("serde ")), "serde is used by both builds:\n{tree}");
 }
+
+/// Which modules each layer may not import: a lower layer never knows the layers above it
+/// (smoltcp's rule), so `net` hands out opaque handles instead of naming FTP's types.
+const LAYERS: [(&str, &[&str]); 6] = [
+    ("time", &["rng", "ftp", "net", "sim", "classroom", "picture", "ui"]),
+    ("rng", &["ftp", "net", "sim", "classroom", "picture", "ui"]),
+    ("ftp", &["net", "sim", "classroom", "picture", "ui"]),
+    ("net", &["ftp", "sim", "classroom", "picture", "ui"]),
+    ("sim", &["classroom", "picture", "ui"]),
+    ("classroom", &["picture", "ui"]),
+];
+
+#[test]
+fn lower_layers_never_import_upper_ones() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut violations = Vec::new();
+    for path in engine_sources() {
+        let relative = path.strip_prefix(&src).unwrap_or(&path).to_path_buf();
+        let in_layer = |layer: &str| relative.starts_with(layer) || relative.starts_with(format!("{layer}.rs"));
+        let Some((_, above)) = LAYERS.iter().find(|(layer, _)| in_layer(layer)) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).expect("source is readable");
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for module in *above {
+                if code.contains(&format!("crate::{module}::")) || code.contains(&format!("crate::{module};")) {
+                    violations.push(format!(
+                        "{}:{}: imports {module}: {}",
+                        relative.display(),
+                        number + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "a lower layer imports an upper one:\n{}", violations.join("\n"));
+}

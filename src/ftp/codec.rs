@@ -732,11 +732,6 @@ impl LineBuffer {
             }
         }
     }
-
-    /// True when bytes of an unfinished line are waiting.
-    pub fn has_partial_line(&self) -> bool {
-        !self.pending.is_empty()
-    }
 }
 
 /// Reads commands from the control connection, server side.

@@ -14,10 +14,52 @@
 //! findings mean (an expectation, a NAT rewrite). Left out on purpose: commands split across two
 //! segments (our clients never split a line) and the TCP sequence-number adjustment the kernel
 //! makes after changing a payload's length (TCP-lite has no sequence numbers).
+//!
+//! The helper has its own small readers and writers for the address formats, as the kernel
+//! does (`try_rfc959`, `try_eprt`): the network layer knows nothing of the FTP engines above it.
 
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
-use crate::ftp::codec::{format_eprt, format_host_port, parse_eprt, parse_host_port};
+/// `h1,h2,h3,h4,p1,p2`, as PORT and 227 write an address.
+fn format_host_port(addr: SocketAddrV4) -> String {
+    let [h1, h2, h3, h4] = addr.ip().octets();
+    let [p1, p2] = addr.port().to_be_bytes();
+    format!("{h1},{h2},{h3},{h4},{p1},{p2}")
+}
+
+/// Reads `h1,h2,h3,h4,p1,p2`: six numbers from 0 to 255, nothing else.
+fn parse_host_port(text: &str) -> Result<SocketAddrV4, String> {
+    let numbers: Vec<u8> = text.split(',').filter_map(|field| field.trim().parse::<u8>().ok()).collect();
+    match numbers.as_slice() {
+        [h1, h2, h3, h4, p1, p2] if text.split(',').count() == 6 => {
+            Ok(SocketAddrV4::new(Ipv4Addr::new(*h1, *h2, *h3, *h4), u16::from_be_bytes([*p1, *p2])))
+        }
+        _ => Err(format!("expected six numbers from 0 to 255 separated by commas, got \"{}\"", text.escape_debug())),
+    }
+}
+
+/// `|1|192.168.1.2|5200|` or `|2|2001:db8::2|5200|`.
+fn format_eprt(addr: SocketAddr) -> String {
+    let proto = if addr.is_ipv4() { 1 } else { 2 };
+    format!("|{proto}|{}|{}|", addr.ip(), addr.port())
+}
+
+/// Reads an EPRT argument with any delimiter (RFC 2428).
+fn parse_eprt(text: &str) -> Result<SocketAddr, String> {
+    let unreadable = || format!("expected |1|address|port| or |2|address|port|, got \"{}\"", text.escape_debug());
+    let delimiter = text.chars().next().filter(|c| ('!'..='~').contains(c)).ok_or_else(unreadable)?;
+    let fields: Vec<&str> = text.split(delimiter).collect();
+    let ["", proto, ip, port, ""] = fields.as_slice() else {
+        return Err(unreadable());
+    };
+    let ip: IpAddr = match *proto {
+        "1" => ip.parse::<Ipv4Addr>().map(IpAddr::V4).map_err(|_| unreadable())?,
+        "2" => ip.parse::<Ipv6Addr>().map(IpAddr::V6).map_err(|_| unreadable())?,
+        _ => return Err(unreadable()),
+    };
+    let port = port.parse::<u16>().ok().filter(|port| *port != 0).ok_or_else(unreadable)?;
+    Ok(SocketAddr::new(ip, port))
+}
 
 /// An address announced on the control connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

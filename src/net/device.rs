@@ -68,10 +68,9 @@ pub struct Handled {
     pub events: Vec<DeviceEvent>,
 }
 
-/// The shared interface: a rule over packets (turmoil-net's `on_packet → Verdict`).
+/// The shared interface of every device on the path: a rule over packets (turmoil-net's
+/// `on_packet → Verdict`). The world hands each arriving packet to the device through it.
 pub trait Device {
-    /// The device's id in the trace (`home-router`, `internet`, …).
-    fn name(&self) -> &str;
     /// Handles a packet that arrived from `from` at virtual time `now`.
     fn on_packet(&mut self, now: Instant, packet: Packet, from: Side) -> Handled;
 }
@@ -262,10 +261,6 @@ impl Middlebox {
 }
 
 impl Device for Middlebox {
-    fn name(&self) -> &str {
-        &self.config.name
-    }
-
     fn on_packet(&mut self, now: Instant, packet: Packet, from: Side) -> Handled {
         let mut events: Vec<DeviceEvent> =
             self.conntrack.purge(now).into_iter().map(|entry| DeviceEvent::ConntrackRemoved { entry }).collect();
@@ -396,10 +391,6 @@ pub struct Internet {
 }
 
 impl Device for Internet {
-    fn name(&self) -> &str {
-        "internet"
-    }
-
     fn on_packet(&mut self, _now: Instant, packet: Packet, _from: Side) -> Handled {
         if !is_private(packet.dst.ip()) {
             return Handled { verdict: Verdict::Pass(packet), events: Vec::new() };

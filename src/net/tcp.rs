@@ -29,7 +29,6 @@ use std::net::{IpAddr, SocketAddr};
 use serde::{Deserialize, Serialize};
 
 use super::packet::{Body, Channel, Packet, TcpFlags};
-use crate::ftp::{ConnectError, DataId};
 use crate::rng;
 use crate::time::{Duration, Instant};
 
@@ -87,22 +86,35 @@ impl fmt::Display for TcpState {
     }
 }
 
-/// Which application handle a socket belongs to: the FTP control connection, or a data
-/// connection / listener the FTP engine numbered.
+/// An opaque handle to one socket of a stack (a listener or a connection), handed out by
+/// [`TcpStack::listen`] and [`TcpStack::connect`] (smoltcp's `SocketHandle`). The stack knows
+/// nothing of what a socket is for; the layer above keeps its own map from handle to meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum SocketUser {
-    Control,
-    Data(DataId),
-}
+pub struct SocketHandle(u32);
 
-/// Names a connection within one stack.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct SocketId(pub u32);
+/// Why a connection attempt failed, as the operating system reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectError {
+    /// A reset answered the SYN: `ECONNREFUSED`.
+    Refused,
+    /// An ICMP unreachable answered the SYN: `ENETUNREACH` / `EHOSTUNREACH`.
+    Unreachable,
+    /// No answer after every SYN retransmission: `ETIMEDOUT`.
+    TimedOut,
+}
 
 /// What the application learns from its stack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppEvent {
+    /// Our connection attempt completed.
     Connected {
+        local: SocketAddr,
+        peer: SocketAddr,
+    },
+    /// A peer connected to the listening socket `listener`; this new connection has a handle of
+    /// its own.
+    Accepted {
+        listener: SocketHandle,
         local: SocketAddr,
         peer: SocketAddr,
     },
@@ -119,14 +131,14 @@ pub enum AppEvent {
 pub enum StackOutput {
     /// Put this packet on the wire.
     Send(Packet),
-    /// Tell the application.
-    App(SocketUser, AppEvent),
+    /// Tell the application about one of its sockets.
+    App(SocketHandle, AppEvent),
     /// Retransmission timer for `socket` at `at` (replaces any earlier one).
-    SetTimer(SocketId, Instant),
-    CancelTimer(SocketId),
+    SetTimer(SocketHandle, Instant),
+    CancelTimer(SocketHandle),
     /// A connection changed state.
     StateChanged {
-        socket: SocketId,
+        socket: SocketHandle,
         local: SocketAddr,
         remote: SocketAddr,
         channel: Channel,
@@ -145,12 +157,13 @@ pub enum StackOutput {
 /// One connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
-    pub id: SocketId,
+    pub handle: SocketHandle,
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub state: TcpState,
-    pub user: SocketUser,
     pub channel: Channel,
+    /// The listening socket that accepted it (passive open), if any.
+    pub listener: Option<SocketHandle>,
     syn_retries: u32,
     rto: Duration,
     /// A FIN arrived whose ACK has not been sent yet (see the module doc).
@@ -162,8 +175,8 @@ pub struct Connection {
 /// A listening socket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listener {
+    pub handle: SocketHandle,
     pub local: SocketAddr,
-    pub user: SocketUser,
     /// Stops listening after accepting one connection.
     pub one_shot: bool,
 }
@@ -180,7 +193,7 @@ pub enum SocketError {
 /// One host's TCP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpStack {
-    connections: LiteMap<SocketId, Connection>,
+    connections: LiteMap<SocketHandle, Connection>,
     listeners: LiteMap<SocketAddr, Listener>,
     next_socket: u32,
     seed: u64,
@@ -233,12 +246,18 @@ impl TcpStack {
             .ok_or(SocketError::NoFreePort(ip))
     }
 
+    fn new_handle(&mut self) -> SocketHandle {
+        let handle = SocketHandle(self.next_socket);
+        self.next_socket += 1;
+        handle
+    }
+
     fn emit(&mut self, output: StackOutput) {
         self.outputs.push_back(output);
     }
 
     /// The one place a connection changes state; it also reports the change.
-    fn set_state(&mut self, id: SocketId, to: TcpState) {
+    fn set_state(&mut self, id: SocketHandle, to: TcpState) {
         let Some(conn) = self.connections.get_mut(&id) else {
             return;
         };
@@ -254,7 +273,7 @@ impl TcpStack {
         self.emit(StackOutput::StateChanged { socket: id, local, remote, channel, from, to });
     }
 
-    fn send_segment(&mut self, id: SocketId, flags: TcpFlags, payload: Vec<u8>) {
+    fn send_segment(&mut self, id: SocketHandle, flags: TcpFlags, payload: Vec<u8>) {
         if let Some(conn) = self.connections.get(&id) {
             let mut packet = Packet::tcp(conn.local, conn.remote, flags, payload, conn.channel);
             packet.acks_fin = conn.fin_received;
@@ -262,14 +281,16 @@ impl TcpStack {
         }
     }
 
-    /// Opens a listening socket. Port 0 picks a free ephemeral port.
-    pub fn listen(&mut self, user: SocketUser, on: SocketAddr, one_shot: bool) -> Result<SocketAddr, SocketError> {
+    /// Opens a listening socket. Port 0 picks a free ephemeral port. Returns its handle and the
+    /// address it listens on.
+    pub fn listen(&mut self, on: SocketAddr, one_shot: bool) -> Result<(SocketHandle, SocketAddr), SocketError> {
         let local = if on.port() == 0 { self.ephemeral(on.ip())? } else { on };
         if self.in_use(local) {
             return Err(SocketError::AddressInUse(local));
         }
-        self.listeners.insert(local, Listener { local, user, one_shot });
-        Ok(local)
+        let handle = self.new_handle();
+        self.listeners.insert(local, Listener { handle, local, one_shot });
+        Ok((handle, local))
     }
 
     /// Starts a connection: sends SYN and arms the retransmission timer. Port 0 in `from` picks
@@ -278,24 +299,22 @@ impl TcpStack {
     pub fn connect(
         &mut self,
         now: Instant,
-        user: SocketUser,
         from: SocketAddr,
         to: SocketAddr,
         channel: Channel,
-    ) -> Result<SocketId, SocketError> {
+    ) -> Result<SocketHandle, SocketError> {
         let local = if from.port() == 0 { self.ephemeral(from.ip())? } else { from };
         if self.connections.values().any(|conn| conn.local == local && conn.remote == to) {
             return Err(SocketError::AddressInUse(local));
         }
-        let id = SocketId(self.next_socket);
-        self.next_socket += 1;
+        let id = self.new_handle();
         let conn = Connection {
-            id,
+            handle: id,
             local,
             remote: to,
             state: TcpState::Closed,
-            user,
             channel,
+            listener: None,
             syn_retries: 0,
             rto: INITIAL_RTO,
             ack_pending: false,
@@ -308,15 +327,8 @@ impl TcpStack {
         Ok(id)
     }
 
-    fn connection_of(&self, user: SocketUser) -> Option<SocketId> {
-        self.connections.values().find(|conn| conn.user == user && conn.state != TcpState::Closed).map(|conn| conn.id)
-    }
-
     /// Sends application bytes, cut into segments of at most [`MSS`] bytes.
-    pub fn send(&mut self, user: SocketUser, bytes: &[u8]) {
-        let Some(id) = self.connection_of(user) else {
-            return;
-        };
+    pub fn send(&mut self, id: SocketHandle, bytes: &[u8]) {
         let sendable = matches!(
             self.connections.get(&id).map(|conn| conn.state),
             Some(TcpState::Established | TcpState::CloseWait)
@@ -331,11 +343,8 @@ impl TcpStack {
 
     /// The application is done with a socket: FIN for a connection (after what it sent), stop
     /// a listener, or give up a connection attempt still in SYN-SENT.
-    pub fn close(&mut self, user: SocketUser) {
-        self.listeners.retain(|_, listener| listener.user != user);
-        let Some(id) = self.connection_of(user) else {
-            return;
-        };
+    pub fn close(&mut self, id: SocketHandle) {
+        self.listeners.retain(|_, listener| listener.handle != id);
         let Some(conn) = self.connections.get_mut(&id) else {
             return;
         };
@@ -366,8 +375,8 @@ impl TcpStack {
 
     /// Sends the ACKs for FINs that the application did not answer with a close of its own.
     pub fn flush_acks(&mut self) {
-        let pending: Vec<SocketId> =
-            self.connections.values().filter(|conn| conn.ack_pending).map(|conn| conn.id).collect();
+        let pending: Vec<SocketHandle> =
+            self.connections.values().filter(|conn| conn.ack_pending).map(|conn| conn.handle).collect();
         for id in pending {
             if let Some(conn) = self.connections.get_mut(&id) {
                 conn.ack_pending = false;
@@ -377,7 +386,7 @@ impl TcpStack {
     }
 
     /// A SYN retransmission timer came due.
-    pub fn on_timer(&mut self, now: Instant, id: SocketId) {
+    pub fn on_timer(&mut self, now: Instant, id: SocketHandle) {
         let Some(conn) = self.connections.get_mut(&id) else {
             return;
         };
@@ -385,9 +394,8 @@ impl TcpStack {
             return;
         }
         if conn.syn_retries >= SYN_RETRIES {
-            let user = conn.user;
             self.set_state(id, TcpState::Closed);
-            self.emit(StackOutput::App(user, AppEvent::ConnectFailed(ConnectError::TimedOut)));
+            self.emit(StackOutput::App(id, AppEvent::ConnectFailed(ConnectError::TimedOut)));
             return;
         }
         conn.syn_retries += 1;
@@ -411,11 +419,11 @@ impl TcpStack {
             .connections
             .values()
             .find(|conn| conn.local == about_src && conn.remote == about_dst && conn.state == TcpState::SynSent)
-            .map(|conn| (conn.id, conn.user));
-        if let Some((id, user)) = found {
+            .map(|conn| conn.handle);
+        if let Some(id) = found {
             self.emit(StackOutput::CancelTimer(id));
             self.set_state(id, TcpState::Closed);
-            self.emit(StackOutput::App(user, AppEvent::ConnectFailed(ConnectError::Unreachable)));
+            self.emit(StackOutput::App(id, AppEvent::ConnectFailed(ConnectError::Unreachable)));
         }
     }
 
@@ -424,14 +432,14 @@ impl TcpStack {
             .connections
             .values()
             .find(|conn| conn.local == packet.dst && conn.remote == packet.src)
-            .map(|conn| conn.id);
+            .map(|conn| conn.handle);
         let Some(id) = existing else {
             return self.on_segment_without_connection(packet, flags);
         };
         let Some(conn) = self.connections.get(&id) else {
             return;
         };
-        let (state, user, local, remote) = (conn.state, conn.user, conn.local, conn.remote);
+        let (state, local, remote, listener) = (conn.state, conn.local, conn.remote, conn.listener);
         if flags.rst {
             self.emit(StackOutput::CancelTimer(id));
             self.set_state(id, TcpState::Closed);
@@ -441,7 +449,7 @@ impl TcpStack {
                 AppEvent::Reset
             };
             if state != TcpState::SynReceived {
-                self.emit(StackOutput::App(user, event));
+                self.emit(StackOutput::App(id, event));
             }
             return;
         }
@@ -450,15 +458,19 @@ impl TcpStack {
                 self.emit(StackOutput::CancelTimer(id));
                 self.set_state(id, TcpState::Established);
                 self.send_segment(id, TcpFlags::ACK, Vec::new());
-                self.emit(StackOutput::App(user, AppEvent::Connected { local, peer: remote }));
+                self.emit(StackOutput::App(id, AppEvent::Connected { local, peer: remote }));
             }
             TcpState::SynReceived if flags.ack && !flags.syn => {
                 self.set_state(id, TcpState::Established);
-                self.emit(StackOutput::App(user, AppEvent::Connected { local, peer: remote }));
-                self.deliver(id, user, flags, payload, packet.acks_fin);
+                let event = match listener {
+                    Some(listener) => AppEvent::Accepted { listener, local, peer: remote },
+                    None => AppEvent::Connected { local, peer: remote },
+                };
+                self.emit(StackOutput::App(id, event));
+                self.deliver(id, flags, payload, packet.acks_fin);
             }
             TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 => {
-                self.deliver(id, user, flags, payload, packet.acks_fin)
+                self.deliver(id, flags, payload, packet.acks_fin)
             }
             TcpState::LastAck if packet.acks_fin => self.set_state(id, TcpState::Closed),
             TcpState::Closing if packet.acks_fin => self.time_wait(id),
@@ -468,9 +480,9 @@ impl TcpStack {
 
     /// Payload and FIN handling for a synchronised connection. `acks_fin` says whether the
     /// segment acknowledges our own FIN (see [`Packet::acks_fin`]).
-    fn deliver(&mut self, id: SocketId, user: SocketUser, flags: TcpFlags, payload: Vec<u8>, acks_fin: bool) {
+    fn deliver(&mut self, id: SocketHandle, flags: TcpFlags, payload: Vec<u8>, acks_fin: bool) {
         if !payload.is_empty() {
-            self.emit(StackOutput::App(user, AppEvent::Bytes(payload)));
+            self.emit(StackOutput::App(id, AppEvent::Bytes(payload)));
         }
         let Some(state) = self.connections.get(&id).map(|conn| conn.state) else {
             return;
@@ -486,7 +498,7 @@ impl TcpStack {
                     conn.ack_pending = true;
                 }
                 self.set_state(id, TcpState::CloseWait);
-                self.emit(StackOutput::App(user, AppEvent::Closed));
+                self.emit(StackOutput::App(id, AppEvent::Closed));
             }
             (TcpState::FinWait1, true) => {
                 self.send_segment(id, TcpFlags::ACK, Vec::new());
@@ -497,12 +509,12 @@ impl TcpStack {
                     // Both sides closed at the same moment (RFC 793's simultaneous close).
                     self.set_state(id, TcpState::Closing);
                 }
-                self.emit(StackOutput::App(user, AppEvent::Closed));
+                self.emit(StackOutput::App(id, AppEvent::Closed));
             }
             (TcpState::FinWait2, true) => {
                 self.send_segment(id, TcpFlags::ACK, Vec::new());
                 self.time_wait(id);
-                self.emit(StackOutput::App(user, AppEvent::Closed));
+                self.emit(StackOutput::App(id, AppEvent::Closed));
             }
             (TcpState::FinWait1, false) if acks_fin => self.set_state(id, TcpState::FinWait2),
             _ => {}
@@ -510,7 +522,7 @@ impl TcpStack {
     }
 
     /// TIME-WAIT is shown, then left at once (see the module doc).
-    fn time_wait(&mut self, id: SocketId) {
+    fn time_wait(&mut self, id: SocketHandle) {
         self.set_state(id, TcpState::TimeWait);
         self.set_state(id, TcpState::Closed);
     }
@@ -520,15 +532,14 @@ impl TcpStack {
             && !flags.ack
             && let Some(listener) = self.listeners.get(&packet.dst).cloned()
         {
-            let id = SocketId(self.next_socket);
-            self.next_socket += 1;
+            let id = self.new_handle();
             let conn = Connection {
-                id,
+                handle: id,
                 local: packet.dst,
                 remote: packet.src,
                 state: TcpState::Listen,
-                user: listener.user,
                 channel: packet.channel,
+                listener: Some(listener.handle),
                 syn_retries: 0,
                 rto: INITIAL_RTO,
                 ack_pending: false,
@@ -617,15 +628,9 @@ mod tests {
     fn three_way_handshake_data_and_close() {
         let mut client = TcpStack::new(1);
         let mut server = TcpStack::new(2);
-        server.listen(SocketUser::Control, addr("198.51.100.10:21"), false).expect("listen");
-        client
-            .connect(
-                Instant::ZERO,
-                SocketUser::Control,
-                addr("192.168.1.2:0"),
-                addr("198.51.100.10:21"),
-                Channel::Control,
-            )
+        let (listener, _) = server.listen(addr("198.51.100.10:21"), false).expect("listen");
+        let dialled = client
+            .connect(Instant::ZERO, addr("192.168.1.2:0"), addr("198.51.100.10:21"), Channel::Control)
             .expect("connect");
         let (out_client, out_server) = exchange(&mut client, &mut server);
         assert_eq!(
@@ -638,14 +643,24 @@ mod tests {
         );
         assert_eq!(states(&out_client), ["CLOSED→SYN-SENT", "SYN-SENT→ESTABLISHED"]);
         assert_eq!(states(&out_server), ["LISTEN→SYN-RECEIVED", "SYN-RECEIVED→ESTABLISHED"]);
+        let accepted = out_server
+            .iter()
+            .find_map(|o| match o {
+                StackOutput::App(handle, AppEvent::Accepted { listener: from, .. }) if *from == listener => {
+                    Some(*handle)
+                }
+                _ => None,
+            })
+            .expect("the listener accepted a connection with a handle of its own");
+        assert_ne!(accepted, listener);
         assert!(
-            out_server.iter().any(|o| matches!(o, StackOutput::App(SocketUser::Control, AppEvent::Connected { .. })))
+            out_client.iter().any(|o| matches!(o, StackOutput::App(h, AppEvent::Connected { .. }) if *h == dialled))
         );
         let local = client.connections().next().expect("connection").local;
         assert!((32768..=60999).contains(&local.port()));
 
-        server.send(SocketUser::Control, &vec![b'x'; 3000]);
-        server.close(SocketUser::Control);
+        server.send(accepted, &vec![b'x'; 3000]);
+        server.close(accepted);
         let out_server = drain(&mut server);
         let segments = sent(&out_server);
         assert_eq!(segments.iter().map(|p| p.payload().len()).collect::<Vec<_>>(), [1460, 1460, 80, 0]);
@@ -661,9 +676,9 @@ mod tests {
             })
             .sum();
         assert_eq!(received, 3000);
-        assert!(out_client.contains(&StackOutput::App(SocketUser::Control, AppEvent::Closed)));
+        assert!(out_client.contains(&StackOutput::App(dialled, AppEvent::Closed)));
         // The application closes at once: one FIN-ACK answers the FIN.
-        client.close(SocketUser::Control);
+        client.close(dialled);
         client.flush_acks();
         let (out_client, out_server) = exchange(&mut client, &mut server);
         assert_eq!(
@@ -679,11 +694,11 @@ mod tests {
     fn fin_without_an_application_close_gets_a_plain_ack() {
         let mut a = TcpStack::new(1);
         let mut b = TcpStack::new(2);
-        b.listen(SocketUser::Control, addr("10.0.0.2:21"), false).expect("listen");
-        a.connect(Instant::ZERO, SocketUser::Control, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control)
-            .expect("connect");
+        b.listen(addr("10.0.0.2:21"), false).expect("listen");
+        let dialled =
+            a.connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control).expect("connect");
         exchange(&mut a, &mut b);
-        a.close(SocketUser::Control);
+        a.close(dialled);
         let (_, out_b) = exchange(&mut a, &mut b);
         assert_eq!(sent(&out_b).iter().map(|p| p.flags().expect("tcp").to_string()).collect::<Vec<_>>(), ["ACK"]);
         assert_eq!(states(&out_b), ["ESTABLISHED→CLOSE-WAIT"]);
@@ -693,37 +708,19 @@ mod tests {
     fn syn_to_a_closed_port_is_refused() {
         let mut client = TcpStack::new(1);
         let mut server = TcpStack::new(2);
-        client
-            .connect(
-                Instant::ZERO,
-                SocketUser::Data(DataId(1)),
-                addr("10.0.0.1:0"),
-                addr("10.0.0.2:5000"),
-                Channel::Data(1),
-            )
+        let dialled = client
+            .connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.0.0.2:5000"), Channel::Data(1))
             .expect("connect");
         let (out_client, out_server) = exchange(&mut client, &mut server);
         assert_eq!(sent(&out_server)[0].flags(), Some(TcpFlags::RST_ACK));
-        assert!(
-            out_client.contains(&StackOutput::App(
-                SocketUser::Data(DataId(1)),
-                AppEvent::ConnectFailed(ConnectError::Refused)
-            ))
-        );
+        assert!(out_client.contains(&StackOutput::App(dialled, AppEvent::ConnectFailed(ConnectError::Refused))));
     }
 
     #[test]
     fn unanswered_syn_is_retried_like_linux_then_times_out_at_127_s() {
         let mut stack = TcpStack::new(1);
-        let id = stack
-            .connect(
-                Instant::ZERO,
-                SocketUser::Data(DataId(1)),
-                addr("10.0.0.1:0"),
-                addr("10.9.9.9:5000"),
-                Channel::Data(1),
-            )
-            .expect("connect");
+        let id =
+            stack.connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.9.9.9:5000"), Channel::Data(1)).expect("connect");
         let mut now = Instant::ZERO;
         let mut syn_times = vec![now];
         let mut outputs = drain(&mut stack);
@@ -741,25 +738,14 @@ mod tests {
         let seconds: Vec<u64> = syn_times.iter().map(|t| t.as_micros() / 1_000_000).collect();
         assert_eq!(seconds, [0, 1, 3, 7, 15, 31, 63]);
         assert_eq!(now, Instant::from_micros(127_000_000));
-        assert!(
-            outputs.contains(&StackOutput::App(
-                SocketUser::Data(DataId(1)),
-                AppEvent::ConnectFailed(ConnectError::TimedOut)
-            ))
-        );
+        assert!(outputs.contains(&StackOutput::App(id, AppEvent::ConnectFailed(ConnectError::TimedOut))));
     }
 
     #[test]
     fn icmp_unreachable_aborts_a_connect_at_once() {
         let mut stack = TcpStack::new(1);
-        stack
-            .connect(
-                Instant::ZERO,
-                SocketUser::Data(DataId(1)),
-                addr("198.51.100.10:20"),
-                addr("192.168.1.2:5000"),
-                Channel::Data(1),
-            )
+        let dialled = stack
+            .connect(Instant::ZERO, addr("198.51.100.10:20"), addr("192.168.1.2:5000"), Channel::Data(1))
             .expect("connect");
         drain(&mut stack);
         let icmp = Packet {
@@ -777,27 +763,20 @@ mod tests {
         };
         stack.on_packet(icmp);
         let outputs = drain(&mut stack);
-        assert!(outputs.contains(&StackOutput::App(
-            SocketUser::Data(DataId(1)),
-            AppEvent::ConnectFailed(ConnectError::Unreachable)
-        )));
+        assert!(outputs.contains(&StackOutput::App(dialled, AppEvent::ConnectFailed(ConnectError::Unreachable))));
     }
 
     #[test]
     fn data_listeners_accept_once_and_ports_are_not_shared() {
         let mut server = TcpStack::new(1);
-        let local = server.listen(SocketUser::Data(DataId(1)), addr("198.51.100.10:50000"), true).expect("listen");
-        assert_eq!(server.listen(SocketUser::Data(DataId(2)), local, true), Err(SocketError::AddressInUse(local)));
+        let (_, local) = server.listen(addr("198.51.100.10:50000"), true).expect("listen");
+        assert_eq!(server.listen(local, true), Err(SocketError::AddressInUse(local)));
         let mut first = TcpStack::new(2);
-        first
-            .connect(Instant::ZERO, SocketUser::Data(DataId(1)), addr("203.0.113.1:0"), local, Channel::Data(1))
-            .expect("connect");
+        first.connect(Instant::ZERO, addr("203.0.113.1:0"), local, Channel::Data(1)).expect("connect");
         exchange(&mut first, &mut server);
         assert_eq!(server.listeners().count(), 0);
         let mut second = TcpStack::new(3);
-        second
-            .connect(Instant::ZERO, SocketUser::Data(DataId(1)), addr("203.0.113.2:0"), local, Channel::Data(1))
-            .expect("connect");
+        second.connect(Instant::ZERO, addr("203.0.113.2:0"), local, Channel::Data(1)).expect("connect");
         let (out_second, _) = exchange(&mut second, &mut server);
         assert!(
             out_second.iter().any(|o| matches!(o, StackOutput::App(_, AppEvent::ConnectFailed(ConnectError::Refused))))
@@ -807,17 +786,10 @@ mod tests {
     #[test]
     fn closing_a_connect_attempt_stops_it_quietly() {
         let mut stack = TcpStack::new(1);
-        stack
-            .connect(
-                Instant::ZERO,
-                SocketUser::Data(DataId(1)),
-                addr("10.0.0.1:0"),
-                addr("10.9.9.9:1"),
-                Channel::Data(1),
-            )
-            .expect("connect");
+        let dialled =
+            stack.connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.9.9.9:1"), Channel::Data(1)).expect("connect");
         drain(&mut stack);
-        stack.close(SocketUser::Data(DataId(1)));
+        stack.close(dialled);
         let outputs = drain(&mut stack);
         assert!(sent(&outputs).is_empty());
         assert_eq!(states(&outputs), ["SYN-SENT→CLOSED"]);
@@ -828,13 +800,13 @@ mod tests {
     fn reset_reaches_the_application() {
         let mut a = TcpStack::new(1);
         let mut b = TcpStack::new(2);
-        b.listen(SocketUser::Control, addr("10.0.0.2:21"), false).expect("listen");
-        a.connect(Instant::ZERO, SocketUser::Control, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control)
-            .expect("connect");
+        b.listen(addr("10.0.0.2:21"), false).expect("listen");
+        a.connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.0.0.2:21"), Channel::Control).expect("connect");
         exchange(&mut a, &mut b);
         let conn = a.connections().next().expect("connection").clone();
+        let accepted = b.connections().next().expect("accepted connection").handle;
         b.on_packet(Packet::tcp(conn.local, conn.remote, TcpFlags::RST, vec![], Channel::Control));
         let outputs = drain(&mut b);
-        assert!(outputs.contains(&StackOutput::App(SocketUser::Control, AppEvent::Reset)));
+        assert!(outputs.contains(&StackOutput::App(accepted, AppEvent::Reset)));
     }
 }

@@ -28,12 +28,12 @@ use crate::ftp::client::{ClientSettings, FtpClient, Operation};
 use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply, reply_code};
 use crate::ftp::fs::FileTree;
 use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
-use crate::ftp::{ConnectError, DataEvent, Engine, FtpTrace, Input, Output, TimerKind};
+use crate::ftp::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
 use crate::net::conntrack::{CtState, Entry, NatKind};
 use crate::net::device::{Device, DeviceEvent, Internet, Middlebox, MiddleboxConfig, PortForward, Verdict};
 use crate::net::firewall::{Action, Chain, Filter, Rule, Side};
 use crate::net::packet::{Channel, Packet, PacketId, PacketKind};
-use crate::net::tcp::{AppEvent, SocketId, SocketUser, StackOutput, TcpStack, TcpState};
+use crate::net::tcp::{self, AppEvent, SocketHandle, StackOutput, TcpStack, TcpState};
 use crate::time::{Duration, Instant};
 
 /// The file uploaded by `STOR` lessons.
@@ -61,7 +61,26 @@ enum Event {
     Start,
     Arrive { node: NodeId, packet: Packet, from: NodeId },
     AppTimer { role: Role, timer: TimerKind },
-    TcpTimer { node: NodeId, socket: SocketId },
+    TcpTimer { node: NodeId, socket: SocketHandle },
+}
+
+/// What a socket of a host's TCP stack is for. The stack hands out opaque handles and knows
+/// nothing of FTP; the world keeps this map from handle to meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SocketUse {
+    /// The server's listening socket on the control port.
+    ControlListener,
+    Control,
+    Data(DataId),
+}
+
+/// The FTP engine's view of a failed connect.
+fn connect_error(error: tcp::ConnectError) -> ConnectError {
+    match error {
+        tcp::ConnectError::Refused => ConnectError::Refused,
+        tcp::ConnectError::Unreachable => ConnectError::Unreachable,
+        tcp::ConnectError::TimedOut => ConnectError::TimedOut,
+    }
 }
 
 /// Settings that cannot change in the middle of a session, because they change addresses.
@@ -87,7 +106,9 @@ pub struct World {
     next_packet: u64,
     next_channel: u32,
     app_timers: LiteMap<(Role, TimerKind), (Instant, u64)>,
-    tcp_timers: LiteMap<(NodeId, SocketId), (Instant, u64)>,
+    tcp_timers: LiteMap<(NodeId, SocketHandle), (Instant, u64)>,
+    sockets: LiteMap<(Role, SocketHandle), SocketUse>,
+    closed_sockets: Vec<(Role, SocketHandle)>,
     records: Vec<Record>,
 }
 
@@ -254,9 +275,11 @@ impl World {
         scenario.validate()?;
         let topology = scenario.topology();
         let mut server_stack = TcpStack::new(scenario.seed ^ 0x5e);
+        let mut sockets = LiteMap::new();
         // The control listener is the server's own; it cannot clash in an empty stack.
-        let _ =
-            server_stack.listen(SocketUser::Control, SocketAddr::new(topology.server, scenario.control_port), false);
+        if let Ok((handle, _)) = server_stack.listen(SocketAddr::new(topology.server, scenario.control_port), false) {
+            sockets.insert((Role::Server, handle), SocketUse::ControlListener);
+        }
         let mut world = World {
             scenario: scenario.clone(),
             topology,
@@ -280,6 +303,8 @@ impl World {
             next_channel: 1,
             app_timers: LiteMap::new(),
             tcp_timers: LiteMap::new(),
+            sockets,
+            closed_sockets: Vec::new(),
             records: Vec::new(),
         };
         world.schedule(Instant::ZERO, Event::Start);
@@ -434,6 +459,33 @@ impl World {
         }
     }
 
+    /// The sockets of `role`'s stack that serve `usage`.
+    fn sockets_for(&self, role: Role, usage: SocketUse) -> Vec<SocketHandle> {
+        self.sockets
+            .iter()
+            .filter(|((owner, _), used)| *owner == role && **used == usage)
+            .map(|((_, h), _)| *h)
+            .collect()
+    }
+
+    fn send_on(&mut self, role: Role, usage: SocketUse, bytes: &[u8]) {
+        for handle in self.sockets_for(role, usage) {
+            self.host_stack(role).send(handle, bytes);
+        }
+    }
+
+    /// Closes every socket of `role` that serves `usage`; listeners are forgotten at once,
+    /// connections when they reach CLOSED.
+    fn close_all(&mut self, role: Role, usage: SocketUse) {
+        for handle in self.sockets_for(role, usage) {
+            let listening = self.host_stack(role).listeners().any(|listener| listener.handle == handle);
+            self.host_stack(role).close(handle);
+            if listening {
+                self.sockets.remove(&(role, handle));
+            }
+        }
+    }
+
     /// Gives an input to an FTP engine and carries out what it asks for.
     fn feed(&mut self, role: Role, input: Input) {
         self.hand_over(role, input);
@@ -454,22 +506,19 @@ impl World {
         while let Some(output) = self.poll_engine(role) {
             match output {
                 Output::ConnectControl { to } => {
-                    let result = self.host_stack(role).connect(
-                        now,
-                        SocketUser::Control,
-                        SocketAddr::new(address, 0),
-                        to,
-                        Channel::Control,
-                    );
-                    if result.is_err() {
-                        self.hand_over(role, Input::ControlFailed(ConnectError::Refused));
+                    match self.host_stack(role).connect(now, SocketAddr::new(address, 0), to, Channel::Control) {
+                        Ok(handle) => {
+                            self.sockets.insert((role, handle), SocketUse::Control);
+                        }
+                        Err(_) => self.hand_over(role, Input::ControlFailed(ConnectError::Refused)),
                     }
                 }
-                Output::SendControl(bytes) => self.host_stack(role).send(SocketUser::Control, &bytes),
-                Output::CloseControl => self.host_stack(role).close(SocketUser::Control),
+                Output::SendControl(bytes) => self.send_on(role, SocketUse::Control, &bytes),
+                Output::CloseControl => self.close_all(role, SocketUse::Control),
                 Output::Listen { id, on } => {
-                    let event = match self.host_stack(role).listen(SocketUser::Data(id), on, true) {
-                        Ok(local) => {
+                    let event = match self.host_stack(role).listen(on, true) {
+                        Ok((handle, local)) => {
+                            self.sockets.insert((role, handle), SocketUse::Data(id));
                             let who = self.label(role_node(role));
                             self.record(
                                 role_node(role),
@@ -491,15 +540,18 @@ impl World {
                 Output::Connect { id, from, to } => {
                     let channel = Channel::Data(self.next_channel);
                     self.next_channel += 1;
-                    if self.host_stack(role).connect(now, SocketUser::Data(id), from, to, channel).is_err() {
-                        self.hand_over(
+                    match self.host_stack(role).connect(now, from, to, channel) {
+                        Ok(handle) => {
+                            self.sockets.insert((role, handle), SocketUse::Data(id));
+                        }
+                        Err(_) => self.hand_over(
                             role,
                             Input::Data { id, event: DataEvent::ConnectFailed(ConnectError::Refused) },
-                        );
+                        ),
                     }
                 }
-                Output::SendData { id, bytes } => self.host_stack(role).send(SocketUser::Data(id), &bytes),
-                Output::CloseData { id } => self.host_stack(role).close(SocketUser::Data(id)),
+                Output::SendData { id, bytes } => self.send_on(role, SocketUse::Data(id), &bytes),
+                Output::CloseData { id } => self.close_all(role, SocketUse::Data(id)),
                 Output::SetTimer { timer, at } => {
                     let old = self.app_timers.remove(&(role, timer));
                     self.unschedule(old);
@@ -548,6 +600,9 @@ impl World {
             // ACKs for FINs the application did not answer with a FIN of its own.
             self.host_stack(role).flush_acks();
             let Some(output) = self.host_stack(role).poll_output() else {
+                for socket in std::mem::take(&mut self.closed_sockets) {
+                    self.sockets.remove(&socket);
+                }
                 return;
             };
             self.carry_out_stack(role, output);
@@ -558,23 +613,43 @@ impl World {
         let node = role_node(role);
         match output {
             StackOutput::Send(packet) => self.host_send(role, packet),
-            StackOutput::App(user, event) => {
-                let input = match (user, event) {
-                    (SocketUser::Control, AppEvent::Connected { local, peer }) => Input::ControlOpened { local, peer },
-                    (SocketUser::Control, AppEvent::ConnectFailed(error)) => Input::ControlFailed(error),
-                    (SocketUser::Control, AppEvent::Bytes(bytes)) => Input::ControlBytes(bytes),
-                    (SocketUser::Control, AppEvent::Closed | AppEvent::Reset) => Input::ControlClosed,
-                    (SocketUser::Data(id), AppEvent::Connected { local, peer }) => {
-                        Input::Data { id, event: DataEvent::Connected { local, peer } }
+            StackOutput::App(handle, event) => {
+                // A connection a listener accepted serves what the listener served.
+                if let AppEvent::Accepted { listener, .. } = event {
+                    let usage = match self.sockets.get(&(role, listener)) {
+                        Some(SocketUse::ControlListener) => Some(SocketUse::Control),
+                        other => other.copied(),
+                    };
+                    if let Some(usage) = usage {
+                        self.sockets.insert((role, handle), usage);
                     }
-                    (SocketUser::Data(id), AppEvent::ConnectFailed(error)) => {
-                        Input::Data { id, event: DataEvent::ConnectFailed(error) }
+                    // A one-shot listener has done its work.
+                    if !self.host_stack(role).listeners().any(|open| open.handle == listener) {
+                        self.sockets.remove(&(role, listener));
                     }
-                    (SocketUser::Data(id), AppEvent::Bytes(bytes)) => {
-                        Input::Data { id, event: DataEvent::Bytes(bytes) }
+                }
+                let Some(usage) = self.sockets.get(&(role, handle)).copied() else {
+                    return;
+                };
+                let input = match (usage, event) {
+                    (SocketUse::ControlListener, _) => return,
+                    (
+                        SocketUse::Control,
+                        AppEvent::Connected { local, peer } | AppEvent::Accepted { local, peer, .. },
+                    ) => Input::ControlOpened { local, peer },
+                    (SocketUse::Control, AppEvent::ConnectFailed(error)) => Input::ControlFailed(connect_error(error)),
+                    (SocketUse::Control, AppEvent::Bytes(bytes)) => Input::ControlBytes(bytes),
+                    (SocketUse::Control, AppEvent::Closed | AppEvent::Reset) => Input::ControlClosed,
+                    (
+                        SocketUse::Data(id),
+                        AppEvent::Connected { local, peer } | AppEvent::Accepted { local, peer, .. },
+                    ) => Input::Data { id, event: DataEvent::Connected { local, peer } },
+                    (SocketUse::Data(id), AppEvent::ConnectFailed(error)) => {
+                        Input::Data { id, event: DataEvent::ConnectFailed(connect_error(error)) }
                     }
-                    (SocketUser::Data(id), AppEvent::Closed) => Input::Data { id, event: DataEvent::Closed },
-                    (SocketUser::Data(id), AppEvent::Reset) => Input::Data { id, event: DataEvent::Reset },
+                    (SocketUse::Data(id), AppEvent::Bytes(bytes)) => Input::Data { id, event: DataEvent::Bytes(bytes) },
+                    (SocketUse::Data(id), AppEvent::Closed) => Input::Data { id, event: DataEvent::Closed },
+                    (SocketUse::Data(id), AppEvent::Reset) => Input::Data { id, event: DataEvent::Reset },
                 };
                 self.feed(role, input);
             }
@@ -588,7 +663,12 @@ impl World {
                 let old = self.tcp_timers.remove(&(node, socket));
                 self.unschedule(old);
             }
-            StackOutput::StateChanged { local, remote, channel, from, to, .. } => {
+            StackOutput::StateChanged { socket, local, remote, channel, from, to } => {
+                if to == TcpState::Closed {
+                    // Forgotten once the stack is quiet: its last words (a failed connect, a
+                    // reset) still have to reach the engine.
+                    self.closed_sockets.push((role, socket));
+                }
                 let who = self.label(node);
                 self.record(
                     node,
@@ -699,6 +779,16 @@ impl World {
         }
     }
 
+    /// The device at a place on the path; hosts are not devices.
+    fn device_mut(&mut self, node: NodeId) -> Option<&mut dyn Device> {
+        match node {
+            NodeId::HomeRouter => Some(&mut self.home_router),
+            NodeId::Internet => Some(&mut self.internet),
+            NodeId::ServerEdge => Some(&mut self.server_edge),
+            NodeId::Client | NodeId::Server => None,
+        }
+    }
+
     fn through_device(&mut self, node: NodeId, packet: Packet, from: NodeId) {
         // The home router's inside is the client side; the server edge's inside is the server's.
         let side = match node {
@@ -707,11 +797,10 @@ impl World {
             _ => Side::Outside,
         };
         let now = self.now;
-        let handled = match node {
-            NodeId::HomeRouter => self.home_router.on_packet(now, packet.clone(), side),
-            NodeId::ServerEdge => self.server_edge.on_packet(now, packet.clone(), side),
-            _ => self.internet.on_packet(now, packet.clone(), side),
+        let Some(device) = self.device_mut(node) else {
+            return;
         };
+        let handled = device.on_packet(now, packet.clone(), side);
         let accepted_by = handled.events.iter().find_map(|event| match event {
             DeviceEvent::Filtered { decision, .. } if decision.action == Action::Accept => Some(decision.text.clone()),
             _ => None,

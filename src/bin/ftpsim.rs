@@ -358,7 +358,7 @@ mod cli {
                     Detail::Packets => Level::Packet,
                     Detail::Key => Level::Key,
                 };
-                for event in timeline.events().iter().filter(|event| event.kind.level() >= minimum) {
+                for event in timeline.events().iter().filter(|event| event.level >= minimum) {
                     out!("{:>4} {}", event.index, event.to_line());
                 }
                 emit("");

@@ -165,7 +165,7 @@ pub fn nodes(world: &World) -> Vec<NodeView> {
 
 /// The index of the latest key event at or before `index`.
 fn last_key_event(timeline: &Timeline, index: usize) -> usize {
-    timeline.events()[..=index].iter().rposition(|event| event.kind.level() == Level::Key).unwrap_or(0)
+    timeline.events()[..=index].iter().rposition(|event| event.level == Level::Key).unwrap_or(0)
 }
 
 fn packet_label(packet: &PacketInfo) -> String {

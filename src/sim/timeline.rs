@@ -8,7 +8,7 @@
 //! shared, everything after it is new.
 
 use super::scenario::{Scenario, ScenarioError};
-use super::trace::{EventKind, NodeId, TraceEvent};
+use super::trace::{EventKind, Level, Levels, NodeId, TraceEvent};
 use super::verdict::{RunOutcome, Verdict, judge};
 use super::world::{NeedsRestart, Record, World};
 
@@ -37,11 +37,20 @@ impl Timeline {
     /// Plays `scenario` from the start to its verdict.
     pub fn run(scenario: &Scenario) -> Result<Timeline, ScenarioError> {
         let world = World::new(scenario)?;
-        Ok(Timeline::play(scenario.clone(), Vec::new(), Vec::new(), vec![(0, world.clone())], Vec::new(), world))
+        Ok(Timeline::play(
+            scenario.clone(),
+            Levels::default(),
+            Vec::new(),
+            Vec::new(),
+            vec![(0, world.clone())],
+            Vec::new(),
+            world,
+        ))
     }
 
     fn play(
         scenario: Scenario,
+        mut levels: Levels,
         mut events: Vec<TraceEvent>,
         mut step_ends: Vec<usize>,
         mut snapshots: Vec<(usize, World)>,
@@ -59,7 +68,7 @@ impl Timeline {
                 break;
             };
             steps += 1;
-            push_records(&mut events, records);
+            push_records(&mut events, &mut levels, records);
             step_ends.push(events.len());
             if steps.is_multiple_of(SNAPSHOT_EVERY) {
                 snapshots.push((steps, world.clone()));
@@ -74,6 +83,7 @@ impl Timeline {
             index: events.len(),
             time: world.now(),
             device: verdict.device.unwrap_or(NodeId::Client),
+            level: Level::Key,
             kind: EventKind::Verdict { verdict: Box::new(verdict.clone()) },
             text,
         });
@@ -153,10 +163,15 @@ impl Timeline {
         let mut step_ends: Vec<usize> = self.step_ends[..steps.min(self.step_ends.len())].to_vec();
         let mut snapshots: Vec<(usize, World)> =
             self.snapshots.iter().filter(|(done, _)| *done < steps).cloned().collect();
+        let mut levels = Levels::default();
+        for event in &events {
+            levels.observe(&event.kind);
+        }
         events.push(TraceEvent {
             index: events.len(),
             time: world.now(),
             device: NodeId::Client,
+            level: Level::Key,
             kind: EventKind::SettingsChanged { description: description.clone() },
             text: format!(
                 "The teacher changes the settings here: {description}. The session continues from this moment."
@@ -169,7 +184,7 @@ impl Timeline {
         snapshots.push((steps, world.clone()));
         let mut branch_steps: Vec<usize> = self.branch_steps.iter().copied().filter(|done| *done < steps).collect();
         branch_steps.push(steps);
-        Ok(Timeline::play(scenario.clone(), events, step_ends, snapshots, branch_steps, world))
+        Ok(Timeline::play(scenario.clone(), levels, events, step_ends, snapshots, branch_steps, world))
     }
 }
 
@@ -245,12 +260,13 @@ pub enum BranchError {
     Invalid(ScenarioError),
 }
 
-fn push_records(events: &mut Vec<TraceEvent>, records: Vec<Record>) {
+fn push_records(events: &mut Vec<TraceEvent>, levels: &mut Levels, records: Vec<Record>) {
     for record in records {
         events.push(TraceEvent {
             index: events.len(),
             time: record.time,
             device: record.device,
+            level: levels.observe(&record.kind),
             kind: record.kind,
             text: record.text,
         });

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ftp::FtpTrace;
@@ -164,36 +165,6 @@ pub enum Level {
 }
 
 impl EventKind {
-    /// How important the event is for stepping.
-    pub fn level(&self) -> Level {
-        match self {
-            EventKind::PacketDropped { .. } | EventKind::PacketRejected { .. } | EventKind::Verdict { .. } => {
-                Level::Key
-            }
-            EventKind::SettingsChanged { .. } => Level::Key,
-            EventKind::Ftp { event: FtpTrace::State { .. }, .. } => Level::Detail,
-            EventKind::Ftp {
-                role: Role::Client,
-                event: FtpTrace::CommandSent(_) | FtpTrace::ReplyReceived(_) | FtpTrace::Note(_),
-            } => Level::Key,
-            EventKind::Ftp { .. } => Level::Packet,
-            EventKind::Device {
-                event:
-                    DeviceEvent::PayloadRewritten { .. }
-                    | DeviceEvent::ExpectationAdded { .. }
-                    | DeviceEvent::HelperNote { .. },
-            } => Level::Key,
-            EventKind::Device { .. } => Level::Detail,
-            EventKind::Timer { armed: false, .. } => Level::Key,
-            EventKind::Timer { armed: true, .. } => Level::Detail,
-            EventKind::PacketSent { .. }
-            | EventKind::PacketForwarded { .. }
-            | EventKind::PacketDelivered { .. }
-            | EventKind::SynRetransmitted { .. } => Level::Packet,
-            EventKind::TcpState { .. } => Level::Detail,
-        }
-    }
-
     /// The kebab-case name of the kind, as in JSON.
     pub fn name(&self) -> &'static str {
         match self {
@@ -225,6 +196,90 @@ impl EventKind {
     }
 }
 
+/// Assigns each event its stepping [`Level`], reading the run in order.
+///
+/// Most kinds of event have a fixed level. A connection's packets depend on what came before:
+/// the first SYN of a connection is a key moment, and so is every device's decision on a data
+/// connection's first SYN; a retransmitted SYN becomes a key moment only where it is dropped
+/// (one stop per retry); the first data segment and the first FIN of each data connection are
+/// key moments, the rest of the transfer is not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// SYNs sent so far on each channel.
+    syns_sent: LiteMap<Channel, u32>,
+    /// The attempt number (0 = the first SYN) of every SYN still on its way.
+    syn_attempts: LiteMap<PacketId, u32>,
+    /// The highest data channel whose first data segment has been seen (channels are numbered
+    /// in order, so one number replaces a set).
+    data_seen_upto: u32,
+    /// The same for the first FIN.
+    fin_seen_upto: u32,
+}
+
+impl Levels {
+    /// The level of the next event of the run.
+    pub fn observe(&mut self, kind: &EventKind) -> Level {
+        match kind {
+            EventKind::PacketSent { packet, .. } => match (packet.kind, packet.channel) {
+                (PacketKind::Syn, channel) => {
+                    let sent = self.syns_sent.get(&channel).copied().unwrap_or(0);
+                    self.syns_sent.insert(channel, sent + 1);
+                    self.syn_attempts.insert(packet.id, sent);
+                    if sent == 0 { Level::Key } else { Level::Packet }
+                }
+                (PacketKind::Data, Channel::Data(n)) if n > self.data_seen_upto => {
+                    self.data_seen_upto = n;
+                    Level::Key
+                }
+                (PacketKind::Fin, Channel::Data(n)) if n > self.fin_seen_upto => {
+                    self.fin_seen_upto = n;
+                    Level::Key
+                }
+                _ => Level::Packet,
+            },
+            EventKind::PacketForwarded { packet, .. } => {
+                let first_data_syn = packet.kind == PacketKind::Syn
+                    && packet.channel != Channel::Control
+                    && self.syn_attempts.get(&packet.id) == Some(&0);
+                if first_data_syn { Level::Key } else { Level::Packet }
+            }
+            EventKind::PacketDelivered { packet } => {
+                self.syn_attempts.remove(&packet.id);
+                Level::Packet
+            }
+            EventKind::PacketDropped { packet, .. } | EventKind::PacketRejected { packet, .. } => {
+                self.syn_attempts.remove(&packet.id);
+                Level::Key
+            }
+            EventKind::SynRetransmitted { .. } => Level::Packet,
+            EventKind::TcpState { channel, from, to, .. } => match (from, to) {
+                // The connection is up at the end that opened it, or that end gave up.
+                (TcpState::SynSent, TcpState::Established) => Level::Key,
+                (TcpState::SynSent, TcpState::Closed) if *channel != Channel::Control => Level::Key,
+                _ => Level::Detail,
+            },
+            EventKind::Ftp { event: FtpTrace::State { .. }, .. } => Level::Detail,
+            EventKind::Ftp {
+                role: Role::Client,
+                event: FtpTrace::CommandSent(_) | FtpTrace::ReplyReceived(_) | FtpTrace::Note(_),
+            } => Level::Key,
+            EventKind::Ftp { role: Role::Server, event: FtpTrace::Note(_) } => Level::Key,
+            EventKind::Ftp { .. } => Level::Packet,
+            EventKind::Device {
+                event:
+                    DeviceEvent::PayloadRewritten { .. }
+                    | DeviceEvent::ExpectationAdded { .. }
+                    | DeviceEvent::ExpectationUsed { .. }
+                    | DeviceEvent::HelperNote { .. },
+            } => Level::Key,
+            EventKind::Device { .. } => Level::Detail,
+            EventKind::Timer { armed: false, .. } => Level::Key,
+            EventKind::Timer { armed: true, .. } => Level::Detail,
+            EventKind::SettingsChanged { .. } | EventKind::Verdict { .. } => Level::Key,
+        }
+    }
+}
+
 /// One event of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEvent {
@@ -234,6 +289,8 @@ pub struct TraceEvent {
     pub time: Instant,
     /// Where it happened.
     pub device: NodeId,
+    /// How much it matters when stepping (see [`Levels`]).
+    pub level: Level,
     #[serde(flatten)]
     pub kind: EventKind,
     /// What happened, in a sentence.

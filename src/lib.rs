@@ -10,6 +10,7 @@
 //! | [`time`]   | virtual time; nothing reads a wall clock                               |
 //! | [`rng`]    | seeded pseudo-random numbers (passive and ephemeral ports)             |
 //! | [`ftp`]    | sans-IO FTP: codec, client, server, file tree; knows nothing of networks |
+//! | [`messages`] | every sentence a student reads, ready for translation                |
 //! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
 //! | [`sim`]    | the world, its deterministic timeline, verdicts, lessons, the matrix    |
 //! | [`classroom`] | the teacher's session: timeline, cursor, toggles, quiz, side by side |
@@ -21,6 +22,7 @@
 
 pub mod classroom;
 pub mod ftp;
+pub mod messages;
 pub mod net;
 pub mod picture;
 pub mod rng;

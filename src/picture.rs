@@ -16,6 +16,7 @@ use crate::classroom::{Classroom, Pane, QuizAnswer, SPEEDS, quiz_truth};
 use crate::ftp::FtpTrace;
 use crate::ftp::client::DataMode;
 use crate::ftp::codec::Command;
+use crate::messages::trace::{explain_command, explain_reply};
 use crate::net::conntrack::{Conntrack, NatKind};
 use crate::net::device::DeviceEvent;
 use crate::net::packet::{Channel, PacketKind};
@@ -25,7 +26,7 @@ use crate::sim::scene::{Callout, CalloutKind, ConnectionView, NodeView, PacketSt
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::{EventKind, Level, NodeId, Role, TraceEvent};
 use crate::sim::verdict::RunOutcome;
-use crate::sim::world::{World, explain_command, explain_reply};
+use crate::sim::world::World;
 
 /// Text made safe to put between tags or in an attribute.
 pub fn escape(text: &str) -> String {
@@ -387,9 +388,13 @@ fn transcript_lines(events: &[TraceEvent]) -> Vec<Line> {
                 text: reply.to_string().trim_end().replace("\r\n", " | "),
                 note: explain_reply(reply),
             },
-            EventKind::Ftp { role: Role::Client, event: FtpTrace::Note(text) } => {
-                Line { index: event.index, class: "note", arrow: "·", text: text.clone(), note: String::new() }
-            }
+            EventKind::Ftp { role: Role::Client, event: FtpTrace::Note(text) } => Line {
+                index: event.index,
+                class: "note",
+                arrow: "·",
+                text: crate::messages::trace::note_line(event.device.label(false), text),
+                note: String::new(),
+            },
             EventKind::Device { event: DeviceEvent::PayloadRewritten { before, after } } => Line {
                 index: event.index,
                 class: "helper",

@@ -213,7 +213,12 @@ fn passive_fails_only_when_the_server_firewall_misses_the_passive_range() {
         let gave_up = timeline
             .events()
             .iter()
-            .find(|event| matches!(&event.kind, EventKind::Ftp { role: Role::Client, event: FtpTrace::Note(text) } if text.starts_with("giving up")))
+            .find(|event| {
+                matches!(
+                    &event.kind,
+                    EventKind::Ftp { role: Role::Client, event: FtpTrace::Note(ftpsim::ftp::Note::GivingUp { .. }) }
+                )
+            })
             .expect("client gave up");
         let waited = seconds(gave_up.time) - seconds(first_syn.time);
         assert!((126.9..127.1).contains(&waited), "waited {waited} s");
@@ -308,7 +313,7 @@ fn server_behind_nat_leaking_its_private_address_fails_a_classic_client() {
 fn todays_curl_and_ftplib_ignore_the_leaked_address_and_succeed() {
     let timeline = run(server_behind_nat(DataMode::Pasv, false));
     assert_ok(&timeline);
-    assert!(transcript(&timeline).contains("ignoring 10.0.0.10 from the 227 reply"));
+    assert!(transcript(&timeline).contains("ignores 10.0.0.10 from the 227 reply"));
 }
 
 #[test]
@@ -377,7 +382,7 @@ fn port_to_a_third_party_address_is_refused() {
     let bounce =
         Scenario { client_nat: false, bounce_to: Some("192.0.2.77".parse().expect("ip")), ..home(DataMode::Port) };
     let timeline = run(bounce.clone());
-    assert_fails(&timeline, Cause::ServerRefusedAddress, Some(500), NodeId::Server);
+    assert_fails(&timeline, Cause::ServerRefusedBounce, Some(500), NodeId::Server);
     assert!(timeline.verdict().summary.contains("bounce"));
 }
 

@@ -32,7 +32,7 @@ use super::codec::{
     AddressError, Command, EpsvArg, Reply, ReplyDecoder, TransferType, parse_extended_passive_reply,
     parse_passive_reply, reply_code as code,
 };
-use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
+use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::time::{Duration, Instant};
 
 /// How the client sets up data connections.
@@ -390,8 +390,8 @@ impl FtpClient {
         self.outputs.push_back(output);
     }
 
-    fn note(&mut self, text: impl Into<String>) {
-        self.emit(Output::Trace(FtpTrace::Note(text.into())));
+    fn note(&mut self, note: Note) {
+        self.emit(Output::Trace(FtpTrace::Note(note)));
     }
 
     fn send(&mut self, command: Command) {
@@ -412,7 +412,7 @@ impl FtpClient {
     }
 
     fn fail(&mut self, failure: ClientFailure) {
-        self.note(format!("giving up: {failure}"));
+        self.note(Note::GivingUp { failure: failure.clone() });
         if let Some(data) = self.data.take() {
             self.emit(Output::CloseData { id: data.id });
         }
@@ -458,7 +458,7 @@ impl FtpClient {
         };
         if let Some(command) = passive_command {
             if ipv6 && self.settings.mode == DataMode::Pasv {
-                self.note("PASV cannot carry an IPv6 address; using EPSV");
+                self.note(Note::PasvNeedsIpv4);
             }
             self.send(command.clone());
             self.step = Step::SentPassive { command };
@@ -484,10 +484,7 @@ impl FtpClient {
     fn announce_listener(&mut self, listening: SocketAddr) {
         let local = match self.settings.announce_address {
             Some(other) if other.is_ipv4() == listening.is_ipv4() => {
-                self.note(format!(
-                    "announcing {other} instead of our own address {} (a bounce attempt)",
-                    listening.ip()
-                ));
+                self.note(Note::AnnouncingOther { announced: other, own: listening.ip() });
                 SocketAddr::new(other, listening.port())
             }
             _ => listening,
@@ -498,7 +495,7 @@ impl FtpClient {
             _ => false,
         };
         if self.settings.mode == DataMode::Port && local.is_ipv6() {
-            self.note("PORT cannot carry an IPv6 address; using EPRT");
+            self.note(Note::PortNeedsIpv4);
         }
         let command = match local {
             SocketAddr::V4(v4) if !use_eprt => Command::Port(v4),
@@ -560,10 +557,7 @@ impl FtpClient {
             }
             Step::SentPort { .. } if reply.is_completion() => self.send_transfer_command(),
             Step::SentPort { command: Command::Eprt(SocketAddr::V4(local)) } => {
-                self.note(format!(
-                    "the server refused EPRT ({}); disabling EPRT and trying PORT, as curl does",
-                    reply.code
-                ));
+                self.note(Note::EprtRefused { code: reply.code });
                 self.eprt_refused = true;
                 let command = Command::Port(local);
                 self.send(command.clone());
@@ -585,13 +579,10 @@ impl FtpClient {
                     (Ok(_), None) => {}
                 }
             }
-            Step::SentPassive { command: command @ Command::Epsv(_) }
+            Step::SentPassive { command: Command::Epsv(_) }
                 if self.settings.mode == DataMode::Auto && !self.control_is_ipv6() =>
             {
-                self.note(format!(
-                    "the server did not accept {command} ({}); falling back to PASV, as curl does",
-                    reply.code
-                ));
+                self.note(Note::EpsvRefused { code: reply.code });
                 self.epsv_refused = true;
                 self.send(Command::Pasv);
                 self.step = Step::SentPassive { command: Command::Pasv };
@@ -631,7 +622,7 @@ impl FtpClient {
                 self.step = step;
             }
             step @ (Step::Connecting | Step::OpeningListener | Step::ConnectingData { .. } | Step::Done) => {
-                self.note(format!("unexpected reply {} while {}", reply.code, step.name()));
+                self.note(Note::UnexpectedReply { code: reply.code, state: step.name() });
                 self.step = step;
             }
         }
@@ -655,18 +646,10 @@ impl FtpClient {
             return announced;
         }
         if self.settings.trust_pasv_address {
-            self.note(format!(
-                "the 227 reply names {}, not the server's control address {}; trusting it (classic client)",
-                announced.ip(),
-                peer.ip()
-            ));
+            self.note(Note::TrustingPassiveAddress { announced: announced.ip(), control: peer.ip() });
             announced
         } else {
-            self.note(format!(
-                "ignoring {} from the 227 reply and reusing the control connection's address {} (curl ≥ 7.74, ftplib)",
-                announced.ip(),
-                peer.ip()
-            ));
+            self.note(Note::IgnoringPassiveAddress { announced: announced.ip(), control: peer.ip() });
             SocketAddr::new(peer.ip(), announced.port())
         }
     }
@@ -727,7 +710,7 @@ impl FtpClient {
                 }
             }
             DataEvent::ListenFailed => {
-                self.note("could not open a listening socket for the data connection");
+                self.note(Note::ListenFailed);
                 self.fail(ClientFailure::DataConnect {
                     target: SocketAddr::from(([0, 0, 0, 0], 0)),
                     error: ConnectError::Refused,
@@ -1028,7 +1011,7 @@ mod tests {
         assert!(
             outputs
                 .iter()
-                .any(|o| matches!(o, Output::Trace(FtpTrace::Note(text)) if text.contains("ignoring 10.0.0.10")))
+                .any(|o| matches!(o, Output::Trace(FtpTrace::Note(Note::IgnoringPassiveAddress { announced, .. })) if announced.to_string() == "10.0.0.10"))
         );
         assert_eq!(client.state_name(), "CONNECTING-DATA");
     }
@@ -1163,11 +1146,7 @@ mod tests {
         );
         let outputs = drain(&mut client);
         assert_eq!(sent(&outputs), ["EPRT |2|2001:db8:1::2|5200|"]);
-        assert!(
-            outputs.iter().any(
-                |o| matches!(o, Output::Trace(FtpTrace::Note(text)) if text.contains("PORT cannot carry an IPv6"))
-            )
-        );
+        assert!(outputs.iter().any(|o| matches!(o, Output::Trace(FtpTrace::Note(Note::PortNeedsIpv4)))));
     }
 
     #[test]

@@ -27,12 +27,13 @@ pub mod loopback;
 pub mod server;
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::Instant;
-use codec::{Command, Reply};
+use crate::time::{Duration, Instant};
+use client::ClientFailure;
+use codec::{Command, Reply, Verb};
 
 /// Names one data connection (or listening socket) an engine asked for. Each engine numbers its
 /// own from 1; the driver keeps the mapping to real (simulated) sockets.
@@ -168,8 +169,56 @@ pub enum FtpTrace {
         from: String,
         to: String,
     },
-    /// Anything else, in words.
-    Note(String),
+    /// A decision worth showing.
+    Note(Note),
+}
+
+/// A decision an engine took that is worth showing. The engines only name the decision and its
+/// facts; the layer that shows it chooses the words (`crate::messages`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "note")]
+pub enum Note {
+    /// Client: the session failed and the client stops.
+    GivingUp { failure: ClientFailure },
+    /// Client: PASV was asked for on IPv6, which it cannot carry; EPSV goes instead.
+    PasvNeedsIpv4,
+    /// Client: PORT was asked for on IPv6; EPRT goes instead.
+    PortNeedsIpv4,
+    /// Client: announcing another host's address (an FTP bounce attempt).
+    AnnouncingOther { announced: IpAddr, own: IpAddr },
+    /// Client: the server refused EPRT; trying PORT (curl's "disabling EPRT usage").
+    EprtRefused { code: u16 },
+    /// Client: the server refused EPSV; trying PASV.
+    EpsvRefused { code: u16 },
+    /// Client: a reply that fits nothing it is waiting for.
+    UnexpectedReply { code: u16, state: String },
+    /// Client: the 227 reply names another address than the control connection's, and the
+    /// client connects there (the classic behaviour).
+    TrustingPassiveAddress { announced: IpAddr, control: IpAddr },
+    /// Client: … and the client reuses the control connection's address instead (curl ≥ 7.74,
+    /// ftplib).
+    IgnoringPassiveAddress { announced: IpAddr, control: IpAddr },
+    /// Client: no listening socket could be opened for an active-mode data connection.
+    ListenFailed,
+    /// Server: refusing the address in PORT/EPRT (vsftpd `port_promiscuous=NO`).
+    RefusingAddress { verb: Verb, target: SocketAddr, control_peer: Option<IpAddr> },
+    /// Server: refusing a privileged port in PORT/EPRT.
+    RefusingPrivilegedPort { verb: Verb, target: SocketAddr },
+    /// Server: writing its configured public address into 227 (vsftpd `pasv_address`).
+    AnnouncingPasvAddress { public: Ipv4Addr, own: IpAddr },
+    /// Server: a passive data connection came from another host than the control connection's
+    /// (vsftpd `pasv_promiscuous=NO`).
+    ForeignDataPeer { peer: IpAddr },
+    /// Server: its active-mode connect failed.
+    DataConnectFailed { error: ConnectError },
+    /// Server: gave up connecting after `connect_timeout`.
+    ConnectTimeout { after: Duration },
+    /// Server: no connection to the passive port within `accept_timeout`.
+    AcceptTimeout { after: Duration },
+    /// Server: an upload was stored.
+    Stored { bytes: usize, path: String },
+    /// Server: an upload could not be stored.
+    StoreFailed { path: String },
 }
 
 /// The interface both engines share, so drivers can treat them alike.

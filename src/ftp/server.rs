@@ -34,7 +34,7 @@ use super::codec::{
     format_passive_text, reply_code as code,
 };
 use super::fs::FileTree;
-use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
+use super::{DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::rng;
 use crate::time::{Duration, Instant};
 
@@ -319,8 +319,8 @@ impl FtpServer {
         self.outputs.push_back(output);
     }
 
-    fn note(&mut self, text: impl Into<String>) {
-        self.emit(Output::Trace(FtpTrace::Note(text.into())));
+    fn note(&mut self, note: Note) {
+        self.emit(Output::Trace(FtpTrace::Note(note)));
     }
 
     fn reply(&mut self, code: u16, text: impl Into<String>) {
@@ -540,16 +540,11 @@ impl FtpServer {
         if !self.settings.port_promiscuous {
             let same_host = peer_ip == Some(target.ip());
             if !same_host || target.port() < 1024 {
-                let why = if same_host {
-                    format!("port {} is a privileged port (below 1024)", target.port())
+                self.note(if same_host {
+                    Note::RefusingPrivilegedPort { verb, target }
                 } else {
-                    format!(
-                        "{} is not the address this control connection comes from ({}); port_promiscuous=NO",
-                        target.ip(),
-                        peer_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-                    )
-                };
-                self.note(format!("refusing {verb} {target}: {why}"));
+                    Note::RefusingAddress { verb, target, control_peer: peer_ip }
+                });
                 self.reply(code::SYNTAX_ERROR, format!("Illegal {verb} command."));
                 return;
             }
@@ -621,7 +616,7 @@ impl FtpServer {
             IpAddr::V6(own) => own.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED),
         };
         if let Some(public) = self.settings.pasv_address.filter(|_| local.is_ipv4()) {
-            self.note(format!("announcing pasv_address {public} instead of the server's own {}", local.ip()));
+            self.note(Note::AnnouncingPasvAddress { public, own: local.ip() });
         }
         self.reply(code::PASSIVE, format_passive_text(SocketAddrV4::new(shown_ip, local.port())));
     }
@@ -704,10 +699,7 @@ impl FtpServer {
             && !self.settings.pasv_promiscuous
             && self.peer_ip() != Some(peer.ip())
         {
-            self.note(format!(
-                "passive data connection from {} is not from the control peer; pasv_promiscuous=NO",
-                peer.ip()
-            ));
+            self.note(Note::ForeignDataPeer { peer: peer.ip() });
             self.emit(Output::CloseData { id });
             return self.reply(code::CANT_OPEN_DATA, "Security: Bad IP connecting.");
         }
@@ -755,7 +747,7 @@ impl FtpServer {
         }
     }
 
-    fn on_data_failed(&mut self, why: String) {
+    fn on_data_failed(&mut self, why: Note) {
         let Some(transfer) = self.transfer.take() else {
             return;
         };
@@ -782,11 +774,7 @@ impl FtpServer {
             }
             DataEvent::Connected { peer, .. } if transfer_id == Some(id) => self.on_data_connected(peer),
             DataEvent::ConnectFailed(error) if transfer_id == Some(id) => {
-                let why = match error {
-                    ConnectError::TimedOut => "the data connection attempt timed out".to_owned(),
-                    other => format!("the data connection attempt failed: {other}"),
-                };
-                self.on_data_failed(why)
+                self.on_data_failed(Note::DataConnectFailed { error })
             }
             DataEvent::Bytes(bytes) if transfer_id == Some(id) => {
                 if let Some(Transfer { phase: TransferPhase::Receiving { received }, .. }) = &mut self.transfer {
@@ -816,11 +804,11 @@ impl FtpServer {
         let size = received.len();
         match self.files.write(&path, received) {
             Ok(()) => {
-                self.note(format!("stored {size} bytes as {path}"));
+                self.note(Note::Stored { bytes: size, path });
                 self.reply(code::TRANSFER_COMPLETE, "Transfer complete.")
             }
-            Err(error) => {
-                self.note(error.to_string());
+            Err(_) => {
+                self.note(Note::StoreFailed { path });
                 self.reply(code::NAME_NOT_ALLOWED, "Could not create file.")
             }
         }
@@ -831,11 +819,11 @@ impl FtpServer {
         match (timer, phase) {
             (TimerKind::DataConnect, Some(TransferPhase::Connecting)) => {
                 let after = self.settings.connect_timeout;
-                self.on_data_failed(format!("gave up connecting to the client after connect_timeout ({after})"))
+                self.on_data_failed(Note::ConnectTimeout { after })
             }
             (TimerKind::DataAccept, Some(TransferPhase::Accepting)) => {
                 let after = self.settings.accept_timeout;
-                self.on_data_failed(format!("no client connected to the passive port within accept_timeout ({after})"))
+                self.on_data_failed(Note::AcceptTimeout { after })
             }
             _ => {}
         }
@@ -1191,7 +1179,11 @@ mod tests {
 
     #[test]
     fn active_connect_refused_or_unreachable_gives_425_at_once() {
-        for error in [ConnectError::Refused, ConnectError::Unreachable, ConnectError::TimedOut] {
+        for error in [
+            crate::ftp::ConnectError::Refused,
+            crate::ftp::ConnectError::Unreachable,
+            crate::ftp::ConnectError::TimedOut,
+        ] {
             let mut server = logged_in(ServerSettings::default());
             let (id, _, _) = active_list(&mut server);
             server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(error) });

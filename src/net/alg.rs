@@ -195,6 +195,16 @@ pub fn rewrite(payload: &[u8], announcement: Announcement, span: (usize, usize),
     out
 }
 
+/// What announcement an encrypted segment hides, read from its plaintext (which the simulator
+/// knows and the helper does not): `PORT`, `EPRT`, `227` or `229`.
+pub fn hidden_announcement(plaintext: &[u8], from_client: bool) -> Option<String> {
+    let reading = if from_client { read_command(plaintext) } else { read_reply(plaintext) };
+    match reading {
+        Reading::Found { announcement, .. } => Some(announcement.name().to_owned()),
+        Reading::Nothing | Reading::Unreadable { .. } => None,
+    }
+}
+
 /// The first line of a payload, for showing a rewrite as before → after.
 pub fn first_line(payload: &[u8]) -> String {
     let text = String::from_utf8_lossy(payload);

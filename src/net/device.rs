@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::alg::{self, Announcement, Reading};
 use super::conntrack::{Conntrack, CtState, CtTcpState, Direction, Entry, Expectation, NatKind, Tuple};
 use super::firewall::{Action, Chain, Decision, Filter, PacketFacts, Side};
-use super::packet::{Body, Packet, TcpFlags, Unreachable, is_private};
+use super::packet::{Body, Channel, Packet, TcpFlags, Unreachable, is_private};
 use crate::time::Instant;
 
 /// What a device does with a packet.
@@ -30,9 +30,50 @@ pub enum Verdict {
     /// Send it on (possibly rewritten).
     Pass(Packet),
     /// Discard it silently.
-    Drop { rule: String, reason: String },
+    Drop { rule: String, reason: Refusal },
     /// Discard it and send `response` back to the sender.
-    Reject { rule: String, reason: String, response: Packet },
+    Reject { rule: String, reason: Refusal, response: Packet },
+}
+
+/// Why a device refused a packet. Devices name the reason and its facts; the layer that shows
+/// it chooses the words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "refusal")]
+pub enum Refusal {
+    /// A new connection from outside that no rule lets in: nobody inside started it, and no
+    /// FTP helper announced it.
+    NewFromOutside { port: u16 },
+    /// A new connection from inside that the rules do not allow.
+    NewFromInside { port: u16 },
+    /// A packet of a connection in a state the rules do not allow.
+    StateNotAllowed { state: CtState },
+    /// A packet for the device itself, on a port where nothing listens or is forwarded.
+    NothingListens { port: u16 },
+    /// An ICMP error about a connection the device does not know.
+    UnknownError,
+    /// The FTP helper found an announcement it cannot read, and drops it as the kernel does.
+    HelperCannotRead { what: String },
+    /// No route to a private address.
+    PrivateDestination { ip: IpAddr },
+    /// A host received a packet that is not addressed to it.
+    NotForThisHost,
+    /// Nobody on the path owns the destination address.
+    NoRoute { ip: IpAddr },
+}
+
+/// What an FTP helper has to say besides its rewrites and expectations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "note")]
+pub enum HelperNote {
+    /// The announcement names another host than the one that sent it: the helper ignores it.
+    NotTheSender { announcement: String, announced: IpAddr, sender: IpAddr },
+    /// The control connection is encrypted: this segment carries a PORT, EPRT, 227 or 229 the
+    /// helper cannot read (the simulator knows what is inside; the helper does not).
+    CannotReadEncrypted { hidden: String },
+    /// A new control connection to a port the helper is not assigned to. Narration only: the
+    /// kernel's helper says nothing; the simulator says what it will not do, so the class sees
+    /// why nothing happens.
+    NotWatching { port: u16, watched: Vec<u16> },
 }
 
 /// Something a device did or decided while handling a packet.
@@ -57,8 +98,8 @@ pub enum DeviceEvent {
     ExpectationUsed { expectation: Expectation },
     /// The FTP helper rewrote a command or reply.
     PayloadRewritten { before: String, after: String },
-    /// Anything else the helper wants to say.
-    HelperNote { text: String },
+    /// Anything else about the FTP helper.
+    HelperNote { note: HelperNote },
 }
 
 /// A device's answer: what happens to the packet, and what it did on the way.
@@ -177,13 +218,7 @@ impl Middlebox {
         let decision = self.config.filter.decide(&facts);
         events.push(DeviceEvent::Filtered { state, decision: decision.clone() });
         if decision.action != Action::Accept {
-            return Handled {
-                verdict: Verdict::Drop {
-                    rule: decision.text,
-                    reason: "an error message about no known connection".into(),
-                },
-                events,
-            };
+            return Handled { verdict: Verdict::Drop { rule: decision.text, reason: Refusal::UnknownError }, events };
         }
         let mut out = packet;
         if let Some((entry, dir)) = found {
@@ -229,11 +264,11 @@ impl Middlebox {
         };
         if announced.ip() != announcer {
             events.push(DeviceEvent::HelperNote {
-                text: format!(
-                    "{} names {}, which is not the address of the host that sent it ({announcer}); the helper ignores it",
-                    announcement.name(),
-                    announced.ip()
-                ),
+                note: HelperNote::NotTheSender {
+                    announcement: announcement.name().to_owned(),
+                    announced: announced.ip(),
+                    sender: announcer,
+                },
             });
             return Ok(());
         }
@@ -298,7 +333,7 @@ impl Device for Middlebox {
         let decision = self.config.filter.decide(&PacketFacts { chain, from, state, dport: translated.dst.port() });
         events.push(DeviceEvent::Filtered { state, decision: decision.clone() });
         let refuse =
-            |events: Vec<DeviceEvent>, conntrack: &mut Conntrack, action: Action, rule: String, reason: String| {
+            |events: Vec<DeviceEvent>, conntrack: &mut Conntrack, action: Action, rule: String, reason: Refusal| {
                 if fresh {
                     // An unconfirmed entry dies with its first packet, as in netfilter.
                     conntrack.remove(id);
@@ -314,21 +349,18 @@ impl Device for Middlebox {
             };
         match decision.action {
             Action::Drop | Action::Reject => {
+                let port = translated.dst.port();
                 let reason = match (state, from) {
-                    (CtState::New, Side::Outside) => {
-                        "a new connection from outside that nobody inside asked for".to_owned()
-                    }
-                    (CtState::New, Side::Inside) => {
-                        "a new connection from inside that the rules do not allow".to_owned()
-                    }
-                    _ => format!("the rules do not allow {state} packets here"),
+                    (CtState::New, Side::Outside) => Refusal::NewFromOutside { port },
+                    (CtState::New, Side::Inside) => Refusal::NewFromInside { port },
+                    _ => Refusal::StateNotAllowed { state },
                 };
                 return refuse(events, &mut self.conntrack, decision.action, decision.text, reason);
             }
             Action::Accept => {}
         }
         if for_device && !flags.rst {
-            let reason = format!("nothing on {} listens on port {}", self.config.name, translated.dst.port());
+            let reason = Refusal::NothingListens { port: translated.dst.port() };
             let rule = "no translation for this address and port".to_owned();
             return refuse(events, &mut self.conntrack, Action::Reject, rule, reason);
         }
@@ -351,19 +383,24 @@ impl Device for Middlebox {
         {
             events.push(DeviceEvent::ConntrackState { id, original: entry.original, state });
         }
+        if fresh
+            && out.channel == Channel::Control
+            && let Some(watched) = self.config.helper_ports.as_ref().filter(|ports| !ports.contains(&tuple.dst.port()))
+        {
+            events.push(DeviceEvent::HelperNote {
+                note: HelperNote::NotWatching { port: tuple.dst.port(), watched: watched.clone() },
+            });
+        }
         if entry.helper && !out.payload().is_empty() {
             if out.encrypted {
-                events.push(DeviceEvent::HelperNote {
-                    text: "the control connection is encrypted (FTPS): the helper cannot read PORT or 227".into(),
-                });
-            } else if let Err(why) = self.help(&entry, direction, &mut out, &mut events) {
+                // The helper cannot read the segment; the class is told only where an
+                // announcement hides inside, which is the moment that matters.
+                if let Some(hidden) = alg::hidden_announcement(out.payload(), direction == Direction::Original) {
+                    events.push(DeviceEvent::HelperNote { note: HelperNote::CannotReadEncrypted { hidden } });
+                }
+            } else if let Err(what) = self.help(&entry, direction, &mut out, &mut events) {
                 return Handled {
-                    verdict: Verdict::Drop {
-                        rule: "FTP helper".into(),
-                        reason: format!(
-                            "the helper could not read this command ({why}) and drops it, as the kernel does"
-                        ),
-                    },
+                    verdict: Verdict::Drop { rule: "FTP helper".into(), reason: Refusal::HelperCannotRead { what } },
                     events,
                 };
             }
@@ -396,10 +433,7 @@ impl Device for Internet {
             return Handled { verdict: Verdict::Pass(packet), events: Vec::new() };
         }
         let rule = "no route to private addresses".to_owned();
-        let reason = format!(
-            "{} is a private address: it only means something inside one local network, and internet routers carry no route to it",
-            packet.dst.ip()
-        );
+        let reason = Refusal::PrivateDestination { ip: packet.dst.ip() };
         let verdict = match (self.private_destinations, &packet.body) {
             (PrivateDestinations::Unreachable, Body::Tcp { .. }) => {
                 let response = Packet {

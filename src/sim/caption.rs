@@ -2,19 +2,24 @@
 //!
 //! The trace's own text says precisely what happened (addresses, flags, rule numbers). A
 //! caption says what it *means*: why a router rewrites an address, why a firewall drops a
-//! packet, what a reply asks the client to do. At the verdict it says why the session failed
-//! and which setting would have fixed it.
+//! packet, what a reply asks the client to do, which retry this is and how long TCP has waited.
+//! At the verdict it says why the session failed and which setting would have fixed it. This
+//! module chooses what to say; [`crate::messages::captions`] words it.
 
 use serde::Serialize;
 
 use super::scenario::Scenario;
 use super::timeline::Timeline;
-use super::trace::{EventKind, NodeId, Role, TraceEvent};
+use super::trace::{EventKind, NodeId, PacketInfo, Role, TraceEvent};
 use crate::ftp::FtpTrace;
-use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply};
+use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply, reply_code};
+use crate::messages::captions::{self as say, replies};
+use crate::messages::{engine, places};
+use crate::net::conntrack::NatKind;
 use crate::net::device::DeviceEvent;
-use crate::net::packet::{Channel, PacketKind, is_private};
-use crate::net::tcp::TcpState;
+use crate::net::packet::{Channel, PacketId, PacketKind, is_private};
+use crate::net::tcp::{SYN_RETRIES, TcpState};
+use crate::time::{Duration, Instant};
 
 /// A caption: a short headline and one or two sentences.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -23,378 +28,289 @@ pub struct Caption {
     pub body: String,
 }
 
-fn caption(headline: impl Into<String>, body: impl Into<String>) -> Caption {
-    Caption { headline: headline.into(), body: body.into() }
+impl From<(String, String)> for Caption {
+    fn from((headline, body): (String, String)) -> Self {
+        Caption { headline, body }
+    }
 }
 
 /// The caption for event `index` of a timeline.
 pub fn for_event(timeline: &Timeline, index: usize) -> Caption {
     let Some(event) = timeline.events().get(index) else {
-        return caption("Nothing here", "This session has no event at that position.");
+        return say::nothing_here().into();
     };
     let scenario = timeline.scenario();
-    let label = |node: NodeId| node.label(scenario.server_nat_active());
-    match &event.kind {
-        EventKind::SettingsChanged { .. } if index == 0 => caption(
-            "The session starts",
-            format!(
-                "The client will open a control connection to the server's port {} and log in. Every transfer then needs a data connection of its own — set up in {} mode.",
-                scenario.control_port,
-                scenario.mode.label()
-            ),
-        ),
-        EventKind::SettingsChanged { description } => {
-            caption("Settings changed mid-session", format!("From here on: {description}."))
+    let server_nat = scenario.server_nat_active();
+    let label = |node: NodeId| node.label(server_nat);
+    let who = label(event.device);
+    let home_side = event.device == NodeId::HomeRouter;
+    let words = match &event.kind {
+        EventKind::SettingsChanged { .. } if index == 0 => {
+            say::session_starts(scenario.control_port, crate::messages::settings::mode(scenario.mode))
         }
-        EventKind::PacketSent { packet, .. } => {
-            let who = label(event.device);
-            let (headline, body) = match (packet.kind, packet.channel) {
-                (PacketKind::Syn, Channel::Control) => (
-                    "Opening the control connection".to_owned(),
-                    format!(
-                        "{who} sends a SYN, the first packet of a new TCP connection, to port {}. This control connection will carry every command and reply, and stays open all session.",
-                        packet.dst.port()
-                    ),
-                ),
-                (PacketKind::Syn, Channel::Data(n)) => (
-                    format!("{who} opens data connection {n}"),
-                    if event.device == NodeId::Server {
-                        format!(
-                            "This is active mode: the server starts the data connection, from port {} towards {}. Watch whether the client's side lets it in.",
-                            packet.src.port(),
-                            packet.dst
-                        )
-                    } else {
-                        format!(
-                            "This is passive mode: the client starts the data connection itself, towards {}, just as it started the control connection.",
-                            packet.dst
-                        )
-                    },
-                ),
-                (PacketKind::SynAck, _) => (
-                    format!("{who} accepts"),
-                    "A SYN-ACK answers a SYN: \"yes, let's connect\". One more ACK and the connection is established."
-                        .to_owned(),
-                ),
-                (PacketKind::Data, Channel::Control) => (
-                    format!("{who} sends on the control connection"),
-                    format!("\"{}\" travels inside a TCP segment, like any other data.", packet.preview),
-                ),
-                (PacketKind::Data, Channel::Data(n)) => (
-                    format!("Data on data connection {n}"),
-                    format!(
-                        "{} bytes of the transfer itself. File contents and listings never travel on the control connection.",
-                        packet.payload_len
-                    ),
-                ),
-                (PacketKind::Fin, channel) => (
-                    format!("{who} closes its side"),
-                    format!("A FIN says \"I have nothing more to send\" on the {channel}."),
-                ),
-                (PacketKind::Rst, channel) => (format!("{who} aborts"), format!("A reset ends the {channel} at once.")),
-                _ => (format!("{who} sends a packet"), event.text.clone()),
-            };
-            caption(headline, body)
+        EventKind::SettingsChanged { description } => say::settings_changed(description),
+        EventKind::PacketSent { packet, .. } => sent_caption(timeline, event, packet, who),
+        EventKind::PacketForwarded { packet, before, to, rule } => {
+            forwarded_caption(timeline, event, packet, before.as_ref(), *to, rule.as_deref(), server_nat)
         }
-        EventKind::PacketForwarded { packet, before, to, .. } => {
-            forwarded_caption(scenario, event, packet, before.as_ref(), *to)
-        }
-        EventKind::PacketDelivered { packet } => caption(
-            format!("{} receives it", label(event.device)),
-            format!(
-                "The {} {} arrives at its destination.",
-                packet.flags,
-                match packet.channel {
-                    Channel::Control => "segment of the control connection".to_owned(),
-                    Channel::Data(n) => format!("segment of data connection {n}"),
-                }
-            ),
-        ),
+        EventKind::PacketDelivered { packet } => say::delivered(who, &packet.flags, packet.channel),
         EventKind::PacketDropped { packet, rule, reason } => {
-            let place = label(event.device);
-            let body = if event.device == NodeId::Internet && is_private(packet.dst.ip()) {
-                format!(
-                    "{} is a private address. Thousands of home and office networks use the same private addresses, so internet routers have no route to them: the packet simply cannot go anywhere.",
-                    packet.dst.ip()
-                )
+            let reason = engine::refusal(reason, home_side);
+            if event.device == NodeId::Internet && is_private(packet.dst.ip()) {
+                say::private_unreachable(packet.dst.ip())
             } else if packet.kind == PacketKind::Syn {
-                format!(
-                    "{place} throws this SYN away silently ({rule}): {reason}. The sender hears nothing and will try again, and again, until it gives up."
-                )
-            } else {
-                format!("{place} throws this packet away ({rule}): {reason}.")
-            };
-            caption(format!("{place} drops the packet"), body)
-        }
-        EventKind::PacketRejected { rule, reason, response, .. } => caption(
-            format!("{} refuses the packet", label(event.device)),
-            format!(
-                "{reason} ({rule}). It answers with {}, so the sender learns at once instead of waiting.",
-                response.flags
-            ),
-        ),
-        EventKind::SynRetransmitted { attempt, next_wait, remote, .. } => caption(
-            format!("No answer — trying again ({attempt} of 6)"),
-            format!(
-                "{} has heard nothing back from {remote}, so it sends the SYN again. TCP doubles its wait each time; next wait {next_wait}.",
-                label(event.device)
-            ),
-        ),
-        EventKind::TcpState { channel, to, .. } => tcp_caption(label(event.device), *channel, *to),
-        EventKind::Ftp { role, event: ftp } => ftp_caption(scenario, *role, ftp, event),
-        EventKind::Device { event: device_event } => device_caption(label(event.device), device_event),
-        EventKind::Timer { name, armed: true, deadline, .. } => caption(
-            format!("{} starts a timer", label(event.device)),
-            format!("Its {name} runs until {deadline}: if the data connection is not up by then, it gives up."),
-        ),
-        EventKind::Timer { name, .. } => caption(
-            format!("{}: {name} is over", label(event.device)),
-            "Time is up. The waiting ends here, and the next event says what the program does about it.".to_owned(),
-        ),
-        EventKind::Verdict { verdict } => {
-            if verdict.is_ok() {
-                caption("It worked", verdict.summary.clone())
-            } else {
-                let fix = verdict.fix.as_deref().map(|fix| format!(" How to fix it: {fix}")).unwrap_or_default();
-                caption(
-                    format!(
-                        "It failed{}",
-                        verdict
-                            .device
-                            .map(|device| format!(" at the {}", label(device).to_ascii_lowercase()))
-                            .unwrap_or_default()
+                match syn_attempt(timeline, index, packet.id) {
+                    Some(attempt) if attempt.number > 0 => say::retry_dropped(
+                        who,
+                        attempt.number,
+                        SYN_RETRIES,
+                        attempt.sent - attempt.first_sent,
+                        attempt.next_wait.filter(|_| attempt.number < SYN_RETRIES),
                     ),
-                    format!("{}{fix}", verdict.summary),
-                )
+                    _ => say::syn_dropped(who, rule, &reason),
+                }
+            } else {
+                say::packet_dropped(who, rule, &reason)
             }
         }
+        EventKind::PacketRejected { rule, reason, response, .. } => {
+            say::rejected(who, rule, &engine::refusal(reason, home_side), &response.flags)
+        }
+        EventKind::SynRetransmitted { attempt, next_wait, remote, .. } => {
+            say::syn_retransmitted(who, *attempt, SYN_RETRIES, *remote, *next_wait)
+        }
+        EventKind::TcpState { channel, from, to, local, remote } => match (channel, from, to) {
+            (Channel::Data(n), TcpState::SynSent, TcpState::Established) => {
+                say::data_connection_open(*n, *local, *remote)
+            }
+            (Channel::Control, TcpState::SynSent, TcpState::Established) => say::control_connection_open(who),
+            (Channel::Data(n), TcpState::SynSent, TcpState::Closed) => {
+                let waited =
+                    first_syn_time(timeline, index, *channel).map_or(Duration::ZERO, |first| event.time - first);
+                say::data_connection_given_up(who, *n, waited)
+            }
+            _ => say::tcp(who, *channel, *to),
+        },
+        EventKind::Ftp { role, event: ftp } => ftp_caption(scenario, *role, ftp, who),
+        EventKind::Device { event: device_event } => device_caption(who, device_event),
+        EventKind::Timer { name, armed: true, deadline, .. } => say::timer_started(who, name, *deadline - event.time),
+        EventKind::Timer { name, .. } => say::timer_over(who, name),
+        EventKind::Verdict { verdict } => {
+            if verdict.is_ok() {
+                say::worked(&verdict.summary)
+            } else if verdict.cause == Some(super::verdict::Cause::ServerRefusedBounce) {
+                say::refused_on_purpose(&verdict.summary)
+            } else {
+                say::failed(verdict.device.map(label), &verdict.summary, verdict.fix.as_deref())
+            }
+        }
+    };
+    words.into()
+}
+
+/// Which try a SYN is, when the connection's first SYN left, and how long TCP waits before
+/// the next try.
+struct Attempt {
+    /// 0 for the first SYN, 1 for the first retry, …
+    number: u32,
+    first_sent: Instant,
+    /// When this copy left.
+    sent: Instant,
+    next_wait: Option<Duration>,
+}
+
+/// Reads the attempt of the SYN with `id` off the trace before event `index`.
+fn syn_attempt(timeline: &Timeline, index: usize, id: PacketId) -> Option<Attempt> {
+    let events = &timeline.events()[..index];
+    let sent = events.iter().rposition(|event| {
+        matches!(&event.kind, EventKind::PacketSent { packet, .. } if packet.id == id && packet.kind == PacketKind::Syn)
+    })?;
+    let EventKind::PacketSent { packet, .. } = &events[sent].kind else {
+        return None;
+    };
+    let channel = packet.channel;
+    let is_syn_on_channel = |event: &TraceEvent| matches!(&event.kind, EventKind::PacketSent { packet, .. } if packet.channel == channel && packet.kind == PacketKind::Syn);
+    let number = events[..sent].iter().filter(|event| is_syn_on_channel(event)).count() as u32;
+    let first_sent =
+        events[..=sent].iter().find(|event| is_syn_on_channel(event)).map_or(events[sent].time, |e| e.time);
+    // The retransmission announced just before this copy says how long TCP waits next.
+    let next_wait = events[..sent].iter().rev().take(4).find_map(|event| match &event.kind {
+        EventKind::SynRetransmitted { next_wait, .. } => Some(*next_wait),
+        _ => None,
+    });
+    Some(Attempt { number, first_sent, sent: events[sent].time, next_wait })
+}
+
+/// When the first SYN of `channel` left, looking back from event `index`.
+fn first_syn_time(timeline: &Timeline, index: usize, channel: Channel) -> Option<Instant> {
+    timeline.events()[..index].iter().find_map(|event| match &event.kind {
+        EventKind::PacketSent { packet, .. } if packet.channel == channel && packet.kind == PacketKind::Syn => {
+            Some(event.time)
+        }
+        _ => None,
+    })
+}
+
+fn sent_caption(timeline: &Timeline, event: &TraceEvent, packet: &PacketInfo, who: &str) -> (String, String) {
+    match (packet.kind, packet.channel) {
+        (PacketKind::Syn, Channel::Control) => say::control_syn(who, packet.dst.port()),
+        (PacketKind::Syn, Channel::Data(n)) => {
+            let retry = syn_attempt(timeline, event.index + 1, packet.id).filter(|attempt| attempt.number > 0);
+            match retry {
+                Some(attempt) => say::syn_retransmitted(
+                    who,
+                    attempt.number,
+                    SYN_RETRIES,
+                    packet.dst,
+                    attempt.next_wait.unwrap_or(Duration::ZERO),
+                ),
+                None => say::data_syn(who, n, event.device == NodeId::Server, packet.src.port(), packet.dst),
+            }
+        }
+        (PacketKind::SynAck, _) => say::syn_ack(who),
+        (PacketKind::Data, Channel::Control) => say::control_segment(who, &packet.preview, packet.encrypted),
+        (PacketKind::Data, Channel::Data(n)) => say::data_segment(n, packet.payload_len),
+        (PacketKind::Fin, channel) => say::fin(who, channel),
+        (PacketKind::Rst, channel) => say::rst(who, channel),
+        _ => say::other_send(who, &event.text),
     }
 }
 
 fn forwarded_caption(
-    scenario: &Scenario,
+    timeline: &Timeline,
     event: &TraceEvent,
-    packet: &super::trace::PacketInfo,
-    before: Option<&super::trace::PacketInfo>,
+    packet: &PacketInfo,
+    before: Option<&PacketInfo>,
     to: NodeId,
-) -> Caption {
-    let place = event.device.label(scenario.server_nat_active());
-    let next = to.label(scenario.server_nat_active()).to_ascii_lowercase();
+    rule: Option<&str>,
+    server_nat: bool,
+) -> (String, String) {
+    let place = event.device.label(server_nat);
+    let next = to.label(server_nat).to_ascii_lowercase();
     match before {
-        Some(before) if before.src != packet.src => caption(
-            format!("{place} translates the source address (NAT)"),
-            format!(
-                "The packet leaves with the router's public address {} instead of the private {}. The router notes the pair in its NAT table so the answer can find its way back.",
-                packet.src, before.src
-            ),
-        ),
-        Some(before) if before.dst != packet.dst => caption(
-            format!("{place} translates the destination address"),
-            format!(
-                "{} is only the public side; the NAT table says the real destination is {}, so the router rewrites it and passes the packet on.",
-                before.dst, packet.dst
-            ),
-        ),
-        Some(_) => caption(
-            format!("{place} passes on a rewritten packet"),
-            "The FTP helper changed the text inside; the packet goes on with the new content.".to_owned(),
-        ),
-        None if event.device == NodeId::Internet => caption(
-            "Across the internet",
-            format!("Public addresses are routable: the internet carries the {} on towards the {next}.", packet.flags),
-        ),
-        None if packet.kind == PacketKind::Syn => caption(
-            format!("{place} lets the new connection through"),
-            format!("The rules allow a new connection to {} here, so the SYN goes on to the {next}.", packet.dst),
-        ),
-        None => caption(
-            format!("{place} forwards it"),
-            "This packet belongs to a connection the device already knows, so it passes straight through.".to_owned(),
-        ),
+        Some(before) if before.src != packet.src => say::source_translated(place, packet.src, before.src),
+        Some(before) if before.dst != packet.dst => say::destination_translated(place, before.dst, packet.dst),
+        Some(_) => say::rewritten_passes(place),
+        None if event.device == NodeId::Internet => say::across_internet(&packet.flags, &next),
+        None if packet.kind == PacketKind::Syn && expected_here(timeline, event) => {
+            say::related_allowed(place, packet.dst, &next)
+        }
+        None if packet.kind == PacketKind::Syn => say::new_connection_allowed(place, packet.dst, &next, rule),
+        None => say::known_connection(place),
     }
 }
 
-fn tcp_caption(who: &str, channel: Channel, to: TcpState) -> Caption {
-    let body = match to {
-        TcpState::SynSent => format!("{who} has sent its SYN for the {channel} and waits for an answer (SYN-SENT)."),
-        TcpState::SynReceived => format!("{who} got a SYN for the {channel} and answered it (SYN-RECEIVED)."),
-        TcpState::Established => {
-            format!(
-                "The three-way handshake is complete: the {channel} is ESTABLISHED at the {}.",
-                who.to_ascii_lowercase()
-            )
-        }
-        TcpState::Closed => format!("The {channel} is gone at the {} (CLOSED).", who.to_ascii_lowercase()),
-        TcpState::Listen => format!("{who} listens for an incoming connection."),
-        other => format!("The {channel} is closing at the {}: {other}.", who.to_ascii_lowercase()),
-    };
-    caption(format!("TCP: {to}"), body)
+/// True when the device let this SYN in because its FTP helper expected it (the expectation
+/// is used in the same step, just before the forward).
+fn expected_here(timeline: &Timeline, event: &TraceEvent) -> bool {
+    timeline.events()[..event.index]
+        .iter()
+        .rev()
+        .take_while(|earlier| earlier.time == event.time && earlier.device == event.device)
+        .any(|earlier| matches!(earlier.kind, EventKind::Device { event: DeviceEvent::ExpectationUsed { .. } }))
 }
 
-fn ftp_caption(scenario: &Scenario, role: Role, ftp: &FtpTrace, event: &TraceEvent) -> Caption {
-    let who = event.device.label(scenario.server_nat_active());
+fn ftp_caption(scenario: &Scenario, role: Role, ftp: &FtpTrace, who: &str) -> (String, String) {
     match (role, ftp) {
-        (Role::Client, FtpTrace::CommandSent(command)) => command_caption(command),
-        (Role::Server, FtpTrace::CommandReceived(command)) => caption(
-            format!("The server reads: {}", command.verb()),
-            match command {
-                Command::Port(addr) => format!(
-                    "The server is asked to connect to {addr}. It first checks that this is the address the control connection comes from."
-                ),
-                Command::Eprt(addr) => format!(
-                    "The server is asked to connect to {addr}. It first checks that this is the address the control connection comes from."
-                ),
-                _ => format!("\"{command}\" has crossed the network on the control connection."),
-            },
-        ),
-        (Role::Server, FtpTrace::ReplySent(reply)) => {
-            caption(format!("The server answers {}", reply.code), reply_meaning(reply))
+        (Role::Client, FtpTrace::CommandSent(command)) => command_caption(scenario, command),
+        (Role::Server, FtpTrace::CommandReceived(command)) => match command {
+            Command::Port(addr) => say::server_reads_address("PORT", std::net::SocketAddr::V4(*addr)),
+            Command::Eprt(addr) => say::server_reads_address("EPRT", *addr),
+            _ => say::server_reads(&command.verb().to_string(), &command.to_string()),
+        },
+        (Role::Server, FtpTrace::ReplySent(reply)) => say::server_answers(reply.code, reply_meaning(reply)),
+        (Role::Client, FtpTrace::ReplyReceived(reply)) => {
+            say::client_reads(reply.code, reply.lines.first().map(String::as_str).unwrap_or(""), reply_meaning(reply))
         }
-        (Role::Client, FtpTrace::ReplyReceived(reply)) => caption(
-            format!("The client reads: {} {}", reply.code, reply.lines.first().map(String::as_str).unwrap_or("")),
-            reply_meaning(reply),
-        ),
-        (_, FtpTrace::Note(text)) => caption(format!("{who} decides"), capitalise(text)),
-        (_, FtpTrace::State { from, to }) => {
-            caption(format!("{who}: {to}"), format!("The FTP program moves on from {from} to {to}."))
-        }
-        (_, FtpTrace::CommandRejected(why)) => caption("The server cannot read a command", capitalise(why)),
-        (_, FtpTrace::ReplyUnreadable(why)) => caption("The client cannot read a reply", capitalise(why)),
-        (_, _) => caption(who.to_owned(), event.text.clone()),
+        (_, FtpTrace::Note(note)) => say::decides(who, &engine::note(note)),
+        (_, FtpTrace::State { from, to }) => say::ftp_state(who, from, to),
+        (_, FtpTrace::CommandRejected(why)) => say::command_unreadable(why),
+        (_, FtpTrace::ReplyUnreadable(why)) => say::reply_unreadable(why),
+        (Role::Client, FtpTrace::CommandReceived(_) | FtpTrace::ReplySent(_))
+        | (Role::Server, FtpTrace::CommandSent(_) | FtpTrace::ReplyReceived(_)) => say::other_send(who, ""),
     }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_ascii_uppercase().to_string()).unwrap_or_default();
-    out.push_str(chars.as_str());
-    if !out.ends_with('.') {
-        out.push('.');
+fn command_caption(scenario: &Scenario, command: &Command) -> (String, String) {
+    match command {
+        Command::User(user) => say::login(user),
+        Command::Pass(_) => say::password(),
+        Command::Type(_) => say::transfer_type(),
+        Command::Port(addr) if scenario.bounce_to == Some(std::net::IpAddr::V4(*addr.ip())) => {
+            say::port_bounce(std::net::SocketAddr::V4(*addr))
+        }
+        Command::Port(addr) => say::port(std::net::SocketAddr::V4(*addr), is_private(std::net::IpAddr::V4(*addr.ip()))),
+        Command::Eprt(addr) if scenario.bounce_to == Some(addr.ip()) => say::port_bounce(*addr),
+        Command::Eprt(addr) => say::eprt(*addr),
+        Command::Pasv => say::pasv(),
+        Command::Epsv(_) => say::epsv(),
+        Command::List(_) | Command::Nlst(_) => say::listing(),
+        Command::Retr(path) => say::retrieve(path),
+        Command::Stor(path) => say::store(path),
+        Command::Quit => say::quit(),
+        other => say::other_command(&other.verb().to_string(), &other.to_string()),
     }
-    out
-}
-
-fn command_caption(command: &Command) -> Caption {
-    let (headline, body) = match command {
-        Command::User(user) => (format!("Logging in as {user}"), "USER names the account. Anonymous FTP accepts any password.".to_owned()),
-        Command::Pass(_) => ("Sending the password".to_owned(), "PASS completes the login. Note that plain FTP sends it unencrypted.".to_owned()),
-        Command::Type(_) => ("Choosing the transfer type".to_owned(), "TYPE A (text) for listings, TYPE I (bytes as they are) for files.".to_owned()),
-        Command::Port(addr) => (
-            "Active mode: \"connect to me\"".to_owned(),
-            format!("The client is listening on {addr} and asks the server to open the data connection to it. The address inside the command is the client's own — private if the client is behind NAT."),
-        ),
-        Command::Eprt(addr) => (
-            "Extended active mode: \"connect to me\"".to_owned(),
-            format!("Like PORT, but in a format that also fits IPv6: the client waits on {addr} for the server to connect."),
-        ),
-        Command::Pasv => (
-            "Passive mode: \"you listen, I connect\"".to_owned(),
-            "The client asks the server to open a port for the data connection and say where it is.".to_owned(),
-        ),
-        Command::Epsv(_) => (
-            "Extended passive mode".to_owned(),
-            "Like PASV, but the server will answer with a port number only: the client reuses the address it already talks to.".to_owned(),
-        ),
-        Command::List(_) | Command::Nlst(_) => (
-            "Asking for a listing".to_owned(),
-            "The listing will come back over the data connection, not the control connection.".to_owned(),
-        ),
-        Command::Retr(path) => ("Asking for a file".to_owned(), format!("RETR {path}: the file will come over the data connection.")),
-        Command::Stor(path) => ("Uploading a file".to_owned(), format!("STOR {path}: the client will send the file over the data connection.")),
-        Command::Quit => ("Saying goodbye".to_owned(), "QUIT ends the session; then the control connection closes.".to_owned()),
-        other => (format!("The client sends {}", other.verb()), format!("\"{other}\" goes out on the control connection.")),
-    };
-    caption(headline, body)
 }
 
 fn reply_meaning(reply: &Reply) -> String {
+    let about_address = reply.text().contains("PORT") || reply.text().contains("EPRT");
     match reply.code {
-        220 => "The server greets the client: the control connection works.".to_owned(),
-        331 => "The user name is accepted; now the password.".to_owned(),
-        230 => "Logged in.".to_owned(),
-        200 if reply.text().contains("PORT") || reply.text().contains("EPRT") => {
-            "The server accepts the address. It will connect there when a transfer starts.".to_owned()
-        }
-        200 => "OK.".to_owned(),
-        227 => match parse_passive_reply(reply) {
-            Ok(addr) if is_private(std::net::IpAddr::V4(*addr.ip())) => format!(
-                "The server says: connect to {addr}. But {} is a private address — the server's own address behind its NAT router.",
-                addr.ip()
-            ),
-            Ok(addr) => format!(
-                "The server opened a port and says: connect to {addr}. The six numbers are the address and the port, port = p1 × 256 + p2."
-            ),
-            Err(_) => "The server says where to connect, but its reply cannot be read.".to_owned(),
+        220 => replies::GREETING.to_owned(),
+        331 => replies::USER_OK.to_owned(),
+        230 => replies::LOGGED_IN.to_owned(),
+        234 => replies::TLS_GO.to_owned(),
+        200 if about_address => replies::ADDRESS_ACCEPTED.to_owned(),
+        200 => replies::OK.to_owned(),
+        reply_code::PASSIVE => match parse_passive_reply(reply) {
+            Ok(addr) if is_private(std::net::IpAddr::V4(*addr.ip())) => replies::passive_private(addr),
+            Ok(addr) => replies::passive(addr),
+            Err(_) => replies::UNREADABLE_227.to_owned(),
         },
-        229 => match parse_extended_passive_reply(reply) {
-            Ok(port) => format!(
-                "The server opened port {port}. No address in the reply: the client connects to the same address as the control connection."
-            ),
-            Err(_) => "The server opened a port, but its reply cannot be read.".to_owned(),
+        reply_code::EXTENDED_PASSIVE => match parse_extended_passive_reply(reply) {
+            Ok(port) => replies::extended_passive(port),
+            Err(_) => replies::UNREADABLE_229.to_owned(),
         },
-        150 => "The data connection is up and the transfer starts now.".to_owned(),
-        226 => {
-            "The transfer is complete and the data connection is closed. The control connection stays open for more."
-                .to_owned()
-        }
-        221 => "Goodbye: the session ends.".to_owned(),
-        425 => "\"Can't open data connection\": the server could not set up the data connection.".to_owned(),
-        500 | 501 if reply.text().contains("PORT") || reply.text().contains("EPRT") => {
-            "Refused: vsftpd only connects back to the address the control connection comes from, and this is not it."
-                .to_owned()
-        }
-        500 | 502 => "The server does not understand or support this command.".to_owned(),
-        530 => "Login refused.".to_owned(),
-        550 | 553 => "The file operation was refused.".to_owned(),
-        code if code >= 400 => "The server reports a failure.".to_owned(),
-        _ => "The server answers on the control connection.".to_owned(),
+        150 => replies::OPENING.to_owned(),
+        226 => replies::COMPLETE.to_owned(),
+        221 => replies::GOODBYE.to_owned(),
+        425 => replies::CANT_OPEN.to_owned(),
+        500 | 501 if about_address => replies::ADDRESS_REFUSED.to_owned(),
+        500 | 502 => replies::NOT_SUPPORTED.to_owned(),
+        530 => replies::LOGIN_REFUSED.to_owned(),
+        550 | 553 => replies::FILE_REFUSED.to_owned(),
+        code if code >= 400 => replies::FAILURE.to_owned(),
+        _ => replies::OTHER.to_owned(),
     }
 }
 
-fn device_caption(who: &str, event: &DeviceEvent) -> Caption {
+fn device_caption(who: &str, event: &DeviceEvent) -> (String, String) {
     match event {
-        DeviceEvent::ConntrackAdded { entry } if entry.related => caption(
-            format!("{who}: an expected connection"),
-            "The connection tracker marks it RELATED: the FTP helper announced it, so the firewall lets it in even though it comes from outside.".to_owned(),
-        ),
+        DeviceEvent::ConntrackAdded { entry } if entry.related => say::related_entry(who),
         DeviceEvent::ConntrackAdded { entry } => match entry.nat {
-            Some(crate::net::conntrack::NatKind::Source) => caption(
-                format!("{who}: new NAT mapping"),
-                format!("{} ↔ {}. The router remembers which inside address belongs to this public port, so answers can be sent back.", entry.original.src, entry.reply.dst),
-            ),
-            Some(crate::net::conntrack::NatKind::Destination) => caption(
-                format!("{who}: forwarding a port"),
-                format!("Connections to {} are passed on to {} inside.", entry.original.dst, entry.reply.src),
-            ),
-            None => caption(format!("{who} tracks a new connection"), format!("{} is now in the connection table.", entry.original)),
+            Some(NatKind::Source) => say::nat_entry(who, entry.original.src, entry.reply.dst),
+            Some(NatKind::Destination) => say::forward_entry(who, entry.original.dst, entry.reply.src),
+            None => say::tracked_entry(who, &entry.original.to_string()),
         },
-        DeviceEvent::ConntrackRemoved { entry } => {
-            caption(format!("{who} forgets a connection"), format!("{} has closed, so its entry is removed.", entry.original))
+        DeviceEvent::ConntrackRemoved { entry } => say::entry_removed(who, &entry.original.to_string()),
+        DeviceEvent::ExpectationAdded { expectation, announced_by } => {
+            say::expectation(who, announced_by, &expectation.src_ip.to_string(), expectation.dst)
         }
-        DeviceEvent::ExpectationAdded { expectation, announced_by } => caption(
-            format!("{who}'s FTP helper reads the {announced_by}"),
-            format!(
-                "The helper understands FTP: it saw where the data connection will go and now expects a connection from {} to {}. When it comes, the firewall will treat it as RELATED and let it in.",
-                expectation.src_ip, expectation.dst
-            ),
-        ),
-        DeviceEvent::ExpectationUsed { .. } => caption(
-            format!("{who}: the expected connection arrives"),
-            "This is the connection the FTP helper announced, so it is RELATED, not an unknown NEW connection.".to_owned(),
-        ),
-        DeviceEvent::PayloadRewritten { before, after } => caption(
-            format!("{who}'s FTP helper rewrites the message"),
-            format!("\"{before}\" becomes \"{after}\": the private address inside the text is replaced by the public one, which the other side can actually reach."),
-        ),
-        DeviceEvent::HelperNote { text } => caption(format!("{who}'s FTP helper"), capitalise(text)),
+        DeviceEvent::ExpectationUsed { .. } => say::expectation_used(who),
+        DeviceEvent::PayloadRewritten { before, after } => say::payload_rewritten(who, before, after),
+        DeviceEvent::HelperNote { note } => say::helper_note(who, &engine::helper_note(note)),
         DeviceEvent::ConntrackState { original, state, .. } => {
-            caption(format!("{who} follows the connection"), format!("{original} is now {state} in the connection table."))
+            say::conntrack_state(who, &original.to_string(), &state.to_string())
         }
-        DeviceEvent::Filtered { decision, .. } => caption(format!("{who} applies its rules"), capitalise(&decision.text)),
+        DeviceEvent::Filtered { decision, .. } => say::filtered(who, &decision.text),
         DeviceEvent::SourceTranslated { from, to } | DeviceEvent::DestinationTranslated { from, to } => {
-            caption(format!("{who} translates an address"), format!("{from} becomes {to}."))
+            say::address_translated(who, *from, *to)
         }
     }
+}
+
+/// The name of a connection for a sentence ("data connection 2").
+pub fn channel_name(channel: Channel) -> String {
+    places::channel(channel)
 }
 
 #[cfg(test)]
@@ -413,7 +329,7 @@ mod tests {
             for caption in captions(&lesson.scenario) {
                 assert!(!caption.headline.is_empty() && !caption.body.is_empty(), "{}", lesson.id);
                 assert!(
-                    !caption.body.contains("Debug") && !caption.body.contains('{'),
+                    !caption.body.contains("Debug") && !caption.body.contains('{') && !caption.body.contains(".."),
                     "{}: {}",
                     lesson.id,
                     caption.body
@@ -428,7 +344,26 @@ mod tests {
         let last = all.last().expect("verdict caption");
         assert_eq!(last.headline, "It failed at the home router");
         assert!(last.body.contains("How to fix it:"), "{}", last.body);
-        assert!(all.iter().any(|caption| caption.headline == "Home router drops the packet"));
+        assert!(all.iter().any(|caption| caption.headline == "Home router drops the SYN"));
+    }
+
+    #[test]
+    fn each_retry_is_its_own_stop_with_how_long_tcp_has_waited() {
+        let timeline =
+            Timeline::run(&Scenario { mode: DataMode::Port, client_nat: false, ..Scenario::default() }).expect("valid");
+        let drops: Vec<Caption> = timeline
+            .events()
+            .iter()
+            .filter(|event| matches!(event.kind, EventKind::PacketDropped { .. }))
+            .map(|event| for_event(&timeline, event.index))
+            .collect();
+        assert!(drops.len() >= 6, "the first SYN and its retries are dropped");
+        assert_eq!(drops[0].headline, "Home router drops the SYN");
+        assert_eq!(drops[1].headline, "Retry 1 of 6: the home router drops it again");
+        assert!(drops[1].body.contains("waited 1 s"), "{}", drops[1].body);
+        assert!(drops[2].body.contains("waited 3 s"), "{}", drops[2].body);
+        let headlines: std::collections::BTreeSet<&str> = drops.iter().map(|c| c.headline.as_str()).collect();
+        assert_eq!(headlines.len(), drops.len(), "no two stops say the same");
     }
 
     #[test]
@@ -436,5 +371,14 @@ mod tests {
         let scenario = Scenario { server_nat: true, trust_pasv_address: true, ..Scenario::default() };
         let all = captions(&scenario);
         assert!(all.iter().any(|caption| caption.body.contains("10.0.0.10 is a private address")));
+    }
+
+    #[test]
+    fn the_bounce_lesson_names_a_third_host_and_does_not_blame_the_server() {
+        let lesson = crate::sim::lessons::find("port-bounce").expect("lesson");
+        let all = captions(&lesson.scenario);
+        assert!(all.iter().any(|caption| caption.headline == "PORT names a third host"));
+        assert!(all.iter().all(|caption| !caption.body.contains("the client's own")));
+        assert_eq!(all.last().map(|caption| caption.headline.as_str()), Some("The server refused, as it should"));
     }
 }

@@ -13,6 +13,8 @@ use super::scenario::ServerFirewall;
 use super::timeline::Timeline;
 use super::trace::{EventKind, Level, NodeId, PacketInfo};
 use super::world::World;
+use crate::messages::page::callouts as say;
+use crate::messages::{engine, places};
 use crate::net::device::DeviceEvent;
 use crate::net::packet::{Channel, PacketId, PacketKind};
 use crate::net::tcp::TcpState;
@@ -125,11 +127,14 @@ pub fn nodes(world: &World) -> Vec<NodeView> {
         NodeView {
             id: NodeId::HomeRouter,
             label: label(NodeId::HomeRouter),
-            addresses: vec![format!("LAN {}", topology.router_lan), format!("WAN {}", topology.router_wan)],
+            addresses: vec![
+                places::lan(&topology.router_lan.to_string()),
+                places::wan(&topology.router_wan.to_string()),
+            ],
             badges: vec![
-                Badge { label: "NAT", on: scenario.client_nat_active(), detail: None },
-                Badge { label: "Firewall", on: scenario.client_firewall, detail: None },
-                Badge { label: "FTP helper", on: scenario.client_alg, detail: None },
+                Badge { label: places::BADGE_NAT, on: scenario.client_nat_active(), detail: None },
+                Badge { label: places::BADGE_FIREWALL, on: scenario.client_firewall, detail: None },
+                Badge { label: places::BADGE_HELPER, on: scenario.client_alg, detail: None },
             ],
         },
         NodeView { id: NodeId::Internet, label: label(NodeId::Internet), addresses: Vec::new(), badges: Vec::new() },
@@ -137,27 +142,27 @@ pub fn nodes(world: &World) -> Vec<NodeView> {
             id: NodeId::ServerEdge,
             label: label(NodeId::ServerEdge),
             addresses: match topology.edge_lan {
-                Some(lan) => vec![format!("WAN {}", topology.server_public), format!("LAN {lan}")],
+                Some(lan) => vec![places::wan(&topology.server_public.to_string()), places::lan(&lan.to_string())],
                 None => Vec::new(),
             },
             badges: vec![
                 Badge {
-                    label: "Firewall",
+                    label: places::BADGE_FIREWALL,
                     on: scenario.server_firewall != ServerFirewall::Off,
                     detail: match scenario.server_firewall {
                         ServerFirewall::Off => None,
-                        ServerFirewall::PassiveRange => Some("passive ports open"),
-                        ServerFirewall::ControlOnly => Some("control port only"),
+                        ServerFirewall::PassiveRange => Some(places::PASSIVE_PORTS_OPEN),
+                        ServerFirewall::ControlOnly => Some(places::CONTROL_PORT_ONLY),
                     },
                 },
-                Badge { label: "NAT", on: server_nat, detail: None },
-                Badge { label: "FTP helper", on: scenario.server_alg, detail: None },
+                Badge { label: places::BADGE_NAT, on: server_nat, detail: None },
+                Badge { label: places::BADGE_HELPER, on: scenario.server_alg, detail: None },
             ],
         },
         NodeView {
             id: NodeId::Server,
             label: label(NodeId::Server),
-            addresses: vec![topology.server.to_string(), format!("control port {}", scenario.control_port)],
+            addresses: vec![topology.server.to_string(), places::control_port(scenario.control_port)],
             badges: Vec::new(),
         },
     ]
@@ -201,7 +206,8 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             | EventKind::PacketRejected { packet, rule, reason, .. } => {
                 if event.index >= key {
                     let mut view = flying(packet, event.device);
-                    view.status = PacketStatus::Dropped { rule: rule.clone(), reason: reason.clone() };
+                    let reason = engine::refusal(reason, event.device == NodeId::HomeRouter);
+                    view.status = PacketStatus::Dropped { rule: rule.clone(), reason };
                     seen.insert(packet.id, view);
                 } else {
                     seen.remove(&packet.id);
@@ -309,39 +315,40 @@ pub fn callouts(timeline: &Timeline, index: usize) -> Vec<Callout> {
         return Vec::new();
     };
     let at = event.device;
+    let home_side = at == NodeId::HomeRouter;
     let callout = |kind, lines: Vec<String>| vec![Callout { at, kind, lines }];
     match &event.kind {
         EventKind::PacketDropped { packet, rule, reason } => callout(
             CalloutKind::Dropped,
-            vec![format!("✕ dropped {} → {}", packet.flags, packet.dst), reason.clone(), rule.clone()],
+            vec![say::dropped(&packet.flags, packet.dst), engine::refusal(reason, home_side), rule.clone()],
         ),
         EventKind::PacketRejected { packet, rule, reason, response, .. } => callout(
             CalloutKind::Refused,
             vec![
-                format!("✕ refused {} → {} with {}", packet.flags, packet.dst, response.flags),
-                reason.clone(),
+                say::refused(&packet.flags, packet.dst, &response.flags),
+                engine::refusal(reason, home_side),
                 rule.clone(),
             ],
         ),
         EventKind::PacketForwarded { packet, before: Some(before), .. } => {
             let mut lines = Vec::new();
             if before.src != packet.src {
-                lines.push(format!("source {} → {}", before.src, packet.src));
+                lines.push(say::source(before.src, packet.src));
             }
             if before.dst != packet.dst {
-                lines.push(format!("destination {} → {}", before.dst, packet.dst));
+                lines.push(say::destination(before.dst, packet.dst));
             }
             if lines.is_empty() { Vec::new() } else { callout(CalloutKind::Translated, lines) }
         }
-        EventKind::Device { event: DeviceEvent::PayloadRewritten { before, after } } => callout(
-            CalloutKind::Rewritten,
-            vec![before.clone(), "↓ rewritten by the FTP helper".to_owned(), after.clone()],
-        ),
-        EventKind::Device { event: DeviceEvent::ExpectationAdded { expectation, .. } } => callout(
-            CalloutKind::Expected,
-            vec![format!("FTP helper expects {} → {}", expectation.src_ip, expectation.dst)],
-        ),
-        EventKind::Device { event: DeviceEvent::HelperNote { text } } => callout(CalloutKind::Note, vec![text.clone()]),
+        EventKind::Device { event: DeviceEvent::PayloadRewritten { before, after } } => {
+            callout(CalloutKind::Rewritten, vec![before.clone(), say::REWRITTEN.to_owned(), after.clone()])
+        }
+        EventKind::Device { event: DeviceEvent::ExpectationAdded { expectation, .. } } => {
+            callout(CalloutKind::Expected, vec![say::expects(&expectation.src_ip.to_string(), expectation.dst)])
+        }
+        EventKind::Device { event: DeviceEvent::HelperNote { note } } => {
+            callout(CalloutKind::Note, vec![engine::helper_note(note)])
+        }
         _ => Vec::new(),
     }
 }

@@ -21,6 +21,8 @@ pub const MAX_STEPS: usize = 2_000_000;
 #[derive(Clone, Debug)]
 pub struct Timeline {
     scenario: Scenario,
+    /// The settings the run began with (they differ from `scenario` after a branch).
+    started_with: Scenario,
     events: Vec<TraceEvent>,
     /// `step_ends[s]` is the number of events after world step `s + 1`; the last entry belongs to
     /// the verdict event, which is not a world step.
@@ -39,6 +41,7 @@ impl Timeline {
         let world = World::new(scenario)?;
         Ok(Timeline::play(
             scenario.clone(),
+            scenario.clone(),
             Levels::default(),
             Vec::new(),
             Vec::new(),
@@ -48,8 +51,10 @@ impl Timeline {
         ))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn play(
         scenario: Scenario,
+        started_with: Scenario,
         mut levels: Levels,
         mut events: Vec<TraceEvent>,
         mut step_ends: Vec<usize>,
@@ -74,11 +79,8 @@ impl Timeline {
                 snapshots.push((steps, world.clone()));
             }
         }
-        let verdict = judge(&scenario, &world.client().app, &events, stalled);
-        let text = match verdict.outcome {
-            RunOutcome::Ok => format!("Verdict: {}", verdict.summary),
-            RunOutcome::Fail => format!("Verdict: failed. {}", verdict.summary),
-        };
+        let verdict = judge(&scenario, &started_with, &world.client().app, &events, stalled);
+        let text = crate::messages::trace::verdict(verdict.outcome == RunOutcome::Ok, &verdict.summary);
         events.push(TraceEvent {
             index: events.len(),
             time: world.now(),
@@ -88,12 +90,22 @@ impl Timeline {
             text,
         });
         step_ends.push(events.len());
-        Timeline { scenario, events, step_ends, snapshots, last: world, verdict, branch_steps }
+        Timeline { scenario, started_with, events, step_ends, snapshots, last: world, verdict, branch_steps }
     }
 
     /// The settings this run was played with (the latest, after a branch).
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// The settings the run began with; they differ from [`Timeline::scenario`] after a branch.
+    pub fn started_with(&self) -> &Scenario {
+        &self.started_with
+    }
+
+    /// True when the settings were changed mid-session.
+    pub fn is_branched(&self) -> bool {
+        !self.branch_steps.is_empty()
     }
 
     /// Every event, the verdict last.
@@ -153,9 +165,7 @@ impl Timeline {
         let mut world = self.world_at(index);
         let mut description = describe_changes(&self.scenario, scenario);
         if (scenario.client_alg && !self.scenario.client_alg) || (scenario.server_alg && !self.scenario.server_alg) {
-            description.push_str(
-                " (as in Linux, an FTP helper only follows connections that start after it is switched on: the control connection already open stays unwatched)",
-            );
+            description.push_str(crate::messages::trace::HELPER_SWITCHED_ON_LATE);
         }
         world.apply(scenario).map_err(BranchError::NeedsRestart)?;
         let kept = if steps == 0 { 0 } else { self.step_ends.get(steps - 1).copied().unwrap_or(0) };
@@ -173,9 +183,7 @@ impl Timeline {
             device: NodeId::Client,
             level: Level::Key,
             kind: EventKind::SettingsChanged { description: description.clone() },
-            text: format!(
-                "The teacher changes the settings here: {description}. The session continues from this moment."
-            ),
+            text: crate::messages::trace::settings_changed(&description),
         });
         // The changed settings belong to this step: replays from here start from the changed world.
         if let Some(end) = step_ends.last_mut() {
@@ -184,7 +192,16 @@ impl Timeline {
         snapshots.push((steps, world.clone()));
         let mut branch_steps: Vec<usize> = self.branch_steps.iter().copied().filter(|done| *done < steps).collect();
         branch_steps.push(steps);
-        Ok(Timeline::play(scenario.clone(), levels, events, step_ends, snapshots, branch_steps, world))
+        Ok(Timeline::play(
+            scenario.clone(),
+            self.started_with.clone(),
+            levels,
+            events,
+            step_ends,
+            snapshots,
+            branch_steps,
+            world,
+        ))
     }
 }
 
@@ -280,7 +297,7 @@ pub fn describe_changes(old: &Scenario, new: &Scenario) -> String {
         .into_iter()
         .zip(new.in_words())
         .filter(|((_, before), (_, after))| before != after)
-        .map(|((name, before), (_, after))| format!("{name} {before} → {after}"))
+        .map(|((name, before), (_, after))| crate::messages::settings::change(name, &before, &after))
         .collect();
-    if changes.is_empty() { "nothing changed".to_owned() } else { changes.join(", ") }
+    if changes.is_empty() { crate::messages::settings::NOTHING_CHANGED.to_owned() } else { changes.join(", ") }
 }

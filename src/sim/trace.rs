@@ -11,7 +11,8 @@ use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ftp::FtpTrace;
-use crate::net::device::DeviceEvent;
+use crate::messages::places;
+use crate::net::device::{DeviceEvent, Refusal};
 use crate::net::packet::{Channel, Packet, PacketId, PacketKind};
 use crate::net::tcp::TcpState;
 use crate::sim::verdict::Verdict;
@@ -51,12 +52,12 @@ impl NodeId {
     /// The name students see. The server edge is a firewall, or a router when it does NAT.
     pub fn label(self, server_nat: bool) -> &'static str {
         match self {
-            NodeId::Client => "Client",
-            NodeId::HomeRouter => "Home router",
-            NodeId::Internet => "Internet",
-            NodeId::ServerEdge if server_nat => "Server router",
-            NodeId::ServerEdge => "Server firewall",
-            NodeId::Server => "Server",
+            NodeId::Client => places::CLIENT,
+            NodeId::HomeRouter => places::HOME_ROUTER,
+            NodeId::Internet => places::INTERNET,
+            NodeId::ServerEdge if server_nat => places::SERVER_ROUTER,
+            NodeId::ServerEdge => places::SERVER_FIREWALL,
+            NodeId::Server => places::SERVER,
         }
     }
 }
@@ -88,6 +89,10 @@ pub struct PacketInfo {
     pub payload_len: usize,
     /// The payload in short: an FTP line, or a byte count.
     pub preview: String,
+    /// The payload is encrypted on the wire (TLS on the control connection): devices on the way
+    /// see only scrambled bytes. The preview still shows what is inside, for the class.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
 }
 
 impl PacketInfo {
@@ -101,6 +106,7 @@ impl PacketInfo {
             channel: packet.channel,
             payload_len: packet.payload().len(),
             preview: if packet.payload().is_empty() { String::new() } else { packet.payload_preview() },
+            encrypted: packet.encrypted && !packet.payload().is_empty(),
         }
     }
 
@@ -123,14 +129,14 @@ pub enum EventKind {
     /// A device passed a packet on toward `to`, possibly rewritten (`before` is the packet as it
     /// arrived, when it differs).
     PacketForwarded { packet: PacketInfo, to: NodeId, rule: Option<String>, before: Option<PacketInfo> },
-    /// A device discarded a packet.
-    PacketDropped { packet: PacketInfo, rule: String, reason: String },
+    /// A device discarded a packet: `rule` is the rule that decided, `reason` what it saw.
+    PacketDropped { packet: PacketInfo, rule: String, reason: Refusal },
     /// A device discarded a packet and answered with `response` (a reset or ICMP error), which
     /// leaves toward `response_to`.
     PacketRejected {
         packet: PacketInfo,
         rule: String,
-        reason: String,
+        reason: Refusal,
         response: PacketInfo,
         response_to: Option<NodeId>,
     },

@@ -15,6 +15,7 @@ use crate::ftp::ConnectError;
 use crate::ftp::FtpTrace;
 use crate::ftp::client::{ClientFailure, FtpClient, Outcome};
 use crate::ftp::codec::Command;
+use crate::messages::{engine, verdicts as say};
 use crate::net::packet::{Channel, PacketKind, is_private};
 
 /// Why a run failed.
@@ -23,6 +24,8 @@ use crate::net::packet::{Channel, PacketKind, is_private};
 pub enum Cause {
     /// The server refused the address in `PORT`/`EPRT` (500/501/522).
     ServerRefusedAddress,
+    /// The server refused `PORT`/`EPRT` naming a third host: the bounce protection working.
+    ServerRefusedBounce,
     /// The server's active-mode connect got no answer and it said 425.
     ServerDataConnectTimeout,
     /// The client's passive-mode connect got no answer.
@@ -53,6 +56,7 @@ impl Cause {
     pub fn as_str(self) -> &'static str {
         match self {
             Cause::ServerRefusedAddress => "server-refused-address",
+            Cause::ServerRefusedBounce => "server-refused-bounce",
             Cause::ServerDataConnectTimeout => "server-data-connect-timeout",
             Cause::ClientDataConnectTimeout => "client-data-connect-timeout",
             Cause::AddressUnreachable => "address-unreachable",
@@ -65,6 +69,29 @@ impl Cause {
             Cause::ReplyTimeout => "reply-timeout",
             Cause::ControlClosed => "control-closed",
             Cause::Stalled => "stalled",
+        }
+    }
+}
+
+impl Cause {
+    /// The cause in words, for students.
+    pub fn words(self) -> &'static str {
+        use crate::messages::verdicts::causes::*;
+        match self {
+            Cause::ServerRefusedAddress => SERVER_REFUSED_ADDRESS,
+            Cause::ServerRefusedBounce => SERVER_REFUSED_BOUNCE,
+            Cause::ServerDataConnectTimeout => SERVER_DATA_CONNECT_TIMEOUT,
+            Cause::ClientDataConnectTimeout => CLIENT_DATA_CONNECT_TIMEOUT,
+            Cause::AddressUnreachable => ADDRESS_UNREACHABLE,
+            Cause::DataConnectionRefused => DATA_CONNECTION_REFUSED,
+            Cause::ServerRefusedDataPeer => SERVER_REFUSED_DATA_PEER,
+            Cause::ClientAcceptTimeout => CLIENT_ACCEPT_TIMEOUT,
+            Cause::LoginRefused => LOGIN_REFUSED,
+            Cause::ControlConnectFailed => CONTROL_CONNECT_FAILED,
+            Cause::CommandRefused => COMMAND_REFUSED,
+            Cause::ReplyTimeout => REPLY_TIMEOUT,
+            Cause::ControlClosed => CONTROL_CLOSED,
+            Cause::Stalled => STALLED,
         }
     }
 }
@@ -148,10 +175,12 @@ fn last_data_channel(events: &[TraceEvent]) -> Option<Channel> {
     })
 }
 
+/// The rule, the reason in words and whether it was a reject, of a blocked SYN.
 fn blocked_details(event: &TraceEvent) -> (String, String, bool) {
+    let home_side = event.device == NodeId::HomeRouter;
     match &event.kind {
-        EventKind::PacketDropped { rule, reason, .. } => (rule.clone(), reason.clone(), false),
-        EventKind::PacketRejected { rule, reason, .. } => (rule.clone(), reason.clone(), true),
+        EventKind::PacketDropped { rule, reason, .. } => (rule.clone(), engine::refusal(reason, home_side), false),
+        EventKind::PacketRejected { rule, reason, .. } => (rule.clone(), engine::refusal(reason, home_side), true),
         _ => (String::new(), String::new(), false),
     }
 }
@@ -163,8 +192,31 @@ fn refusal_event(events: &[TraceEvent], code: u16) -> Option<&TraceEvent> {
     })
 }
 
-/// Reads the verdict off a finished run.
-pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], stalled: bool) -> Verdict {
+/// Reads the verdict off a finished run. `started_with` is the settings the run began with,
+/// which differ from `scenario` when a teacher changed them mid-session (a branch).
+pub fn judge(
+    scenario: &Scenario,
+    started_with: &Scenario,
+    client: &FtpClient,
+    events: &[TraceEvent],
+    stalled: bool,
+) -> Verdict {
+    let mut verdict = judge_run(scenario, started_with, client, events, stalled);
+    if started_with != scenario {
+        verdict.summary.push_str(&say::branched(&super::timeline::describe_changes(started_with, scenario)));
+    }
+    verdict
+}
+
+fn judge_run(
+    scenario: &Scenario,
+    started_with: &Scenario,
+    client: &FtpClient,
+    events: &[TraceEvent],
+    stalled: bool,
+) -> Verdict {
+    // A helper switched on mid-session never watches the control connection already open.
+    let helper_on_late = scenario.client_alg && !started_with.client_alg;
     let final_reply = client.last_reply().map(|reply| reply.code);
     let transfers_done = client.results().len();
     let transfers_asked = scenario.transfers as usize;
@@ -182,27 +234,13 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
     };
     let failure = match client.outcome() {
         Some(Outcome::Completed) => {
-            let noun = if transfers_done == 1 { "transfer" } else { "transfers" };
-            return Verdict {
-                outcome: RunOutcome::Ok,
-                summary: format!(
-                    "The session completed: {transfers_done} {noun} over {} data connection{}, all commanded through one control connection.",
-                    transfers_done,
-                    if transfers_done == 1 { "" } else { "s" }
-                ),
-                ..base
-            };
+            return Verdict { outcome: RunOutcome::Ok, summary: say::completed(transfers_done), ..base };
         }
         Some(Outcome::Failed { failure }) => failure.clone(),
         None => {
             return Verdict {
                 cause: Some(Cause::Stalled),
-                summary: if stalled {
-                    "The run was stopped by the simulator's step limit before the session ended.".to_owned()
-                } else {
-                    "The session never finished: nothing was left to happen, yet the client was still waiting."
-                        .to_owned()
-                },
+                summary: if stalled { say::STALLED_BY_LIMIT } else { say::STALLED_IDLE }.to_owned(),
                 ..base
             };
         }
@@ -222,11 +260,12 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                 _ => None,
             });
             let event = refusal_event(events, reply.code).map(|event| event.index);
-            let (summary, fix) = explain_refused_address(scenario, command, reply.code, announced);
+            let (summary, fix) = explain_refused_address(scenario, helper_on_late, command, reply.code, announced);
+            let bounce = scenario.bounce_to.is_some_and(|ip| announced.is_some_and(|addr| addr.ip() == ip));
             Verdict {
-                cause: Some(Cause::ServerRefusedAddress),
+                cause: Some(if bounce { Cause::ServerRefusedBounce } else { Cause::ServerRefusedAddress }),
                 device: Some(NodeId::Server),
-                rule: Some("port_promiscuous=NO: PORT/EPRT must name the control connection's own address".to_owned()),
+                rule: Some(say::RULE_PORT_CHECK.to_owned()),
                 event,
                 summary,
                 fix: Some(fix),
@@ -239,10 +278,8 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                 device: Some(NodeId::Server),
                 rule: Some("pasv_promiscuous=NO".to_owned()),
                 event: refusal_event(events, 425).map(|event| event.index),
-                summary: format!(
-                    "The server refused the data connection for {command}: it came from an address other than the control connection's."
-                ),
-                fix: Some("Make both connections leave through the same public address.".to_owned()),
+                summary: say::foreign_data_peer(command),
+                fix: Some(say::FIX_SAME_ADDRESS.to_owned()),
                 ..base
             }
         }
@@ -252,37 +289,23 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                     cause: Some(Cause::ServerDataConnectTimeout),
                     device: Some(NodeId::Server),
                     event: refusal_event(events, 425).map(|event| event.index),
-                    summary: format!("The server could not open the data connection for {command} and answered 425."),
+                    summary: say::server_gave_up(command),
                     ..base
                 };
             };
             let (rule, reason, rejected) = blocked_details(blocked);
+            let place = label(blocked.device).to_ascii_lowercase();
             let target = blocked.kind.packet().map(|packet| packet.dst);
             let private_target = target.is_some_and(|addr| is_private(addr.ip()));
             let (cause, summary) = if blocked.device == NodeId::Internet && private_target {
                 (
                     Cause::AddressUnreachable,
-                    format!(
-                        "The server tried to connect back to {}, the private address the client announced; the internet cannot deliver to a private address, so vsftpd gave up with 425.",
-                        target.map(|addr| addr.to_string()).unwrap_or_default()
-                    ),
+                    say::active_unreachable(&target.map(|addr| addr.to_string()).unwrap_or_default()),
                 )
             } else if rejected {
-                (
-                    Cause::DataConnectionRefused,
-                    format!(
-                        "The server's connection back to the client was refused by the {} ({rule}), so vsftpd answered 425 at once.",
-                        label(blocked.device).to_ascii_lowercase()
-                    ),
-                )
+                (Cause::DataConnectionRefused, say::active_refused(&place, &rule))
             } else {
-                (
-                    Cause::ServerDataConnectTimeout,
-                    format!(
-                        "The server tried to open the data connection back to the client, but the {} dropped its SYN ({rule}: {reason}). After connect_timeout vsftpd gave up with 425.",
-                        label(blocked.device).to_ascii_lowercase()
-                    ),
-                )
+                (Cause::ServerDataConnectTimeout, say::active_dropped(&place, &rule, &reason))
             };
             Verdict {
                 cause: Some(cause),
@@ -290,7 +313,7 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                 rule: Some(rule),
                 event: Some(blocked.index),
                 summary,
-                fix: Some(fix_for_blocked_active(scenario, blocked.device)),
+                fix: Some(fix_for_blocked_active(scenario, helper_on_late, blocked.device)),
                 ..base
             }
         }
@@ -321,8 +344,8 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
             cause: Some(Cause::ClientAcceptTimeout),
             device: blocked.map(|event| event.device),
             event: blocked.map(|event| event.index),
-            summary: format!("The server said 150 but its data connection never arrived within {after}."),
-            fix: Some("Use passive mode.".to_owned()),
+            summary: say::accept_timeout(&after.to_string()),
+            fix: Some(say::FIX_PASSIVE.to_owned()),
             ..base
         },
         ClientFailure::Refused { command, reply } if command.starts_with("USER") || command.starts_with("PASS") => {
@@ -330,12 +353,8 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
                 cause: Some(Cause::LoginRefused),
                 device: Some(NodeId::Server),
                 event: refusal_event(events, reply.code).map(|event| event.index),
-                summary: format!(
-                    "The server refused the login: {} {}.",
-                    reply.code,
-                    reply.text().trim_end_matches('.')
-                ),
-                fix: Some("Log in as anonymous, or with the demo account demo / demo.".to_owned()),
+                summary: say::login_refused(reply.code, &reply.text()),
+                fix: Some(say::FIX_LOGIN.to_owned()),
                 ..base
             }
         }
@@ -343,90 +362,79 @@ pub fn judge(scenario: &Scenario, client: &FtpClient, events: &[TraceEvent], sta
             cause: Some(Cause::CommandRefused),
             device: Some(NodeId::Server),
             event: refusal_event(events, reply.code).map(|event| event.index),
-            summary: format!(
-                "The server answered {command} with {} {}.",
-                reply.code,
-                reply.text().trim_end_matches('.')
-            ),
-            fix: (reply.code == 500 && command.starts_with("EPSV"))
-                .then(|| "Use Auto mode: it falls back to PASV when the server does not understand EPSV.".to_owned()),
+            summary: say::command_refused(command, reply.code, &reply.text()),
+            fix: (matches!(reply.code, 500 | 502) && command.starts_with("EPSV")).then(|| {
+                // On IPv6 PASV cannot carry the address: there is nothing to fall back to.
+                let no_fallback = scenario.ip == super::scenario::IpVersion::V6;
+                if no_fallback { say::FIX_NO_EPSV_ON_IPV6 } else { say::FIX_AUTO }.to_owned()
+            }),
             ..base
         },
         ClientFailure::ControlConnect { error } => Verdict {
             cause: Some(Cause::ControlConnectFailed),
-            summary: format!("The control connection could not be opened: {error}."),
+            summary: say::control_connect_failed(engine::connect_error(*error)),
             ..base
         },
         ClientFailure::ReplyTimeout { command, after } => Verdict {
             cause: Some(Cause::ReplyTimeout),
-            summary: format!("The server did not answer {command} within {after}."),
+            summary: say::reply_timeout(command, &after.to_string()),
             ..base
         },
         ClientFailure::ControlClosed | ClientFailure::DataReset | ClientFailure::UnreadableReply { .. } => {
-            Verdict { cause: Some(Cause::ControlClosed), summary: format!("The session broke off: {failure}."), ..base }
+            Verdict { cause: Some(Cause::ControlClosed), summary: say::broke_off(&engine::failure(&failure)), ..base }
         }
     }
 }
 
 fn explain_refused_address(
     scenario: &Scenario,
+    helper_on_late: bool,
     command: &str,
     code: u16,
     announced: Option<std::net::SocketAddr>,
 ) -> (String, String) {
     let verb = &command[..4.min(command.len())];
-    let announced_ip = announced.map(|addr| addr.ip().to_string()).unwrap_or_else(|| "an address".to_owned());
+    let announced_ip = announced.map(|addr| addr.ip().to_string()).unwrap_or_default();
     let private = announced.is_some_and(|addr| is_private(addr.ip()));
-    let summary = if scenario.bounce_to.is_some() {
-        format!(
-            "The server answered {code}: the {verb} command names {announced_ip}, a third host, not the client itself. vsftpd refuses this so nobody can use it to attack other hosts (an FTP bounce)."
-        )
+    let bounce = scenario.bounce_to.is_some_and(|ip| announced.is_some_and(|addr| addr.ip() == ip));
+    let summary = if bounce {
+        say::refused_bounce(code, verb, &announced_ip)
     } else if private {
-        format!(
-            "The server answered {code}: the {verb} command names {announced_ip}, the client's private address behind the home router's NAT, while the control connection comes from the router's public address. vsftpd refuses an address that is not the control connection's."
-        )
+        say::refused_private(code, verb, &announced_ip)
     } else {
-        format!(
-            "The server answered {code}: the {verb} command names {announced_ip}, not the address the control connection comes from."
-        )
+        say::refused_other(code, verb, &announced_ip)
     };
     let helper_watches = scenario.helper_ports.contains(&scenario.control_port);
-    let fix = if scenario.bounce_to.is_some() {
-        "Nothing to fix: this refusal is the protection working. A normal client announces its own address.".to_owned()
+    let fix = if bounce {
+        say::FIX_BOUNCE.to_owned()
+    } else if helper_on_late {
+        say::FIX_HELPER_SWITCHED_ON_LATE.to_owned()
     } else if scenario.client_alg && scenario.control_encrypted {
-        "The FTP helper cannot read an encrypted control connection, so it could not rewrite the address. Use passive mode.".to_owned()
+        say::FIX_HELPER_BLIND_ENCRYPTED.to_owned()
     } else if scenario.client_alg && !helper_watches {
-        format!(
-            "The home router's FTP helper only watches port{} {}, but this server listens on {}. Assign the helper to port {} too, or use passive mode.",
-            if scenario.helper_ports.len() == 1 { "" } else { "s" },
-            join_ports(&scenario.helper_ports),
+        say::fix_helper_not_watching(
+            &engine::join(&scenario.helper_ports),
+            scenario.helper_ports.len() != 1,
             scenario.control_port,
-            scenario.control_port
         )
     } else {
-        "Use passive mode (PASV or EPSV), or turn on the FTP helper (ALG) on the home router so it rewrites the address to the public one.".to_owned()
+        say::FIX_PASSIVE_OR_HELPER_REWRITE.to_owned()
     };
     (summary, fix)
 }
 
-fn join_ports(ports: &[u16]) -> String {
-    let texts: Vec<String> = ports.iter().map(u16::to_string).collect();
-    texts.join(", ")
-}
-
-fn fix_for_blocked_active(scenario: &Scenario, device: NodeId) -> String {
+fn fix_for_blocked_active(scenario: &Scenario, helper_on_late: bool, device: NodeId) -> String {
     match device {
-        NodeId::HomeRouter if scenario.client_alg && !scenario.helper_ports.contains(&scenario.control_port) => format!(
-            "The FTP helper does not watch port {}. Assign it to that port, or use passive mode.",
-            scenario.control_port
-        ),
-        NodeId::HomeRouter => {
-            "Use passive mode, or turn on the FTP helper (ALG) on the home router so it lets the announced data connection in.".to_owned()
+        NodeId::HomeRouter if helper_on_late => say::FIX_HELPER_SWITCHED_ON_LATE.to_owned(),
+        NodeId::HomeRouter if scenario.client_alg && scenario.control_encrypted => {
+            say::FIX_HELPER_BLIND_ENCRYPTED.to_owned()
         }
-        NodeId::Internet => {
-            "Use passive mode, or turn on the FTP helper on the home router so PORT carries the public address.".to_owned()
+        NodeId::HomeRouter if scenario.client_alg && !scenario.helper_ports.contains(&scenario.control_port) => {
+            say::fix_helper_port(scenario.control_port)
         }
-        _ => "Use passive mode.".to_owned(),
+        NodeId::HomeRouter => say::FIX_PASSIVE_OR_HELPER_ADMIT.to_owned(),
+        NodeId::Internet => say::FIX_PASSIVE_OR_HELPER_PUBLIC.to_owned(),
+        _ => say::FIX_PASSIVE.to_owned(),
     }
 }
 
@@ -437,31 +445,20 @@ fn explain_passive_failure(
     device: Option<NodeId>,
 ) -> (String, String) {
     let label = |node: NodeId| node.label(scenario.server_nat_active()).to_ascii_lowercase();
+    let place = device.map(label);
     match cause {
-        Cause::AddressUnreachable => (
-            format!(
-                "The client connected to {target}, the address inside the server's 227 reply. It is the server's private address behind its NAT router: nothing on the internet can reach it."
-            ),
-            "Any one of these fixes it: use EPSV (its reply carries no address); set the server's public address for 227 (vsftpd pasv_address); turn on the FTP helper on the server's router; or use a client that reuses the control connection's address (curl since 7.74, Python's ftplib).".to_owned(),
-        ),
+        Cause::AddressUnreachable => (say::passive_unreachable(target), say::FIX_SERVER_NAT.to_owned()),
         Cause::DataConnectionRefused => (
-            format!(
-                "The client's data connection to {target} was refused{}.",
-                device.map(|node| format!(" by the {}", label(node))).unwrap_or_default()
-            ),
-            format!("Open the passive port range {}–{} on the server firewall.", PASSIVE_RANGE.0, PASSIVE_RANGE.1),
+            say::passive_refused(target, place.as_deref()),
+            say::fix_open_passive_range(PASSIVE_RANGE.0, PASSIVE_RANGE.1),
         ),
         _ => {
-            let at = device.map(|node| format!(" The {} dropped its SYN every time.", label(node))).unwrap_or_default();
             let fix = if scenario.server_firewall == ServerFirewall::ControlOnly || device == Some(NodeId::ServerEdge) {
-                format!(
-                    "Open the passive port range {}–{} on the server firewall, or turn on the FTP helper on the server side so it lets the announced data connection in.",
-                    PASSIVE_RANGE.0, PASSIVE_RANGE.1
-                )
+                say::fix_open_passive_range_or_helper(PASSIVE_RANGE.0, PASSIVE_RANGE.1)
             } else {
-                "Let the data connection through the device that dropped it.".to_owned()
+                say::FIX_LET_IT_THROUGH.to_owned()
             };
-            (format!("The client's data connection to {target} never got an answer.{at}"), fix)
+            (say::passive_timeout(target, place.as_deref()), fix)
         }
     }
 }

@@ -25,14 +25,14 @@ use super::scenario::{
 };
 use super::trace::{EventKind, NodeId, PacketInfo, Role};
 use crate::ftp::client::{ClientSettings, FtpClient, Operation};
-use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply, reply_code};
 use crate::ftp::fs::FileTree;
 use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
 use crate::ftp::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
+use crate::messages::{self, trace as say};
 use crate::net::conntrack::{CtState, Entry, NatKind};
-use crate::net::device::{Device, DeviceEvent, Internet, Middlebox, MiddleboxConfig, PortForward, Verdict};
+use crate::net::device::{Device, DeviceEvent, Internet, Middlebox, MiddleboxConfig, PortForward, Refusal, Verdict};
 use crate::net::firewall::{Action, Chain, Filter, Rule, Side};
-use crate::net::packet::{Channel, Packet, PacketId, PacketKind};
+use crate::net::packet::{Channel, Packet, PacketId};
 use crate::net::tcp::{self, AppEvent, SocketHandle, StackOutput, TcpStack, TcpState};
 use crate::time::{Duration, Instant};
 
@@ -370,7 +370,7 @@ impl World {
     }
 
     fn record(&mut self, device: NodeId, kind: EventKind, text: String) {
-        self.records.push(Record { time: self.now, device, kind, text: sentence(text) });
+        self.records.push(Record { time: self.now, device, kind, text: messages::sentence(text) });
     }
 
     /// Carries out the next event; `None` when the run is over.
@@ -384,7 +384,7 @@ impl World {
                 self.record(
                     NodeId::Client,
                     EventKind::SettingsChanged { description: self.scenario.describe() },
-                    format!("The session starts: {}.", self.scenario_sentence()),
+                    say::session_starts(&self.scenario_sentence()),
                 );
                 self.pump(Role::Client);
                 self.drain_stack(Role::Client);
@@ -397,7 +397,7 @@ impl World {
                 self.record(
                     role_node(role),
                     EventKind::Timer { role, name: name.clone(), armed: false, deadline: self.now },
-                    format!("{who}: {name} ran out ({after})."),
+                    say::timer_ran_out(who, &name, after),
                 );
                 self.feed(role, Input::Timer(timer));
                 self.drain_stack(role);
@@ -415,19 +415,17 @@ impl World {
 
     fn scenario_sentence(&self) -> String {
         let s = &self.scenario;
-        let on = |flag: bool| if flag { "on" } else { "off" };
-        format!(
-            "{} mode, {}; home router: firewall {}, NAT {}, FTP helper {}; server firewall {}{}",
-            s.mode.label(),
+        say::settings_line(
+            messages::settings::mode(s.mode),
             match s.ip {
-                IpVersion::V4 => "IPv4",
-                IpVersion::V6 => "IPv6",
+                IpVersion::V4 => messages::settings::choices::IPV4,
+                IpVersion::V6 => messages::settings::choices::IPV6,
             },
-            on(s.client_firewall),
-            on(s.client_nat_active()),
-            on(s.client_alg),
+            s.client_firewall,
+            s.client_nat_active(),
+            s.client_alg,
             s.server_firewall.as_str(),
-            if s.server_nat_active() { ", server behind NAT" } else { "" }
+            s.server_nat_active(),
         )
     }
 
@@ -438,10 +436,10 @@ impl World {
             (Role::Server, TimerKind::DataConnect) => ("connect_timeout".to_owned(), server.connect_timeout),
             (Role::Server, TimerKind::DataAccept) => ("accept_timeout".to_owned(), server.accept_timeout),
             (Role::Client, TimerKind::DataConnect) => {
-                ("data connect timeout".to_owned(), client.data_connect_timeout.unwrap_or_default())
+                (say::CLIENT_CONNECT_TIMEOUT.to_owned(), client.data_connect_timeout.unwrap_or_default())
             }
-            (Role::Client, TimerKind::DataAccept) => ("accept timeout".to_owned(), client.accept_timeout),
-            (_, TimerKind::Reply) => ("reply timeout".to_owned(), client.reply_timeout),
+            (Role::Client, TimerKind::DataAccept) => (say::CLIENT_ACCEPT_TIMEOUT.to_owned(), client.accept_timeout),
+            (_, TimerKind::Reply) => (say::CLIENT_REPLY_TIMEOUT.to_owned(), client.reply_timeout),
         }
     }
 
@@ -529,7 +527,7 @@ impl World {
                                     from: TcpState::Closed,
                                     to: TcpState::Listen,
                                 },
-                                format!("{who} opens a listening socket on {local}, waiting for the data connection."),
+                                say::listening(who, local),
                             );
                             DataEvent::Listening { local }
                         }
@@ -563,7 +561,7 @@ impl World {
                         self.record(
                             role_node(role),
                             EventKind::Timer { role, name: name.clone(), armed: true, deadline: at },
-                            format!("{who} starts its {name}: it will wait up to {after}."),
+                            say::timer_armed(who, &name, after),
                         );
                     }
                 }
@@ -673,7 +671,7 @@ impl World {
                 self.record(
                     node,
                     EventKind::TcpState { local, remote, channel, from, to },
-                    format!("{who}: the {channel} {local} ↔ {remote} goes from {from} to {to}."),
+                    say::tcp_state(who, channel, local, remote, from, to),
                 );
             }
             StackOutput::Retransmitted { local, remote, attempt, next_wait } => {
@@ -681,10 +679,7 @@ impl World {
                 self.record(
                     node,
                     EventKind::SynRetransmitted { local, remote, attempt, next_wait },
-                    format!(
-                        "{who} has had no answer to its SYN {local} → {remote} and sends it again (retry {attempt} of {}); next wait {next_wait}.",
-                        crate::net::tcp::SYN_RETRIES
-                    ),
+                    say::syn_retransmitted(who, local, remote, attempt, crate::net::tcp::SYN_RETRIES, next_wait),
                 );
             }
         }
@@ -706,7 +701,7 @@ impl World {
         };
         let who = self.label(from);
         let info = PacketInfo::of(&packet);
-        let text = format!("{who} sends {}{}.", info.summary(), purpose(&packet));
+        let text = say::sends(who, &info.summary(), &say::purpose(packet.kind(), packet.channel));
         self.record(from, EventKind::PacketSent { packet: info, to }, text);
         self.transmit(from, to, packet);
     }
@@ -758,19 +753,16 @@ impl World {
                 let info = PacketInfo::of(&packet);
                 let who = self.label(node);
                 if packet.dst.ip() != self.host_address(role) {
-                    let text = format!("{who} discards {}: it is not addressed to this host.", info.summary());
-                    let rule = "not addressed to this host".to_owned();
-                    self.record(
-                        node,
-                        EventKind::PacketDropped { packet: info, rule: rule.clone(), reason: rule },
-                        text,
-                    );
+                    let reason = Refusal::NotForThisHost;
+                    let text = say::discards(who, &info.summary(), &reason);
+                    let rule = messages::engine::refusal(&reason, true);
+                    self.record(node, EventKind::PacketDropped { packet: info, rule, reason }, text);
                     return;
                 }
                 self.record(
                     node,
                     EventKind::PacketDelivered { packet: info.clone() },
-                    format!("{who} receives {}.", info.summary()),
+                    say::receives(who, &info.summary()),
                 );
                 self.host_stack(role).on_packet(packet);
                 self.drain_stack(role);
@@ -814,39 +806,27 @@ impl World {
                 let Some(to) = self.next_hop(node, out.dst.ip()) else {
                     let info = PacketInfo::of(&out);
                     let rule = "no route".to_owned();
-                    let reason = format!("there is no host with the address {} on this network", out.dst.ip());
-                    let text = format!("{who} drops {}: {rule} — {reason}.", info.summary());
+                    let reason = Refusal::NoRoute { ip: out.dst.ip() };
+                    let text = say::drops(who, &info.summary(), None, &rule, &reason, node == NodeId::HomeRouter);
                     self.record(node, EventKind::PacketDropped { packet: info, rule, reason }, text);
                     return;
                 };
                 let info = PacketInfo::of(&out);
                 let before = (out.src != packet.src || out.dst != packet.dst || out.payload() != packet.payload())
                     .then(|| PacketInfo::of(&packet));
-                let mut text = format!("{who} forwards {}", info.summary());
-                if let Some(before) = &before {
-                    if before.src != info.src {
-                        text.push_str(&format!(", having rewritten the source {} → {} (NAT)", before.src, info.src));
-                    }
-                    if before.dst != info.dst {
-                        text.push_str(&format!(
-                            ", having rewritten the destination {} → {} (NAT)",
-                            before.dst, info.dst
-                        ));
-                    }
-                }
-                if packet.is_syn()
-                    && node != NodeId::Internet
-                    && let Some(rule) = &accepted_by
-                {
-                    text.push_str(&format!(" — allowed by {rule}"));
-                }
-                text.push('.');
+                let source =
+                    before.as_ref().filter(|before| before.src != info.src).map(|before| (before.src, info.src));
+                let destination =
+                    before.as_ref().filter(|before| before.dst != info.dst).map(|before| (before.dst, info.dst));
+                let allowed_by = accepted_by.as_deref().filter(|_| packet.is_syn() && node != NodeId::Internet);
+                let text = say::forwards(who, &info.summary(), source, destination, allowed_by);
                 self.record(node, EventKind::PacketForwarded { packet: info, to, rule: accepted_by, before }, text);
                 self.transmit(node, to, out);
             }
             Verdict::Drop { rule, reason } => {
                 let info = PacketInfo::of(&packet);
-                let text = format!("{who} drops {} ({}): {rule} — {reason}.", info.summary(), packet.channel);
+                let home_side = node == NodeId::HomeRouter;
+                let text = say::drops(who, &info.summary(), Some(packet.channel), &rule, &reason, home_side);
                 self.record(node, EventKind::PacketDropped { packet: info, rule, reason }, text);
             }
             Verdict::Reject { rule, reason, mut response } => {
@@ -854,7 +834,7 @@ impl World {
                 response.id = self.new_packet_id();
                 let answer = PacketInfo::of(&response);
                 let text =
-                    format!("{who} refuses {} and answers with {}: {rule} — {reason}.", info.summary(), answer.flags);
+                    say::rejects(who, &info.summary(), &answer.flags, &rule, &reason, node == NodeId::HomeRouter);
                 let response_to = self.next_hop(node, response.dst.ip());
                 self.record(
                     node,
@@ -876,45 +856,24 @@ impl World {
             | DeviceEvent::SourceTranslated { .. }
             | DeviceEvent::DestinationTranslated { .. }
             | DeviceEvent::ConntrackState { .. } => return,
-            DeviceEvent::ConntrackAdded { entry } => conntrack_sentence(who, entry, true),
-            DeviceEvent::ConntrackRemoved { entry } => conntrack_sentence(who, entry, false),
-            DeviceEvent::ExpectationAdded { expectation, announced_by } => {
-                let redirect = expectation.nat_to.map(|to| format!(" and send it on to {to}")).unwrap_or_default();
-                format!(
-                    "{who}'s FTP helper read the {announced_by} and now expects a connection from {} to {}: it will let it in as RELATED{redirect}.",
-                    expectation.src_ip, expectation.dst
-                )
-            }
-            DeviceEvent::ExpectationUsed { expectation } => format!(
-                "{who}: this new connection to {} is the one the FTP helper expected, so it counts as RELATED.",
-                expectation.dst
+            DeviceEvent::ConntrackAdded { entry } => say::starts_tracking(who, &conntrack_words(entry), entry.related),
+            DeviceEvent::ConntrackRemoved { entry } => say::forgets(who, &conntrack_words(entry)),
+            DeviceEvent::ExpectationAdded { expectation, announced_by } => say::expectation_added(
+                who,
+                announced_by,
+                &expectation.src_ip.to_string(),
+                expectation.dst,
+                expectation.nat_to,
             ),
-            DeviceEvent::PayloadRewritten { before, after } => {
-                format!(
-                    "{who}'s FTP helper rewrites \"{before}\" into \"{after}\" so the address inside is the public one."
-                )
-            }
-            DeviceEvent::HelperNote { text } => format!("{who}'s FTP helper: {text}."),
+            DeviceEvent::ExpectationUsed { expectation } => say::expectation_used(who, expectation.dst),
+            DeviceEvent::PayloadRewritten { before, after } => say::payload_rewritten(who, before, after),
+            DeviceEvent::HelperNote { note } => say::helper_note(who, note),
         };
         self.record(node, EventKind::Device { event }, text);
     }
 
     fn ftp_text(&self, role: Role, event: &FtpTrace) -> String {
-        let who = self.label(role_node(role));
-        match event {
-            FtpTrace::CommandSent(command) => format!("{who} sends the command {command}{}.", explain_command(command)),
-            FtpTrace::CommandReceived(command) => {
-                format!("{who} receives the command {command}{}.", explain_command(command))
-            }
-            FtpTrace::CommandRejected(why) => format!("{who} cannot read a command: {why}."),
-            FtpTrace::ReplySent(reply) => format!("{who} replies {}{}.", reply_text(reply), explain_reply(reply)),
-            FtpTrace::ReplyReceived(reply) => {
-                format!("{who} receives the reply {}{}.", reply_text(reply), explain_reply(reply))
-            }
-            FtpTrace::ReplyUnreadable(why) => format!("{who} cannot read a reply line: {why}."),
-            FtpTrace::State { from, to } => format!("{who}'s FTP session goes from {from} to {to}."),
-            FtpTrace::Note(text) => format!("{who}: {text}."),
-        }
+        say::ftp(self.label(role_node(role)), event)
     }
 
     /// Applies changed settings in the middle of a session (a branch). Devices get their new
@@ -944,17 +903,6 @@ impl World {
     }
 }
 
-/// Ends a sentence with one full stop, even when the quoted text already brought one.
-fn sentence(mut text: String) -> String {
-    while text.ends_with("..") {
-        text.pop();
-    }
-    if !text.ends_with(['.', '!', '?']) {
-        text.push('.');
-    }
-    text
-}
-
 fn role_node(role: Role) -> NodeId {
     match role {
         Role::Client => NodeId::Client,
@@ -962,64 +910,11 @@ fn role_node(role: Role) -> NodeId {
     }
 }
 
-/// Why a host sends a packet, in words.
-fn purpose(packet: &Packet) -> String {
-    let channel = packet.channel;
-    match packet.kind() {
-        PacketKind::Syn => format!(" to open the {channel}"),
-        PacketKind::SynAck => format!(" to accept the {channel}"),
-        PacketKind::Ack => format!(" on the {channel}"),
-        PacketKind::Data if channel == Channel::Control => String::new(),
-        PacketKind::Data => format!(", part of the transfer on the {channel}"),
-        PacketKind::Fin => format!(" to close its side of the {channel}"),
-        PacketKind::Rst => format!(" to abort the {channel}"),
-        PacketKind::Icmp => String::new(),
-    }
-}
-
-fn reply_text(reply: &Reply) -> String {
-    match reply.lines.as_slice() {
-        [only] => format!("{} {only}", reply.code),
-        lines => {
-            format!("{} {} … ({} lines)", reply.code, lines.first().map(String::as_str).unwrap_or(""), lines.len())
-        }
-    }
-}
-
-/// What a command's address means, e.g. ` (= 192.168.1.2:5200)`.
-pub fn explain_command(command: &Command) -> String {
-    match command {
-        Command::Port(addr) => format!(" (= {addr}: \"connect to me here\")"),
-        Command::Eprt(addr) => format!(" (= {addr}: \"connect to me here\")"),
-        Command::Pasv => " (\"open a port for me and tell me where\")".to_owned(),
-        Command::Epsv(_) => " (\"open a port for me and tell me its number\")".to_owned(),
-        _ => String::new(),
-    }
-}
-
-/// What a reply's address means, e.g. ` (= 198.51.100.10:50000)`.
-pub fn explain_reply(reply: &Reply) -> String {
-    match reply.code {
-        reply_code::PASSIVE => parse_passive_reply(reply).map(|addr| format!(" (= {addr})")).unwrap_or_default(),
-        reply_code::EXTENDED_PASSIVE => parse_extended_passive_reply(reply)
-            .map(|port| format!(" (= port {port} on the server)"))
-            .unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
-fn conntrack_sentence(who: &str, entry: &Entry, added: bool) -> String {
-    let what = match entry.nat {
-        Some(NatKind::Source) => {
-            format!("the NAT mapping {} ↔ {} (for {})", entry.original.src, entry.reply.dst, entry.original.dst)
-        }
-        Some(NatKind::Destination) => format!("the forwarding {} → {}", entry.original.dst, entry.reply.src),
-        None => format!("the connection {}", entry.original),
-    };
-    if added {
-        let how = if entry.related { " (RELATED: announced by the FTP helper)" } else { "" };
-        format!("{who} starts tracking {what}{how}.")
-    } else {
-        format!("{who} forgets {what}: the connection has closed.")
+/// What a conntrack entry is, in words: a NAT mapping, a port forwarding or a connection.
+fn conntrack_words(entry: &Entry) -> String {
+    match entry.nat {
+        Some(NatKind::Source) => say::nat_mapping(entry.original.src, entry.reply.dst, entry.original.dst),
+        Some(NatKind::Destination) => say::port_forwarding(entry.original.dst, entry.reply.src),
+        None => say::tracked_connection(&entry.original.to_string()),
     }
 }

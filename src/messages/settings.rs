@@ -1,0 +1,109 @@
+//! The network settings' labels, help texts and choices, as the settings form, the pending
+//! changes panel and the branch descriptions show them.
+
+use crate::ftp::client::DataMode;
+
+/// A mode as students see it.
+pub fn mode(mode: DataMode) -> &'static str {
+    match mode {
+        DataMode::Port => "Active (PORT)",
+        DataMode::Eprt => "Extended active (EPRT)",
+        DataMode::Pasv => "Passive (PASV)",
+        DataMode::Epsv => "Extended passive (EPSV)",
+        DataMode::Auto => "Auto (EPSV, then PASV)",
+    }
+}
+
+pub mod groups {
+    pub const SESSION: &str = "Session";
+    pub const HOME_ROUTER: &str = "Home router";
+    pub const SERVER_SIDE: &str = "Server side";
+    pub const CLIENT_AND_NETWORK: &str = "Client and network";
+}
+
+/// Labels (also the controls' accessible names) and the words a change description uses.
+pub mod labels {
+    pub const MODE: &str = "Mode";
+    pub const OPERATION: &str = "Operation";
+    pub const IP: &str = "IP version";
+    pub const TRANSFERS: &str = "Transfers";
+    pub const CLIENT_FIREWALL: &str = "Client firewall";
+    pub const CLIENT_FIREWALL_ACTION: &str = "Client firewall refuses by";
+    pub const CLIENT_NAT: &str = "Client NAT";
+    pub const CLIENT_ALG: &str = "FTP helper (ALG)";
+    pub const SERVER_FIREWALL: &str = "Server firewall";
+    pub const SERVER_ALG: &str = "Server FTP helper";
+    pub const SERVER_NAT: &str = "Server behind NAT";
+    pub const PASV_ADDRESS: &str = "Address in 227";
+    pub const PORT_CHECK: &str = "Server checks PORT address";
+    pub const TRUST_PASV_ADDRESS: &str = "Client trusts the 227 address";
+    pub const SERVER_EPSV: &str = "Server supports EPSV";
+    pub const CONTROL_PORT: &str = "Control port";
+    pub const HELPER_PORTS: &str = "Helper ports";
+    pub const CONTROL_ENCRYPTED: &str = "Encrypted control connection (FTPS)";
+    pub const BOUNCE_TO: &str = "Bounce address";
+    pub const PRIVATE_DESTINATIONS: &str = "Private destinations";
+    pub const LATENCY: &str = "Latency";
+    pub const SEED: &str = "Seed";
+}
+
+/// One-line help shown with each control.
+pub mod help {
+    pub const MODE: &str = "How the client sets up each data connection: active modes ask the server to connect back, passive modes connect to the server.";
+    pub const OPERATION: &str = "What the client transfers over the data connection.";
+    pub const IP: &str = "IPv6 has no NAT: every host has a public address. PORT and PASV cannot carry IPv6 addresses.";
+    pub const CLIENT_FIREWALL: &str = "A stateful firewall on the home router refuses new connections from outside.";
+    pub const CLIENT_NAT: &str = "The home router shares one public address (IPv4 only).";
+    pub const CLIENT_ALG: &str = "The home router reads PORT and EPRT and lets the announced connection in.";
+    pub const SERVER_FIREWALL: &str = "Which new connections the server's firewall lets in.";
+    pub const SERVER_ALG: &str = "The server's firewall or router reads 227 and 229 replies.";
+    pub const SERVER_NAT: &str = "The server has a private address behind its own router (IPv4 only).";
+    pub const PASV_ADDRESS: &str = "Which address the server writes into its 227 reply (vsftpd pasv_address).";
+    pub const PORT_CHECK: &str = "vsftpd port_promiscuous=NO: refuse PORT to any address but the client's own.";
+    pub const TRUST_PASV_ADDRESS: &str =
+        "Classic behaviour; curl since 7.74 and ftplib reuse the control connection's address instead.";
+    pub const SERVER_EPSV: &str = "Old servers answer EPSV with 500.";
+    pub const CONTROL_PORT: &str = "The server's control port. The FTP helpers watch port 21 only.";
+    pub const CONTROL_ENCRYPTED: &str =
+        "FTP over TLS (AUTH TLS): the FTP helpers can no longer read PORT, EPRT, 227 or 229.";
+    pub const TRANSFERS: &str = "How many times the transfer is repeated in one session.";
+}
+
+/// Why a control is greyed out.
+pub mod unavailable {
+    pub const NAT_NEEDS_IPV4: &str = "NAT is an IPv4 tool: with IPv6 every host has a public address.";
+    pub const PASV_ADDRESS_NEEDS_SERVER_NAT: &str = "Only matters when the server is behind NAT.";
+}
+
+/// Choices of the multi-valued settings.
+pub mod choices {
+    pub const LIST: &str = "List a directory (LIST)";
+    pub const RETR: &str = "Download a file (RETR)";
+    pub const STOR: &str = "Upload a file (STOR)";
+    pub const IPV4: &str = "IPv4";
+    pub const IPV6: &str = "IPv6";
+    pub const FIREWALL_OFF: &str = "Off";
+    pub const FIREWALL_PASSIVE_RANGE: &str = "Passive range open";
+    pub const FIREWALL_CONTROL_ONLY: &str = "Control port only";
+    pub const PASV_PRIVATE: &str = "Server's own";
+    pub const PASV_PUBLIC: &str = "Public (pasv_address)";
+    pub const STRICT: &str = "strict";
+    pub const CHECK_OFF: &str = "off";
+    pub const DROPPING: &str = "dropping";
+    pub const REJECTING: &str = "rejecting";
+    pub const DROPPED: &str = "dropped";
+    pub const UNREACHABLE: &str = "unreachable";
+    pub const NONE: &str = "none";
+}
+
+/// "client firewall on → off": one changed setting, for the pending panel and branch notes.
+pub fn change(name: &str, before: &str, after: &str) -> String {
+    format!("{name} {before} → {after}")
+}
+
+pub const NOTHING_CHANGED: &str = "nothing changed";
+
+/// "LAN 1 ms, WAN 10 ms"
+pub fn latency(lan: &str, wan: &str) -> String {
+    format!("LAN {lan}, WAN {wan}")
+}

@@ -758,7 +758,7 @@ mod tests {
         classroom.apply(Action::Change(Change::Mode(DataMode::Pasv)));
         let pending = classroom.pending.clone().expect("mid-session changes ask first");
         assert!(pending.restart_only.is_none());
-        assert!(pending.description.contains("mode"), "{}", pending.description);
+        assert!(pending.description.contains("Mode"), "{}", pending.description);
         classroom.apply(Action::ConfirmBranch);
         assert!(classroom.pending.is_none());
         assert!(matches!(classroom.timeline.events()[classroom.position()].kind, EventKind::SettingsChanged { .. }));

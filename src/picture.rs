@@ -683,7 +683,7 @@ pub fn comparison(classroom: &Classroom) -> String {
             html,
             r#"<tr class="{}{current}"><td>{}</td><td>{result}</td></tr>"#,
             if ok { "ok" } else { "fail" },
-            cell.mode.label()
+            crate::messages::settings::mode(cell.mode)
         );
     }
     let _ = write!(
@@ -720,7 +720,8 @@ pub fn settings_form(scenario: &Scenario, revision: u32) -> String {
     // The revision changes when an input is refused, so the form is drawn again with the
     // values in force instead of what was typed.
     let mut html = format!(r#"<div class="settings-form" data-revision="{revision}">"#);
-    let modes: Vec<(&str, &str)> = DataMode::ALL.iter().map(|mode| (mode.as_str(), mode.label())).collect();
+    let modes: Vec<(&str, &str)> =
+        DataMode::ALL.iter().map(|mode| (mode.as_str(), crate::messages::settings::mode(*mode))).collect();
     select(&mut html, "mode", "Mode", &modes, scenario.mode.as_str());
     let operations: Vec<(&str, &str)> =
         Transfer::ALL.iter().map(|command| (command.as_str(), command.verb())).collect();
@@ -1001,7 +1002,12 @@ pub fn pane_mode_menu(side: &str, mode: DataMode) -> String {
         format!(r#"<label class="field" for="pane-{side}">{label}<select id="pane-{side}" name="pane_{side}">"#);
     for option in DataMode::ALL {
         let chosen = if option == mode { " selected" } else { "" };
-        let _ = write!(html, r#"<option value="{}"{chosen}>{}</option>"#, option.as_str(), option.label());
+        let _ = write!(
+            html,
+            r#"<option value="{}"{chosen}>{}</option>"#,
+            option.as_str(),
+            crate::messages::settings::mode(option)
+        );
     }
     html.push_str("</select></label>");
     html
@@ -1029,9 +1035,14 @@ pub fn pane(side: &str, pane: &Pane, server_nat: bool, tick_ms: u32) -> String {
     };
     format!(
         r#"<section class="pane" aria-label="{title}: {}">{}{}<p class="pane-verdict {class}" role="status" aria-label="{title} verdict">{}</p><section class="panel transcript-panel"><h2>{title} transcript</h2><div class="pinned-scroller">{}</div></section></section>"#,
-        mode.label(),
+        crate::messages::settings::mode(mode),
         pane_mode_menu(side, mode),
-        topology(&scene, position, Style { tick_ms, compact: true }, &format!("{} on this network", mode.label())),
+        topology(
+            &scene,
+            position,
+            Style { tick_ms, compact: true },
+            &format!("{} on this network", crate::messages::settings::mode(mode))
+        ),
         escape(&text),
         transcript(&pane.timeline, position, &format!("{title} transcript"), false),
     )

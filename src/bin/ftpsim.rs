@@ -16,11 +16,11 @@ fn main() {
 mod cli {
     use std::path::PathBuf;
 
-    use clap::{Args, Parser, Subcommand, ValueEnum};
-    use ftpsim::ftp::client::DataMode;
+    use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
     use ftpsim::sim::lessons;
     use ftpsim::sim::matrix;
-    use ftpsim::sim::scenario::{IpVersion, PasvAddress, PortCheck, Scenario, ServerFirewall, Transfer};
+    use ftpsim::sim::scenario::{Change, Scenario};
+    use ftpsim::sim::settings::{self, Kind};
     use ftpsim::sim::timeline::Timeline;
     use ftpsim::sim::trace::Level;
     use serde_json::json;
@@ -51,8 +51,6 @@ mod cli {
             /// Start from this scenario file (JSON; missing fields take their defaults).
             #[arg(long)]
             scenario: Option<PathBuf>,
-            #[command(flatten)]
-            settings: Settings,
             /// Which events to print in text format: everything, packets and up, or key events.
             #[arg(long, value_enum, default_value_t = Detail::All)]
             detail: Detail,
@@ -61,8 +59,6 @@ mod cli {
         },
         /// Run every combination of the network toggles in every mode and print the table.
         Matrix {
-            #[command(flatten)]
-            settings: Settings,
             #[arg(long, value_enum, default_value_t = Format::Text)]
             format: Format,
         },
@@ -81,164 +77,31 @@ mod cli {
         Key,
     }
 
-    #[derive(Clone, Copy, ValueEnum)]
-    enum Switch {
-        On,
-        Off,
+    /// The network settings as flags (`--client-firewall on`), one per row of the settings
+    /// table: the flags, their values and their help all come from `ftpsim::sim::settings`.
+    fn with_setting_flags(command: clap::Command) -> clap::Command {
+        settings::SETTINGS.iter().fold(command, |command, setting| {
+            let value_name = match setting.kind {
+                Kind::Number { .. } => "N".to_owned(),
+                _ => setting.tokens().join("|"),
+            };
+            command.arg(
+                Arg::new(setting.key)
+                    .long(setting.key)
+                    .value_name(value_name)
+                    .help(format!("{}: {}", setting.label, setting.help))
+                    .value_parser(move |text: &str| setting.parse(text))
+                    .action(ArgAction::Set),
+            )
+        })
     }
 
-    impl Switch {
-        fn on(self) -> bool {
-            matches!(self, Switch::On)
-        }
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum Mode {
-        Port,
-        Eprt,
-        Pasv,
-        Epsv,
-        Auto,
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum CommandArg {
-        List,
-        Retr,
-        Stor,
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum ServerFirewallArg {
-        Off,
-        PassiveRange,
-        ControlOnly,
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum PasvAddressArg {
-        Public,
-        Private,
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum PortCheckArg {
-        Strict,
-        Off,
-    }
-
-    #[derive(Clone, Copy, ValueEnum)]
-    enum IpArg {
-        V4,
-        V6,
-    }
-
-    /// Flags that override the preset or file.
-    #[derive(Args)]
-    struct Settings {
-        #[arg(long, value_enum)]
-        mode: Option<Mode>,
-        #[arg(long, value_enum)]
-        command: Option<CommandArg>,
-        #[arg(long, value_enum)]
-        client_firewall: Option<Switch>,
-        #[arg(long, value_enum)]
-        client_nat: Option<Switch>,
-        #[arg(long, value_enum)]
-        client_alg: Option<Switch>,
-        #[arg(long, value_enum)]
-        server_firewall: Option<ServerFirewallArg>,
-        #[arg(long, value_enum)]
-        server_alg: Option<Switch>,
-        #[arg(long, value_enum)]
-        server_nat: Option<Switch>,
-        #[arg(long, value_enum)]
-        pasv_address: Option<PasvAddressArg>,
-        #[arg(long, value_enum)]
-        port_check: Option<PortCheckArg>,
-        #[arg(long, value_enum)]
-        trust_pasv_address: Option<Switch>,
-        #[arg(long, value_enum)]
-        server_epsv: Option<Switch>,
-        /// FTP over TLS: the FTP helpers cannot read the control connection.
-        #[arg(long, value_enum)]
-        control_encrypted: Option<Switch>,
-        /// The server's control port (the FTP helpers still watch port 21 only).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        control_port: Option<u16>,
-        #[arg(long, value_enum)]
-        ip: Option<IpArg>,
-        /// Repeat the transfer this many times in one session.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-        transfers: Option<u32>,
-    }
-
-    impl Settings {
-        fn apply(&self, scenario: &mut Scenario) {
-            if let Some(mode) = self.mode {
-                scenario.mode = match mode {
-                    Mode::Port => DataMode::Port,
-                    Mode::Eprt => DataMode::Eprt,
-                    Mode::Pasv => DataMode::Pasv,
-                    Mode::Epsv => DataMode::Epsv,
-                    Mode::Auto => DataMode::Auto,
-                };
-            }
-            if let Some(command) = self.command {
-                scenario.command = match command {
-                    CommandArg::List => Transfer::List,
-                    CommandArg::Retr => Transfer::Retr,
-                    CommandArg::Stor => Transfer::Stor,
-                };
-            }
-            let switches: [(Option<Switch>, &mut bool); 8] = [
-                (self.client_firewall, &mut scenario.client_firewall),
-                (self.client_nat, &mut scenario.client_nat),
-                (self.client_alg, &mut scenario.client_alg),
-                (self.server_alg, &mut scenario.server_alg),
-                (self.server_nat, &mut scenario.server_nat),
-                (self.trust_pasv_address, &mut scenario.trust_pasv_address),
-                (self.server_epsv, &mut scenario.server_epsv),
-                (self.control_encrypted, &mut scenario.control_encrypted),
-            ];
-            for (switch, field) in switches {
-                if let Some(switch) = switch {
-                    *field = switch.on();
-                }
-            }
-            if let Some(firewall) = self.server_firewall {
-                scenario.server_firewall = match firewall {
-                    ServerFirewallArg::Off => ServerFirewall::Off,
-                    ServerFirewallArg::PassiveRange => ServerFirewall::PassiveRange,
-                    ServerFirewallArg::ControlOnly => ServerFirewall::ControlOnly,
-                };
-            }
-            if let Some(address) = self.pasv_address {
-                scenario.pasv_address = match address {
-                    PasvAddressArg::Public => PasvAddress::Public,
-                    PasvAddressArg::Private => PasvAddress::Private,
-                };
-            }
-            if let Some(check) = self.port_check {
-                scenario.port_check = match check {
-                    PortCheckArg::Strict => PortCheck::Strict,
-                    PortCheckArg::Off => PortCheck::Off,
-                };
-            }
-            if let Some(port) = self.control_port {
-                scenario.control_port = port;
-            }
-            if let Some(ip) = self.ip {
-                scenario.ip = match ip {
-                    IpArg::V4 => IpVersion::V4,
-                    IpArg::V6 => IpVersion::V6,
-                };
-            }
-            if let Some(transfers) = self.transfers {
-                scenario.transfers = transfers;
-            }
-        }
+    /// The changes the setting flags ask for, in table order.
+    fn setting_changes(matches: &ArgMatches) -> Vec<Change> {
+        settings::SETTINGS
+            .iter()
+            .filter_map(|setting| matches.try_get_one::<Change>(setting.key).ok().flatten().copied())
+            .collect()
     }
 
     /// A usage problem: printed with its cause, exit status 2.
@@ -259,19 +122,23 @@ mod cli {
     }
 
     pub fn main() -> i32 {
-        let cli = match Cli::try_parse() {
-            Ok(cli) => cli,
+        let command =
+            Cli::command().mut_subcommand("run", with_setting_flags).mut_subcommand("matrix", with_setting_flags);
+        let parsed = command.try_get_matches().and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+        let (cli, matches) = match parsed {
+            Ok(parsed) => parsed,
             Err(error) => {
                 let _ = error.print();
                 return error.exit_code();
             }
         };
+        let changes = matches.subcommand().map(|(_, sub)| setting_changes(sub)).unwrap_or_default();
         let result = match cli.command {
             Commands::Presets { format } => Ok(presets(format)),
-            Commands::Run { preset, scenario, settings, detail, format } => {
-                run(preset.as_deref(), scenario, &settings, detail, format)
+            Commands::Run { preset, scenario, detail, format } => {
+                run(preset.as_deref(), scenario, &changes, detail, format)
             }
-            Commands::Matrix { settings, format } => base_scenario(None, None, &settings).map(|base| {
+            Commands::Matrix { format } => base_scenario(None, None, &changes).map(|base| {
                 let table = matrix::run(&base);
                 match format {
                     Format::Text => emit(&table.to_markdown()),
@@ -303,7 +170,7 @@ mod cli {
         0
     }
 
-    fn base_scenario(preset: Option<&str>, file: Option<PathBuf>, settings: &Settings) -> Result<Scenario, UsageError> {
+    fn base_scenario(preset: Option<&str>, file: Option<PathBuf>, changes: &[Change]) -> Result<Scenario, UsageError> {
         let mut scenario = match (preset, file) {
             (Some(id), _) => lessons::find(id).map(|lesson| lesson.scenario).ok_or_else(|| {
                 let known: Vec<&str> = lessons::all().iter().map(|lesson| lesson.id).collect();
@@ -317,7 +184,9 @@ mod cli {
             }
             (None, None) => Scenario::default(),
         };
-        settings.apply(&mut scenario);
+        for change in changes {
+            change.apply(&mut scenario);
+        }
         scenario.validate().map_err(|error| UsageError(format!("invalid settings: {error}")))?;
         Ok(scenario)
     }
@@ -325,11 +194,11 @@ mod cli {
     fn run(
         preset: Option<&str>,
         file: Option<PathBuf>,
-        settings: &Settings,
+        changes: &[Change],
         detail: Detail,
         format: Format,
     ) -> Result<i32, UsageError> {
-        let scenario = base_scenario(preset, file, settings)?;
+        let scenario = base_scenario(preset, file, changes)?;
         let timeline = Timeline::run(&scenario).map_err(|error| UsageError(format!("invalid settings: {error}")))?;
         let verdict = timeline.verdict();
         match format {

@@ -70,17 +70,6 @@ impl DataMode {
             DataMode::Auto => "auto",
         }
     }
-
-    /// Human name as the UI shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            DataMode::Port => "Active (PORT)",
-            DataMode::Eprt => "Extended active (EPRT)",
-            DataMode::Pasv => "Passive (PASV)",
-            DataMode::Epsv => "Extended passive (EPSV)",
-            DataMode::Auto => "Auto (EPSV, then PASV)",
-        }
-    }
 }
 
 impl fmt::Display for DataMode {

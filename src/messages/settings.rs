@@ -3,14 +3,20 @@
 
 use crate::ftp::client::DataMode;
 
+pub const MODE_PORT: &str = "Active (PORT)";
+pub const MODE_EPRT: &str = "Extended active (EPRT)";
+pub const MODE_PASV: &str = "Passive (PASV)";
+pub const MODE_EPSV: &str = "Extended passive (EPSV)";
+pub const MODE_AUTO: &str = "Auto (EPSV, then PASV)";
+
 /// A mode as students see it.
 pub fn mode(mode: DataMode) -> &'static str {
     match mode {
-        DataMode::Port => "Active (PORT)",
-        DataMode::Eprt => "Extended active (EPRT)",
-        DataMode::Pasv => "Passive (PASV)",
-        DataMode::Epsv => "Extended passive (EPSV)",
-        DataMode::Auto => "Auto (EPSV, then PASV)",
+        DataMode::Port => MODE_PORT,
+        DataMode::Eprt => MODE_EPRT,
+        DataMode::Pasv => MODE_PASV,
+        DataMode::Epsv => MODE_EPSV,
+        DataMode::Auto => MODE_AUTO,
     }
 }
 

@@ -41,6 +41,12 @@ pub const SYN_RETRIES: u32 = 6;
 /// Linux's ephemeral port range (`ip_local_port_range`).
 pub const EPHEMERAL_PORTS: (u16, u16) = (32768, 60999);
 
+/// How long a connect waits for an answer before it fails with "connection timed out": the
+/// first timeout and each doubled one, [`SYN_RETRIES`] times over.
+pub fn syn_give_up_after() -> Duration {
+    (0..=SYN_RETRIES).fold((Duration::ZERO, INITIAL_RTO), |(total, rto), _| (total + rto, rto.doubled())).0
+}
+
 /// TCP connection states (RFC 793).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TcpState {
@@ -158,6 +164,9 @@ pub enum StackOutput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
     pub handle: SocketHandle,
+    /// While the connection is being opened (SYN-SENT): when TCP will give up if no answer
+    /// comes.
+    pub gives_up_at: Option<Instant>,
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub state: TcpState,
@@ -310,6 +319,7 @@ impl TcpStack {
         let id = self.new_handle();
         let conn = Connection {
             handle: id,
+            gives_up_at: Some(now + syn_give_up_after()),
             local,
             remote: to,
             state: TcpState::Closed,
@@ -455,6 +465,9 @@ impl TcpStack {
         }
         match state {
             TcpState::SynSent if flags.syn && flags.ack => {
+                if let Some(conn) = self.connections.get_mut(&id) {
+                    conn.gives_up_at = None;
+                }
                 self.emit(StackOutput::CancelTimer(id));
                 self.set_state(id, TcpState::Established);
                 self.send_segment(id, TcpFlags::ACK, Vec::new());
@@ -535,6 +548,7 @@ impl TcpStack {
             let id = self.new_handle();
             let conn = Connection {
                 handle: id,
+                gives_up_at: None,
                 local: packet.dst,
                 remote: packet.src,
                 state: TcpState::Listen,

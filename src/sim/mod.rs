@@ -3,6 +3,7 @@
 //! | module         | what it holds                                                       |
 //! |----------------|---------------------------------------------------------------------|
 //! | [`scenario`]   | every setting of a run, in one serde type                             |
+//! | [`settings`]   | the one table of settings behind the form, the parser and the flags   |
 //! | [`world`]      | hosts + devices + one event queue; one step = one queued event        |
 //! | [`trace`]      | the events of a run, in data and in words                             |
 //! | [`timeline`]   | a whole run, with snapshots to seek, step back and branch             |
@@ -15,6 +16,7 @@ pub mod lessons;
 pub mod matrix;
 pub mod scenario;
 pub mod scene;
+pub mod settings;
 pub mod timeline;
 pub mod trace;
 pub mod verdict;

@@ -234,6 +234,7 @@ pub enum Change {
     ControlPort(u16),
     ControlEncrypted(bool),
     BounceTo(IpAddr),
+    Transfers(u32),
 }
 
 impl Change {
@@ -257,6 +258,7 @@ impl Change {
             Change::ControlPort(port) => scenario.control_port = port,
             Change::ControlEncrypted(on) => scenario.control_encrypted = on,
             Change::BounceTo(ip) => scenario.bounce_to = Some(ip),
+            Change::Transfers(n) => scenario.transfers = n,
         }
     }
 }
@@ -368,43 +370,54 @@ impl Scenario {
         }
     }
 
-    /// Every setting and its value in words, always in the same order.
+    /// Every setting and its value in words, always in the same order (for describing what a
+    /// teacher changed).
     pub fn in_words(&self) -> Vec<(&'static str, String)> {
-        let on = |flag: bool| if flag { "on" } else { "off" }.to_owned();
+        use crate::messages::settings::{choices, labels, latency};
+        let on = |flag: bool| crate::messages::on_off(flag).to_owned();
         let ports: Vec<String> = self.helper_ports.iter().map(u16::to_string).collect();
         vec![
-            ("IP version", if self.ip == IpVersion::V4 { "IPv4" } else { "IPv6" }.to_owned()),
-            ("mode", self.mode.label().to_owned()),
-            ("operation", self.command.verb().to_owned()),
-            ("transfers", self.transfers.to_string()),
-            ("client firewall", on(self.client_firewall)),
+            (labels::IP, if self.ip == IpVersion::V4 { choices::IPV4 } else { choices::IPV6 }.to_owned()),
+            (labels::MODE, crate::messages::settings::mode(self.mode).to_owned()),
+            (labels::OPERATION, self.command.verb().to_owned()),
+            (labels::TRANSFERS, self.transfers.to_string()),
+            (labels::CLIENT_FIREWALL, on(self.client_firewall)),
             (
-                "client firewall refuses by",
-                if self.client_firewall_action == RefuseWith::Drop { "dropping" } else { "rejecting" }.to_owned(),
-            ),
-            ("client NAT", on(self.client_nat)),
-            ("FTP helper (ALG)", on(self.client_alg)),
-            ("server firewall", self.server_firewall.as_str().to_owned()),
-            ("server FTP helper", on(self.server_alg)),
-            ("server behind NAT", on(self.server_nat)),
-            (
-                "address in 227",
-                if self.pasv_address == PasvAddress::Private { "server's own" } else { "public" }.to_owned(),
-            ),
-            ("server PORT check", if self.port_check == PortCheck::Strict { "strict" } else { "off" }.to_owned()),
-            ("client trusts the 227 address", on(self.trust_pasv_address)),
-            ("server EPSV", on(self.server_epsv)),
-            ("control port", self.control_port.to_string()),
-            ("helper ports", ports.join(", ")),
-            ("encrypted control connection", on(self.control_encrypted)),
-            ("bounce address", self.bounce_to.map_or_else(|| "none".to_owned(), |ip| ip.to_string())),
-            (
-                "private destinations",
-                if self.private_destinations == PrivateDestinations::Drop { "dropped" } else { "unreachable" }
+                labels::CLIENT_FIREWALL_ACTION,
+                if self.client_firewall_action == RefuseWith::Drop { choices::DROPPING } else { choices::REJECTING }
                     .to_owned(),
             ),
-            ("latency", format!("LAN {}, WAN {}", self.latency.lan, self.latency.wan)),
-            ("seed", self.seed.to_string()),
+            (labels::CLIENT_NAT, on(self.client_nat)),
+            (labels::CLIENT_ALG, on(self.client_alg)),
+            (labels::SERVER_FIREWALL, self.server_firewall.as_str().to_owned()),
+            (labels::SERVER_ALG, on(self.server_alg)),
+            (labels::SERVER_NAT, on(self.server_nat)),
+            (
+                labels::PASV_ADDRESS,
+                if self.pasv_address == PasvAddress::Private { choices::PASV_PRIVATE } else { choices::PASV_PUBLIC }
+                    .to_owned(),
+            ),
+            (
+                labels::PORT_CHECK,
+                if self.port_check == PortCheck::Strict { choices::STRICT } else { choices::CHECK_OFF }.to_owned(),
+            ),
+            (labels::TRUST_PASV_ADDRESS, on(self.trust_pasv_address)),
+            (labels::SERVER_EPSV, on(self.server_epsv)),
+            (labels::CONTROL_PORT, self.control_port.to_string()),
+            (labels::HELPER_PORTS, ports.join(", ")),
+            (labels::CONTROL_ENCRYPTED, on(self.control_encrypted)),
+            (labels::BOUNCE_TO, self.bounce_to.map_or_else(|| choices::NONE.to_owned(), |ip| ip.to_string())),
+            (
+                labels::PRIVATE_DESTINATIONS,
+                if self.private_destinations == PrivateDestinations::Drop {
+                    choices::DROPPED
+                } else {
+                    choices::UNREACHABLE
+                }
+                .to_owned(),
+            ),
+            (labels::LATENCY, latency(&self.latency.lan.to_string(), &self.latency.wan.to_string())),
+            (labels::SEED, self.seed.to_string()),
         ]
     }
 

@@ -83,6 +83,25 @@ fn connect_error(error: tcp::ConnectError) -> ConnectError {
     }
 }
 
+/// Something a program on the path is waiting for, and until when: what the page counts down
+/// while a timeout runs ("425 in 52 s").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub who: NodeId,
+    pub what: WaitFor,
+    pub until: Instant,
+}
+
+/// What a [`Wait`] is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// An FTP engine's timer (vsftpd's `connect_timeout` and `accept_timeout`, the client's own
+    /// accept timeout), by its name.
+    Timer { timer: TimerKind, name: String },
+    /// TCP is retrying a SYN; it gives up at `until`.
+    Connect { channel: Channel },
+}
+
 /// Settings that cannot change in the middle of a session, because they change addresses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{setting} changes the network's addresses; restart the session to change it")]
@@ -349,6 +368,30 @@ impl World {
     /// The server's firewall or router.
     pub fn server_edge(&self) -> &Middlebox {
         &self.server_edge
+    }
+
+    /// What the programs are waiting for right now, soonest first. The reply timer every
+    /// command arms is left out: it never runs out in these lessons and would only distract.
+    pub fn waits(&self) -> Vec<Wait> {
+        let mut waits: Vec<Wait> = self
+            .app_timers
+            .iter()
+            .filter(|((_, timer), _)| *timer != TimerKind::Reply)
+            .map(|((role, timer), (until, _))| Wait {
+                who: role_node(*role),
+                what: WaitFor::Timer { timer: *timer, name: self.timer_name(*role, *timer).0 },
+                until: *until,
+            })
+            .collect();
+        for (node, stack) in [(NodeId::Client, &self.client.stack), (NodeId::Server, &self.server.stack)] {
+            for conn in stack.connections() {
+                if let Some(until) = conn.gives_up_at.filter(|_| conn.state == TcpState::SynSent) {
+                    waits.push(Wait { who: node, what: WaitFor::Connect { channel: conn.channel }, until });
+                }
+            }
+        }
+        waits.sort_by_key(|wait| wait.until);
+        waits
     }
 
     /// The human name of a place, as this scenario calls it.

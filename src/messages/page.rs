@@ -29,3 +29,193 @@ pub mod callouts {
         format!("FTP helper expects {from} → {to}")
     }
 }
+
+/// The quiz.
+pub mod quiz {
+    pub const QUESTION: &str = "Quiz: will this work? Where will it fail?";
+    pub const PROMPT: &str = "The data connection is about to be set up. Discuss, then choose:";
+    pub const WORKS: &str = "It will work";
+    pub const SERVER_REFUSES: &str = "The server refuses it";
+    pub const RIGHT: &str = "✓ Right!";
+    pub const WRONG: &str = "✗ Not this time.";
+    pub const KEEP_STEPPING: &str = "Keep stepping to watch it happen.";
+    pub const WAITING: &str = "Answer the quiz first: the class decides before the network does.";
+
+    pub fn fails_at(place: &str) -> String {
+        format!("It fails at the {}", place.to_ascii_lowercase())
+    }
+
+    pub fn answer(truth: &str) -> String {
+        format!("The answer: {truth}.")
+    }
+}
+
+/// Notices, and the countdowns of running timeouts.
+pub mod notices {
+    pub fn unknown_lesson(asked: &str) -> String {
+        format!("There is no lesson called \"{asked}\"; the page shows the default network instead.")
+    }
+
+    pub fn setting_refused(error: &str) -> String {
+        format!("That value was not taken: {error}. The setting keeps its value.")
+    }
+
+    pub fn settings_invalid(error: &str) -> String {
+        format!("That change was not applied: {error}.")
+    }
+
+    pub fn branch_impossible(error: &str) -> String {
+        format!("The run cannot continue from here with that change: {error}.")
+    }
+
+    /// "Server gives up with 425 in 52 s (connect_timeout)"; `server` says whose timer it is,
+    /// `accept` whether it waits for a connection to arrive rather than to open.
+    pub fn timer_countdown(who: &str, name: &str, server: bool, accept: bool, left: &str) -> String {
+        match (server, accept) {
+            (true, _) => format!("{who} gives up with 425 in {left} ({name})"),
+            (false, true) => format!("{who} stops waiting for the server's connection in {left} ({name})"),
+            (false, false) => format!("{who} gives up in {left} ({name})"),
+        }
+    }
+
+    /// "Client's TCP gives up on data connection 1 in 96 s"
+    pub fn connect_countdown(who: &str, channel: &str, left: &str) -> String {
+        format!("{who}'s TCP gives up on the {channel} in {left}, unless an answer comes")
+    }
+}
+
+/// Words drawn on the topology.
+pub mod topology {
+    use crate::net::packet::Channel;
+
+    /// "control connection · 192.168.1.2:60091 → 198.51.100.10:21 · ESTABLISHED"
+    pub fn connection(channel: Channel, addresses: &str, state: &str) -> String {
+        format!("{} · {addresses} · {state}", crate::messages::places::channel(channel))
+    }
+
+    pub fn seen_from_other_end(addresses: &str) -> String {
+        format!("seen from the other end: {addresses}")
+    }
+
+    /// The picture's name for screen readers.
+    pub const LABEL: &str =
+        "Network: client, home router, internet, server side and server, with the connections and packets between them";
+
+    pub fn pane_label(mode: &str) -> String {
+        format!("{mode} on this network")
+    }
+}
+
+/// The transcript's lines.
+pub mod transcript {
+    use std::net::SocketAddr;
+
+    pub fn server_received(command: &str) -> String {
+        format!("server received: {command}")
+    }
+
+    pub fn rewrites(place: &str, before: &str, after: &str) -> String {
+        format!("{place} rewrites: {before} ⇒ {after}")
+    }
+
+    pub fn data_opens(n: u32, from: SocketAddr, to: SocketAddr) -> String {
+        format!("data connection {n}: SYN {from} → {to}")
+    }
+
+    pub fn data_blocked(place: &str, refused: bool, retry: u32) -> String {
+        let what = if refused { "refuses" } else { "drops" };
+        if retry == 0 {
+            format!("{place} {what} the SYN")
+        } else {
+            format!("{place} {what} the SYN again (retry {retry})")
+        }
+    }
+
+    pub fn data_open(n: u32) -> String {
+        format!("data connection {n} is open")
+    }
+
+    pub fn data_flows(bytes: usize) -> String {
+        format!("data flows: {bytes} bytes in the first segment")
+    }
+
+    pub fn data_closes(n: u32) -> String {
+        format!("data connection {n} closes")
+    }
+
+    pub fn data_given_up(who: &str, n: u32) -> String {
+        format!("{who} gives up on data connection {n}")
+    }
+
+    pub fn timer(who: &str, name: &str) -> String {
+        format!("{who}: {name} ran out")
+    }
+
+    pub const COMPLETED: &str = "Completed";
+
+    pub fn failed(cause: &str) -> String {
+        format!("Failed: {cause}")
+    }
+
+    pub fn settings_changed(description: &str) -> String {
+        format!("Settings changed: {description}")
+    }
+
+    pub const ENCRYPTED: &str = "encrypted on the wire";
+    pub const GO_THERE: &str = "Go to this moment";
+}
+
+/// The ladder diagram's words.
+pub mod ladder {
+    pub const LABEL: &str = "Ladder diagram: each packet's hop between the client, the routers and the server, in time order. Each row is a button that goes to that moment.";
+
+    pub fn retry(flags: &str, retry: u32) -> String {
+        format!("{flags} (retry {retry})")
+    }
+
+    pub fn dropped(what: &str) -> String {
+        format!("✕ {what} dropped")
+    }
+
+    pub fn refused(what: &str) -> String {
+        format!("✕ {what} refused")
+    }
+
+    pub fn timer(name: &str) -> String {
+        format!("⏱ {name} ran out")
+    }
+
+    pub const SETTINGS_CHANGED: &str = "settings changed";
+    pub const COMPLETED: &str = "✓ completed";
+    pub const FAILED: &str = "✗ failed";
+    pub const REWRITTEN: &str = "rewritten by the FTP helper";
+    pub const TRANSLATED: &str = "NAT";
+}
+
+/// The device tables' words.
+pub mod tables {
+    pub const NAT_TABLE: &str = "NAT table";
+    pub const INSIDE: &str = "inside";
+    pub const PUBLIC: &str = "public";
+    pub const OTHER_END: &str = "other end";
+    pub const TCP: &str = "TCP";
+    pub const CONNECTION_TRACKING: &str = "Connection tracking";
+    pub const CONNECTION: &str = "connection (as it arrived)";
+    pub const STATE: &str = "state";
+    pub const NOTES: &str = "notes";
+    pub const NONE_TRACKED: &str = "No connections tracked yet.";
+    pub const EXPECTED: &str = "expected";
+    pub const EXPECTED_HELPER: &str = "expected, FTP helper";
+    pub const HELPER: &str = "FTP helper";
+    pub const EXPECTATIONS: &str = "FTP helper expectations";
+    pub const CLIENT_SOCKETS: &str = "Client sockets";
+    pub const SERVER_SOCKETS: &str = "Server sockets";
+    pub const FTP: &str = "FTP:";
+
+    pub fn expects(from: &str, to: &str, then: Option<&str>) -> String {
+        match then {
+            Some(then) => format!("expects {from} → {to} (then to {then})"),
+            None => format!("expects {from} → {to}"),
+        }
+    }
+}

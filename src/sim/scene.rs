@@ -57,6 +57,9 @@ pub struct PacketView {
     /// `SYN`, `PSH-ACK PORT 192,168,1,2,…`: what the label on the dot says.
     pub label: String,
     pub status: PacketStatus,
+    /// The place it came from on its last hop: `from` while it flies, the hop before when a
+    /// device has stopped it (so the drawing knows which side of the device it stands on).
+    pub approach: NodeId,
     /// The event at which it left `from`: a new hop restarts its animation.
     pub since: usize,
     /// The event at which it reaches `to` (equal to `since` when it is not moving).
@@ -192,6 +195,7 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             channel: packet.channel,
             label: packet_label(packet),
             status: PacketStatus::InFlight,
+            approach: event.device,
             since: event.index,
             arrival: event.index,
         };
@@ -205,7 +209,9 @@ pub fn packets(timeline: &Timeline, index: usize) -> Vec<PacketView> {
             EventKind::PacketDropped { packet, rule, reason }
             | EventKind::PacketRejected { packet, rule, reason, .. } => {
                 if event.index >= key {
+                    let approach = seen.get(&packet.id).map_or(event.device, |earlier| earlier.from);
                     let mut view = flying(packet, event.device);
+                    view.approach = approach;
                     let reason = engine::refusal(reason, event.device == NodeId::HomeRouter);
                     view.status = PacketStatus::Dropped { rule: rule.clone(), reason };
                     seen.insert(packet.id, view);

@@ -1,0 +1,609 @@
+//! The classroom session: what the page shows and every action that changes it.
+//!
+//! A [`Classroom`] holds a finished [`Timeline`] and a [`Cursor`] on it, the settings in force
+//! and any changes waiting to be applied, the quiz, the side-by-side panes and the playback
+//! clock. Every button, key and toggle of the page becomes an [`Action`] given to
+//! [`Classroom::apply`]. Nothing here simulates: moving the cursor restores the engine's own
+//! snapshots, and changed settings either restart the engine or branch its timeline. It has no
+//! web dependency, so every rule of the page is tested natively; the browser app wraps it in
+//! Yew's `Reducible` and draws it.
+//!
+//! The rules a teacher relies on:
+//! - the settings form always shows the settings of the run on screen, plus the changes
+//!   waiting in the pending panel (which the page marks as such); Cancel or Escape drops them;
+//! - while changes are pending, the old run does not move;
+//! - at the first event a change simply applies; at the last it re-runs and shows the new
+//!   verdict; in between it waits for "Restart with them" or "Branch from this step";
+//! - while a quiz question is open nothing moves past it and nothing shows the outcome.
+
+mod compare;
+mod playback;
+mod quiz;
+
+use std::rc::Rc;
+
+pub use compare::{Compare, Pane, Side};
+pub use playback::{KEY_HOLD_MS, PLAY_HOP_MS, Playback, SPEEDS, STEP_HOP_MS, TICK_MS};
+pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
+
+use crate::ftp::TimerKind;
+use crate::ftp::client::DataMode;
+use crate::messages::page::notices;
+use crate::sim::caption::{self, Caption};
+use crate::sim::lessons::{self, Lesson};
+use crate::sim::matrix::{self, Cell};
+use crate::sim::scenario::{Change, Scenario, ScenarioError};
+use crate::sim::settings::SettingError;
+use crate::sim::timeline::{BranchError, Cursor, Timeline, describe_changes};
+use crate::sim::trace::{Level, NodeId};
+use crate::sim::world::{Wait, WaitFor};
+use crate::time::Duration;
+
+/// Settings changed while a session was under way, waiting for the teacher's choice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    /// The run's settings with every queued change made.
+    pub scenario: Scenario,
+    /// What changed, in words.
+    pub description: String,
+    /// Why only a restart is possible, when a branch is not.
+    pub restart_only: Option<String>,
+}
+
+/// Something the page must tell the teacher: input that was not taken, a link that could not
+/// be read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The address names a lesson that does not exist.
+    UnknownLesson { asked: String },
+    /// A value typed into the form is not a value of that setting.
+    SettingRefused(SettingError),
+    /// The settings would not make a valid network together.
+    SettingsInvalid(ScenarioError),
+    /// A branch could not be made.
+    BranchImpossible(BranchError),
+}
+
+impl Notice {
+    /// The notice in words.
+    pub fn text(&self) -> String {
+        match self {
+            Notice::UnknownLesson { asked } => notices::unknown_lesson(asked),
+            Notice::SettingRefused(error) => notices::setting_refused(&error.to_string()),
+            Notice::SettingsInvalid(error) => notices::settings_invalid(&error.to_string()),
+            Notice::BranchImpossible(error) => notices::branch_impossible(&error.to_string()),
+        }
+    }
+}
+
+/// The panel that the ladder diagram and the device tables share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Ladder,
+    Tables,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug)]
+pub struct Classroom {
+    /// The settings of the run on screen.
+    pub scenario: Scenario,
+    /// The lesson the settings came from, while they are unchanged.
+    pub lesson: Option<&'static str>,
+    pub timeline: Rc<Timeline>,
+    pub cursor: Cursor,
+    pub step_level: Level,
+    pub playback: Playback,
+    pub pending: Option<Pending>,
+    pub presenter: bool,
+    pub quiz: Quiz,
+    /// Side-by-side panes, when that view is on.
+    pub compare: Option<Compare>,
+    /// Every mode on the current settings, each a fresh run of the engine.
+    pub comparison: Rc<Vec<Cell>>,
+    pub notice: Option<Notice>,
+    /// Counts refused inputs, so the page redraws the form with the values in force.
+    pub form_revision: u32,
+    pub tab: Tab,
+    /// Steps and playback are animated (the page turns this off for visitors who ask for
+    /// reduced motion).
+    pub animate: bool,
+    /// Announce the caption to screen readers now (not while packets are still hopping).
+    pub announce: bool,
+    /// The class has seen this run's end: the verdict stays on screen when it steps back.
+    pub revealed: bool,
+    /// Counts the moments the keyboard should return to the stage (after a lesson is picked,
+    /// a dialog closes), so a clicker's → steps again.
+    pub stage_focus: u32,
+}
+
+/// What the page can ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    StepForward,
+    StepBack,
+    /// Go to this event (side by side: this shared step).
+    Seek(usize),
+    Restart,
+    End,
+    TogglePlay,
+    /// The page's timer fired (every [`TICK_MS`] while something moves).
+    Tick,
+    SetSpeed(usize),
+    SetStepLevel(Level),
+    Change(Change),
+    /// A value typed into the form that is not a value of its setting: say why, keep the rest.
+    Refuse(SettingError),
+    ConfirmRestart,
+    ConfirmBranch,
+    CancelChanges,
+    LoadLesson(String),
+    TogglePresenter,
+    ToggleQuiz,
+    Answer(QuizAnswer),
+    ToggleCompare,
+    SetPaneMode(Side, DataMode),
+    DismissNotice,
+    ShowTab(Tab),
+}
+
+/// A wait the page counts down: who waits, what happens at the end, and how long is left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Countdown {
+    pub text: String,
+    pub left: Duration,
+}
+
+impl Classroom {
+    /// A session on `lesson` (or, without one, on the default home network in passive mode),
+    /// standing on its first event. An unknown lesson shows the default network and says so.
+    pub fn new(lesson: Option<&str>) -> Classroom {
+        let chosen = lesson.and_then(lessons::find);
+        let scenario = chosen.as_ref().map(|lesson| lesson.scenario.clone()).unwrap_or_default();
+        let timeline = Rc::new(match Timeline::run(&scenario) {
+            Ok(timeline) => timeline,
+            // Lessons and the default are checked by tests; fall back rather than fail.
+            Err(_) => Timeline::run(&Scenario::default()).expect("the default scenario is valid"),
+        });
+        let cursor = Cursor::new(&timeline);
+        let mut quiz = Quiz::default();
+        quiz.reset(&timeline, 0);
+        Classroom {
+            lesson: chosen.as_ref().map(|lesson| lesson.id),
+            comparison: Rc::new(matrix::compare_modes(&scenario, &matrix::MODES)),
+            scenario,
+            timeline,
+            cursor,
+            step_level: Level::Key,
+            playback: Playback::new(),
+            pending: None,
+            presenter: false,
+            quiz,
+            compare: None,
+            notice: lesson
+                .filter(|_| chosen.is_none())
+                .map(|asked| Notice::UnknownLesson { asked: asked.chars().take(80).collect() }),
+            form_revision: 0,
+            tab: Tab::default(),
+            animate: true,
+            announce: true,
+            revealed: false,
+            stage_focus: 0,
+        }
+    }
+
+    /// The event the page is on.
+    pub fn position(&self) -> usize {
+        self.cursor.position()
+    }
+
+    /// The last event of the run.
+    pub fn last(&self) -> usize {
+        self.timeline.len().saturating_sub(1)
+    }
+
+    /// The lesson the current settings came from.
+    pub fn current_lesson(&self) -> Option<Lesson> {
+        self.lesson.and_then(lessons::find)
+    }
+
+    /// The settings the form shows: the run's, with any pending changes made.
+    pub fn form_scenario(&self) -> &Scenario {
+        self.pending.as_ref().map_or(&self.scenario, |pending| &pending.scenario)
+    }
+
+    /// The scrubber's value and maximum: events, or shared steps side by side.
+    pub fn scrubber(&self) -> (usize, usize) {
+        match &self.compare {
+            Some(compare) => (compare.step, compare.last_step()),
+            None => (self.position(), self.last()),
+        }
+    }
+
+    /// True when the verdict may be shown: at the end, or once the class has seen the end.
+    pub fn verdict_visible(&self) -> bool {
+        self.revealed || self.position() >= self.last()
+    }
+
+    /// The caption on screen: at the start, the lesson's title and introduction.
+    pub fn caption(&self) -> Caption {
+        match self.current_lesson().filter(|_| self.position() == 0) {
+            Some(lesson) => Caption { headline: lesson.title.to_owned(), body: lesson.intro.to_owned() },
+            None => caption::for_event(&self.timeline, self.position()),
+        }
+    }
+
+    /// What the programs wait for at this moment, with the time left, soonest first.
+    pub fn countdowns(&self) -> Vec<Countdown> {
+        countdowns(&self.timeline, &self.cursor)
+    }
+
+    fn seek(&mut self, index: usize) {
+        let mut target = index.min(self.last());
+        if let Some(limit) = self.quiz.limit() {
+            target = target.min(limit);
+        }
+        let timeline = Rc::clone(&self.timeline);
+        self.cursor.seek(&timeline, target);
+        if self.position() >= self.last() {
+            self.revealed = true;
+            self.playback.playing = false;
+        }
+        if self.quiz.blocking(self.position()) {
+            self.playback.playing = false;
+        }
+    }
+
+    fn next_at_level(timeline: &Timeline, from: usize, level: Level) -> usize {
+        timeline
+            .events()
+            .iter()
+            .skip(from + 1)
+            .find(|event| event.level >= level)
+            .map_or(timeline.len().saturating_sub(1), |event| event.index)
+    }
+
+    fn previous_at_level(timeline: &Timeline, from: usize, level: Level) -> usize {
+        timeline.events()[..from.min(timeline.len())].iter().rposition(|event| event.level >= level).unwrap_or(0)
+    }
+
+    /// A fresh run of `scenario`, standing on its first event.
+    fn restart_with(&mut self, scenario: Scenario) {
+        match Timeline::run(&scenario) {
+            Ok(timeline) => {
+                self.comparison = Rc::new(matrix::compare_modes(&scenario, &matrix::MODES));
+                if let Some(compare) = &mut self.compare
+                    && let Err(error) = compare.rerun(&scenario)
+                {
+                    self.notice = Some(Notice::SettingsInvalid(error));
+                }
+                self.scenario = scenario;
+                self.timeline = Rc::new(timeline);
+                self.cursor = Cursor::new(&self.timeline);
+                self.quiz.reset(&self.timeline, 0);
+                self.revealed = false;
+                self.playback.stop();
+            }
+            Err(error) => self.notice = Some(Notice::SettingsInvalid(error)),
+        }
+    }
+
+    /// The run continues from this event with `scenario`; the history before stays.
+    fn branch_with(&mut self, scenario: Scenario) {
+        let at = self.position();
+        match self.timeline.branch(at, &scenario) {
+            Ok(timeline) => {
+                self.comparison = Rc::new(matrix::compare_modes(&scenario, &matrix::MODES));
+                self.scenario = scenario;
+                self.timeline = Rc::new(timeline);
+                let timeline = Rc::clone(&self.timeline);
+                self.cursor = Cursor::new(&timeline);
+                // Stand on the "settings changed" event, right where the branch starts.
+                let changed = timeline
+                    .events()
+                    .iter()
+                    .skip(at)
+                    .find(|event| matches!(event.kind, crate::sim::trace::EventKind::SettingsChanged { .. }))
+                    .map_or(at, |event| event.index);
+                self.cursor.seek(&timeline, changed);
+                self.quiz.reset(&timeline, changed + 1);
+                self.revealed = false;
+            }
+            Err(error) => self.notice = Some(Notice::BranchImpossible(error)),
+        }
+    }
+
+    fn change(&mut self, change: Change) {
+        let mut next = self.form_scenario().clone();
+        change.apply(&mut next);
+        if let Err(error) = next.validate() {
+            self.notice = Some(Notice::SettingsInvalid(error));
+            self.form_revision += 1;
+            return;
+        }
+        if matches!(self.notice, Some(Notice::SettingRefused(_) | Notice::SettingsInvalid(_))) {
+            self.notice = None;
+        }
+        self.lesson = self.lesson.filter(|_| next == self.scenario);
+        if next == self.scenario {
+            self.pending = None;
+        } else if self.compare.is_some() || self.position() == 0 {
+            self.pending = None;
+            self.restart_with(next);
+        } else if self.position() >= self.last() {
+            // At the end the class wants the new outcome: run again and show it.
+            self.pending = None;
+            self.restart_with(next);
+            let last = self.last();
+            self.seek(last);
+        } else {
+            let restart_only = self.cursor.world().clone().apply(&next).err().map(|error| error.to_string());
+            let description = describe_changes(&self.scenario, &next);
+            self.playback.stop();
+            self.pending = Some(Pending { scenario: next, description, restart_only });
+        }
+    }
+
+    fn step_forward(&mut self) {
+        if let Some(compare) = &mut self.compare {
+            compare.seek(compare.step + 1);
+            return;
+        }
+        // A second press while a step is under way finishes it at once.
+        if let Some(target) = self.playback.stepping_to.take() {
+            self.seek(target);
+        }
+        let target = Self::next_at_level(&self.timeline, self.position(), self.step_level);
+        let target = self.quiz.limit().map_or(target, |limit| target.min(limit));
+        if self.animate && !self.playback.playing && target > self.position() + 1 {
+            self.announce = false;
+            self.playback.stepping_to = Some(target);
+            self.playback.wait_ms = 0;
+            self.advance_step();
+        } else {
+            self.seek(target);
+        }
+    }
+
+    /// One hop of a step under way.
+    fn advance_step(&mut self) {
+        let Some(target) = self.playback.stepping_to else {
+            return;
+        };
+        let before = self.position();
+        let next = Self::next_at_level(&self.timeline, before, Level::Packet).min(target);
+        self.seek(next);
+        self.playback.wait_ms = self.playback.hop_ms();
+        if self.position() >= target || self.position() == before {
+            self.playback.stepping_to = None;
+            self.announce = true;
+        }
+    }
+
+    fn tick(&mut self) -> bool {
+        if !self.playback.ticking() {
+            return false;
+        }
+        if !self.playback.tick() {
+            return false;
+        }
+        if self.playback.stepping_to.is_some() {
+            self.advance_step();
+            return true;
+        }
+        if let Some(compare) = &mut self.compare {
+            compare.seek(compare.step + 1);
+            self.playback.wait_ms = self.playback.hold_ms();
+            if compare.at_end() {
+                self.playback.playing = false;
+            }
+            return true;
+        }
+        let next = Self::next_at_level(&self.timeline, self.position(), Level::Packet);
+        self.seek(next);
+        let key = self.timeline.events().get(self.position()).is_some_and(|event| event.level == Level::Key);
+        self.announce = key;
+        self.playback.wait_ms = if key { self.playback.hold_ms() } else { self.playback.hop_ms() };
+        true
+    }
+
+    fn toggle_play(&mut self) {
+        if self.playback.playing {
+            self.playback.playing = false;
+            return;
+        }
+        let at_end = match &self.compare {
+            Some(compare) => compare.at_end(),
+            None => self.position() >= self.last(),
+        };
+        if at_end {
+            // Play from the start again, as a media player does.
+            self.rewind();
+        }
+        if self.quiz.blocking(self.position()) {
+            return;
+        }
+        self.playback.stepping_to = None;
+        self.playback.playing = true;
+        self.playback.wait_ms = self.playback.hop_ms();
+    }
+
+    /// Back to the first event (side by side: the first step).
+    fn rewind(&mut self) {
+        self.playback.stop();
+        if let Some(compare) = &mut self.compare {
+            compare.seek(0);
+        }
+        let timeline = Rc::clone(&self.timeline);
+        self.cursor.seek(&timeline, 0);
+    }
+
+    /// Carries out an action. Returns false when nothing changed (a tick with nothing
+    /// moving), so the page need not draw again.
+    pub fn apply(&mut self, action: Action) -> bool {
+        // While changes wait for a decision, the old run stays where it is.
+        let moves = matches!(
+            action,
+            Action::StepForward | Action::StepBack | Action::Seek(_) | Action::End | Action::TogglePlay | Action::Tick
+        );
+        if moves && self.pending.is_some() {
+            return false;
+        }
+        if action == Action::Tick {
+            return self.tick();
+        }
+        self.announce = true;
+        // Anything but another step lands a step under way where it was going.
+        if action != Action::StepForward
+            && let Some(target) = self.playback.stepping_to.take()
+        {
+            self.seek(target);
+        }
+        match action {
+            Action::StepForward => self.step_forward(),
+            Action::StepBack => match &mut self.compare {
+                Some(compare) => compare.seek(compare.step.saturating_sub(1)),
+                None => {
+                    let target = Self::previous_at_level(&self.timeline, self.position(), self.step_level);
+                    self.seek(target);
+                }
+            },
+            Action::Seek(index) => match &mut self.compare {
+                Some(compare) => compare.seek(index),
+                None => self.seek(index),
+            },
+            Action::Restart if self.pending.is_some() => self.confirm_restart(),
+            Action::Restart => self.rewind(),
+            Action::End => {
+                self.playback.playing = false;
+                match &mut self.compare {
+                    Some(compare) => compare.seek(usize::MAX),
+                    None => {
+                        let last = self.last();
+                        self.seek(last);
+                    }
+                }
+            }
+            Action::TogglePlay => self.toggle_play(),
+            Action::Tick => {}
+            Action::SetSpeed(speed) => self.playback.speed = speed.min(SPEEDS.len() - 1),
+            Action::SetStepLevel(level) => self.step_level = level,
+            Action::Change(change) => self.change(change),
+            Action::Refuse(error) => {
+                self.notice = Some(Notice::SettingRefused(error));
+                self.form_revision += 1;
+            }
+            Action::ConfirmRestart => self.confirm_restart(),
+            Action::ConfirmBranch => {
+                if let Some(pending) = self.pending.take_if(|pending| pending.restart_only.is_none()) {
+                    self.lesson = None;
+                    self.branch_with(pending.scenario);
+                    self.stage_focus += 1;
+                }
+            }
+            Action::CancelChanges => {
+                if self.pending.take().is_some() {
+                    self.form_revision += 1;
+                    self.stage_focus += 1;
+                }
+            }
+            Action::LoadLesson(id) => match lessons::find(&id) {
+                Some(lesson) => {
+                    self.pending = None;
+                    self.notice = None;
+                    self.restart_with(lesson.scenario);
+                    self.lesson = Some(lesson.id);
+                    self.stage_focus += 1;
+                }
+                None => self.notice = Some(Notice::UnknownLesson { asked: id.chars().take(80).collect() }),
+            },
+            Action::TogglePresenter => self.presenter = !self.presenter,
+            Action::ToggleQuiz => {
+                self.quiz.enabled = !self.quiz.enabled;
+                if self.quiz.enabled {
+                    // The class predicts from the start.
+                    self.compare = None;
+                    self.rewind();
+                    self.quiz.reset(&self.timeline, 0);
+                }
+            }
+            Action::Answer(answer) => {
+                if self.quiz.blocking(self.position()) {
+                    self.quiz.answer = Some(answer);
+                }
+            }
+            Action::ToggleCompare => {
+                self.playback.stop();
+                self.compare = match self.compare.take() {
+                    Some(_) => None,
+                    None => {
+                        self.quiz.enabled = false;
+                        let (left, right) = Compare::default_modes(self.scenario.mode);
+                        match Compare::new(&self.scenario, left, right) {
+                            Ok(compare) => Some(compare),
+                            Err(error) => {
+                                self.notice = Some(Notice::SettingsInvalid(error));
+                                None
+                            }
+                        }
+                    }
+                };
+            }
+            Action::SetPaneMode(side, mode) => {
+                let scenario = self.scenario.clone();
+                if let Some(compare) = &mut self.compare
+                    && let Err(error) = compare.set_mode(&scenario, side, mode)
+                {
+                    self.notice = Some(Notice::SettingsInvalid(error));
+                }
+            }
+            Action::DismissNotice => {
+                self.notice = None;
+                self.stage_focus += 1;
+            }
+            Action::ShowTab(tab) => self.tab = tab,
+        }
+        true
+    }
+
+    fn confirm_restart(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.lesson = None;
+            self.restart_with(pending.scenario);
+            self.stage_focus += 1;
+        }
+    }
+}
+
+/// What the programs wait for at the cursor, with the time left, soonest first.
+pub fn countdowns(timeline: &Timeline, cursor: &Cursor) -> Vec<Countdown> {
+    let Some(now) = timeline.events().get(cursor.position()).map(|event| event.time) else {
+        return Vec::new();
+    };
+    let server_nat = timeline.scenario().server_nat_active();
+    cursor
+        .world()
+        .waits()
+        .into_iter()
+        .filter(|wait| wait.until > now)
+        .map(|Wait { who, what, until }| {
+            let left = until - now;
+            let server = who == NodeId::Server;
+            let who = who.label(server_nat);
+            let text = match what {
+                WaitFor::Timer { name, timer } => {
+                    let accept = timer == TimerKind::DataAccept;
+                    notices::timer_countdown(who, &name, server, accept, &left.to_string())
+                }
+                WaitFor::Connect { channel } => {
+                    notices::connect_countdown(who, &caption::channel_name(channel), &left.to_string())
+                }
+            };
+            Countdown { text, left }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+use super::*;
+use crate::ftp::FtpTrace;
+use crate::ftp::codec::Command;
+use crate::net::packet::{Channel, PacketKind};
+use crate::sim::scenario::ServerFirewall;
+use crate::sim::settings;
+use crate::sim::trace::{EventKind, Role};
+
+/// A classroom whose steps jump (the page's reduced-motion behaviour).
+fn still(lesson: Option<&str>) -> Classroom {
+    let mut classroom = Classroom::new(lesson);
+    classroom.animate = false;
+    classroom
+}
+
+fn kind_at(classroom: &Classroom) -> &EventKind {
+    &classroom.timeline.events()[classroom.position()].kind
+}
+
+fn step_until(classroom: &mut Classroom, what: impl Fn(&EventKind) -> bool) -> Vec<usize> {
+    let mut stops = Vec::new();
+    for _ in 0..500 {
+        classroom.apply(Action::StepForward);
+        stops.push(classroom.position());
+        if what(kind_at(classroom)) || classroom.position() >= classroom.last() {
+            break;
+        }
+    }
+    stops
+}
+
+fn is_reply(kind: &EventKind, code: u16) -> bool {
+    matches!(kind, EventKind::Ftp { role: Role::Client, event: FtpTrace::ReplyReceived(reply) } if reply.code == code)
+}
+
+fn is_first_data_syn(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::PacketSent { packet, .. } if packet.kind == PacketKind::Syn && packet.channel == Channel::Data(1))
+}
+
+#[test]
+fn steps_go_from_key_moment_to_key_moment_and_back() {
+    let mut classroom = still(Some("active-nat"));
+    assert_eq!(classroom.position(), 0);
+    classroom.apply(Action::StepForward);
+    let first = classroom.position();
+    assert!(first > 0);
+    assert_eq!(classroom.timeline.events()[first].level, Level::Key);
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepBack);
+    assert_eq!(classroom.position(), first);
+    classroom.apply(Action::End);
+    assert_eq!(classroom.position(), classroom.last());
+    assert!(matches!(kind_at(&classroom), EventKind::Verdict { .. }));
+    classroom.apply(Action::Restart);
+    assert_eq!(classroom.position(), 0);
+}
+
+#[test]
+fn key_moments_stop_on_the_data_connection_before_150_in_active_and_passive_lessons() {
+    for lesson in ["active-client-firewall", "active-nat-helper", "passive-nat-firewall"] {
+        let mut classroom = still(Some(lesson));
+        let stops = step_until(&mut classroom, |kind| is_reply(kind, 150) || is_reply(kind, 425));
+        let events = classroom.timeline.events();
+        let syn_stop = stops.iter().position(|&at| is_first_data_syn(&events[at].kind));
+        let end_stop = stops.len() - 1;
+        let syn_stop = syn_stop.unwrap_or_else(|| panic!("{lesson}: no stop on the data connection's SYN"));
+        assert!(syn_stop < end_stop, "{lesson}: the SYN stop comes before the reply");
+        // Between the SYN and the reply, the class stops at each device's decision.
+        let decisions = stops[syn_stop..]
+            .iter()
+            .filter(|&&at| {
+                matches!(
+                    &events[at].kind,
+                    EventKind::PacketForwarded { packet, .. } | EventKind::PacketDropped { packet, .. }
+                        if packet.channel == Channel::Data(1)
+                )
+            })
+            .count();
+        assert!(decisions >= 1, "{lesson}: at least one device decides on the SYN at a stop");
+    }
+}
+
+#[test]
+fn an_animated_step_moves_the_packets_one_hop_at_a_time_then_holds() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepForward);
+    let jump = classroom.position();
+    classroom.apply(Action::Restart);
+    classroom.apply(Action::StepForward);
+    classroom.animate = true;
+    let from = classroom.position();
+    classroom.apply(Action::StepForward);
+    let target = classroom.playback.stepping_to.expect("a step under way");
+    assert_eq!(target, jump);
+    assert!(classroom.position() > from && classroom.position() < target, "the first hop is shown at once");
+    assert!(!classroom.announce, "no announcement while packets hop");
+    let mut ticks = 0;
+    while classroom.playback.stepping_to.is_some() && ticks < 1000 {
+        let before = classroom.position();
+        classroom.apply(Action::Tick);
+        assert!(classroom.position() >= before);
+        assert_ne!(classroom.timeline.events()[classroom.position()].level, Level::Detail);
+        ticks += 1;
+    }
+    assert_eq!(classroom.position(), target);
+    assert!(classroom.announce, "the step is announced when it lands");
+    assert!(!classroom.apply(Action::Tick), "a landed step holds: ticks change nothing");
+    // A second press finishes a step under way at once.
+    classroom.apply(Action::StepForward);
+    if let Some(next) = classroom.playback.stepping_to {
+        classroom.apply(Action::StepForward);
+        assert!(classroom.position() >= next);
+    }
+}
+
+#[test]
+fn playback_holds_each_key_moment_long_enough_to_read_aloud_and_speed_changes_that() {
+    fn shortest_hold(speed: usize) -> u32 {
+        let mut classroom = still(Some("passive-nat-firewall"));
+        classroom.apply(Action::SetSpeed(speed));
+        classroom.apply(Action::TogglePlay);
+        let mut holds = Vec::new();
+        let mut on_key_since: Option<u32> = None;
+        let mut clock = 0;
+        for _ in 0..100_000 {
+            if !classroom.playback.playing {
+                break;
+            }
+            let before = classroom.position();
+            classroom.apply(Action::Tick);
+            clock += TICK_MS;
+            if classroom.position() != before {
+                if let Some(since) = on_key_since.take() {
+                    holds.push(clock - since);
+                }
+                if classroom.timeline.events()[classroom.position()].level == Level::Key {
+                    on_key_since = Some(clock);
+                }
+            }
+        }
+        assert_eq!(classroom.position(), classroom.last(), "playback runs to the end");
+        holds.into_iter().min().unwrap_or(0)
+    }
+    assert!(shortest_hold(1) >= 2_500, "1×: {} ms", shortest_hold(1));
+    assert!(shortest_hold(4) < shortest_hold(1), "8× is quicker");
+    assert!(shortest_hold(0) > shortest_hold(1), "0.5× is slower");
+}
+
+#[test]
+fn a_change_at_the_start_applies_and_at_the_end_reruns_with_the_new_verdict() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    assert!(classroom.pending.is_none(), "at the start a change simply applies");
+    assert!(classroom.scenario.client_alg && classroom.timeline.verdict().is_ok());
+    assert_eq!(classroom.lesson, None, "the settings are no longer the lesson's");
+
+    classroom.apply(Action::End);
+    assert!(classroom.timeline.verdict().is_ok());
+    classroom.apply(Action::Change(Change::ClientAlg(false)));
+    assert!(classroom.pending.is_none(), "at the end a change re-runs");
+    assert_eq!(classroom.position(), classroom.last(), "… and shows the new verdict");
+    assert!(!classroom.timeline.verdict().is_ok());
+    assert!(classroom.verdict_visible());
+}
+
+#[test]
+fn mid_session_changes_queue_together_and_cancel_escape_and_restart_act_on_all() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepForward);
+    let at = classroom.position();
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));
+    let pending = classroom.pending.clone().expect("mid-session changes wait");
+    assert!(pending.scenario.client_alg && pending.scenario.server_firewall == ServerFirewall::ControlOnly);
+    assert!(pending.description.contains("FTP helper (ALG) off → on"), "{}", pending.description);
+    assert!(pending.description.contains("Server firewall"), "{}", pending.description);
+    assert_eq!(classroom.form_scenario(), &pending.scenario, "the form shows both queued changes");
+    assert!(!classroom.scenario.client_alg, "the run is unchanged");
+
+    // The old run does not move underneath the panel.
+    for action in [Action::StepForward, Action::StepBack, Action::End, Action::TogglePlay, Action::Seek(0)] {
+        assert!(!classroom.apply(action.clone()), "{action:?} is ignored while changes wait");
+        assert_eq!(classroom.position(), at);
+    }
+
+    classroom.apply(Action::CancelChanges);
+    assert!(classroom.pending.is_none());
+    assert_eq!(classroom.form_scenario(), &classroom.scenario, "the form is equal to the run again");
+    assert!(!classroom.form_scenario().client_alg);
+
+    // Restart (the top button too) applies every queued change and closes the panel.
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));
+    classroom.apply(Action::Restart);
+    assert!(classroom.pending.is_none());
+    assert!(classroom.scenario.client_alg && classroom.scenario.server_firewall == ServerFirewall::ControlOnly);
+    assert_eq!(classroom.position(), 0);
+    assert_eq!(classroom.form_scenario(), &classroom.scenario);
+
+    // Changing a setting back drops the panel.
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::Change(Change::ClientAlg(false)));
+    assert!(classroom.pending.is_some());
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    assert!(classroom.pending.is_none());
+}
+
+#[test]
+fn a_branch_says_so_and_its_verdict_does_not_contradict_the_settings() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    let pending = classroom.pending.clone().expect("asks");
+    assert!(pending.restart_only.is_none(), "the helper can be switched on mid-session");
+    classroom.apply(Action::ConfirmBranch);
+    assert!(classroom.pending.is_none());
+    assert!(matches!(kind_at(&classroom), EventKind::SettingsChanged { .. }));
+    assert!(
+        classroom.caption().body.contains("only follows connections that start after"),
+        "{}",
+        classroom.caption().body
+    );
+    let verdict = classroom.timeline.verdict();
+    assert!(!verdict.is_ok(), "the helper never saw the control connection");
+    assert!(verdict.summary.contains("changed mid-session"), "{}", verdict.summary);
+    let fix = verdict.fix.as_deref().unwrap_or("");
+    assert!(fix.contains("switched on after the control connection opened"), "{fix}");
+    // NAT changes addresses: only a restart.
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::Change(Change::ClientNat(false)));
+    assert!(classroom.pending.as_ref().is_some_and(|pending| pending.restart_only.is_some()));
+    classroom.apply(Action::ConfirmBranch);
+    assert!(classroom.pending.is_some(), "no branch where only a restart is possible");
+}
+
+#[test]
+fn bad_input_keeps_the_previous_state_and_says_why() {
+    let mut classroom = still(None);
+    let before = classroom.scenario.clone();
+    let revision = classroom.form_revision;
+    let port = settings::find("control-port").expect("setting");
+    for text in ["abc", "0", "70000", "", "-1", "<script>"] {
+        let action = match port.parse(text) {
+            Ok(change) => Action::Change(change),
+            Err(error) => Action::Refuse(error),
+        };
+        classroom.apply(action);
+        assert_eq!(classroom.scenario, before, "{text}");
+        assert!(classroom.notice.is_some(), "{text}");
+    }
+    // 50500 is a port, but inside the passive range: refused by the scenario's own check.
+    classroom.apply(Action::Change(Change::ControlPort(50500)));
+    assert_eq!(classroom.scenario, before);
+    assert!(matches!(classroom.notice, Some(Notice::SettingsInvalid(_))));
+    assert_eq!(classroom.form_revision, revision + 7, "the form is drawn again with the values in force");
+    classroom.apply(Action::DismissNotice);
+    classroom.apply(Action::Change(port.parse(" 2121 ").expect("a port")));
+    assert_eq!(classroom.scenario.control_port, 2121);
+    assert!(classroom.notice.is_none());
+    classroom.apply(Action::LoadLesson("no-such-lesson".to_owned()));
+    assert!(classroom.notice.as_ref().is_some_and(|notice| notice.text().contains("no-such-lesson")));
+    let from_link = still(Some("<script>"));
+    assert_eq!(from_link.scenario, Scenario::default());
+    assert!(from_link.notice.as_ref().is_some_and(|notice| notice.text().contains("\"<script>\"")));
+}
+
+#[test]
+fn the_quiz_cannot_be_spoiled_by_end_the_scrubber_or_play() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::ToggleQuiz);
+    assert_eq!(classroom.position(), 0, "the quiz starts the run from the beginning");
+    let at = classroom.quiz.at.expect("a quiz point");
+    assert!(matches!(kind_at(&classroom), EventKind::SettingsChanged { .. }));
+    for action in [Action::End, Action::Seek(10_000), Action::StepForward] {
+        classroom.apply(action.clone());
+        assert!(classroom.position() <= at, "{action:?} stops at the question");
+    }
+    classroom.apply(Action::End);
+    assert_eq!(classroom.position(), at);
+    classroom.apply(Action::Seek(classroom.last()));
+    assert_eq!(classroom.position(), at, "the scrubber stops at the question too");
+    assert!(!classroom.verdict_visible());
+    classroom.apply(Action::TogglePlay);
+    assert!(!classroom.playback.playing, "no playing past an open question");
+    assert!(matches!(
+        kind_at(&classroom),
+        EventKind::Ftp { role: Role::Client, event: FtpTrace::CommandSent(Command::Port(_)) }
+    ));
+    classroom.apply(Action::Answer(QuizAnswer::Works));
+    assert_eq!(classroom.quiz.answer, Some(QuizAnswer::Works));
+    assert_eq!(quiz_truth(&classroom.timeline), QuizAnswer::Server);
+    classroom.apply(Action::End);
+    assert_eq!(classroom.position(), classroom.last());
+}
+
+#[test]
+fn side_by_side_shares_one_step_counter() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::ToggleCompare);
+    let compare = classroom.compare.clone().expect("panes");
+    assert_eq!((compare.left.mode(), compare.right.mode()), (DataMode::Port, DataMode::Pasv));
+    assert_eq!(classroom.scrubber(), (0, compare.last_step()));
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepForward);
+    let compare = classroom.compare.clone().expect("panes");
+    assert_eq!(classroom.scrubber().0, 2, "one counter for both sides");
+    assert!(compare.left.position() > 0 && compare.right.position() > 0);
+    classroom.apply(Action::Seek(5));
+    assert_eq!(classroom.compare.as_ref().map(|compare| compare.step), Some(5));
+    classroom.apply(Action::End);
+    let compare = classroom.compare.clone().expect("panes");
+    assert!(compare.left.finished() && compare.right.finished());
+    assert!(!compare.left.timeline.verdict().is_ok() && compare.right.timeline.verdict().is_ok());
+    classroom.apply(Action::SetPaneMode(Side::Right, DataMode::Epsv));
+    assert_eq!(classroom.compare.as_ref().map(|compare| compare.right.mode()), Some(DataMode::Epsv));
+    // Settings are shared: a change re-runs both sides.
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    let compare = classroom.compare.clone().expect("panes");
+    assert!(compare.left.timeline.scenario().client_alg && compare.right.timeline.scenario().client_alg);
+    classroom.apply(Action::ToggleCompare);
+    assert!(classroom.compare.is_none());
+}
+
+#[test]
+fn the_comparison_follows_the_network() {
+    let mut classroom = still(Some("active-nat"));
+    let texts: Vec<String> = classroom.comparison.iter().map(|cell| cell.text.clone()).collect();
+    assert_eq!(texts, ["500", "500", "ok", "ok", "ok"]);
+    classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));
+    let texts: Vec<String> = classroom.comparison.iter().map(|cell| cell.text.clone()).collect();
+    assert_eq!(texts, ["500", "500", "timeout", "timeout", "timeout"]);
+}
+
+#[test]
+fn a_running_timeout_is_counted_down_in_simulated_time() {
+    let mut classroom = still(Some("active-client-firewall"));
+    step_until(&mut classroom, |kind| matches!(kind, EventKind::PacketDropped { .. }));
+    let countdowns = classroom.countdowns();
+    let server = countdowns.iter().find(|countdown| countdown.text.contains("425")).expect("vsftpd's timeout runs");
+    assert!(server.text.contains("connect_timeout"), "{}", server.text);
+    assert!(server.left < Duration::from_secs(60) && server.left > Duration::from_secs(59), "{:?}", server.left);
+    // A few retries later, less time is left.
+    step_until(&mut classroom, |kind| matches!(kind, EventKind::PacketDropped { .. }));
+    step_until(&mut classroom, |kind| matches!(kind, EventKind::PacketDropped { .. }));
+    let later = classroom.countdowns();
+    let later = later.iter().find(|countdown| countdown.text.contains("425")).expect("still running");
+    assert!(later.left < server.left);
+}
+
+#[test]
+fn picking_a_lesson_or_closing_a_dialog_returns_the_keyboard_to_the_stage() {
+    let mut classroom = still(None);
+    let focus = classroom.stage_focus;
+    classroom.apply(Action::LoadLesson("active-nat".to_owned()));
+    assert_eq!(classroom.stage_focus, focus + 1);
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    classroom.apply(Action::CancelChanges);
+    assert_eq!(classroom.stage_focus, focus + 2);
+}

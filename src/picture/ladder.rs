@@ -1,0 +1,159 @@
+//! The ladder diagram, in the way of Wireshark's Flow Graph: a lane per place, one row per
+//! packet hop or event, arrows that stop at the device that dropped them, rewrites marked.
+//! This module computes the rows; the page draws each as a button that goes to its moment.
+
+use crate::messages::page::ladder as say;
+use crate::net::device::DeviceEvent;
+use crate::net::packet::{Channel, PacketId, PacketKind};
+use crate::sim::timeline::Timeline;
+use crate::sim::trace::{EventKind, NodeId, PacketInfo};
+use litemap::LiteMap;
+
+/// What a row shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// A packet travels from one lane to another.
+    Hop,
+    /// A device stopped the packet: the arrow ends at its lane.
+    Stopped,
+    /// Something happened at one lane (a timer ran out, the verdict).
+    Event,
+}
+
+/// One row of the ladder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The event it stands for (clicking the row goes there).
+    pub index: usize,
+    pub time: String,
+    /// Lanes, 0 (client) to 4 (server).
+    pub from: usize,
+    pub to: usize,
+    pub kind: RowKind,
+    pub data: bool,
+    /// What the arrow says: a command, a reply, flags.
+    pub label: String,
+    /// The FTP helper changed the packet's content on this hop.
+    pub rewritten: bool,
+    /// NAT changed the packet's addresses on this hop.
+    pub translated: bool,
+    /// The whole event in words, for the tooltip and screen readers.
+    pub title: String,
+}
+
+/// The lane names, in order.
+pub fn lanes(server_nat: bool) -> [&'static str; 5] {
+    NodeId::ALL.map(|node| node.label(server_nat))
+}
+
+fn label_of(packet: &PacketInfo) -> String {
+    if packet.preview.is_empty() {
+        packet.flags.clone()
+    } else if packet.channel == Channel::Control {
+        packet.preview.clone()
+    } else {
+        format!("{} {}", packet.flags, packet.preview)
+    }
+}
+
+/// The ladder's rows up to event `position`.
+pub fn rows(timeline: &Timeline, position: usize) -> Vec<Row> {
+    let events = &timeline.events()[..=position.min(timeline.len().saturating_sub(1))];
+    let mut rows = Vec::new();
+    // SYN retries per channel, and the retry number of each SYN on its way.
+    let mut syns: LiteMap<Channel, u32> = LiteMap::new();
+    let mut retries: LiteMap<PacketId, u32> = LiteMap::new();
+    let mut rewrite_pending = false;
+    for event in events {
+        let row = |from: NodeId, to: NodeId, kind: RowKind, packet: Option<&PacketInfo>, label: String| Row {
+            index: event.index,
+            time: event.time.to_string(),
+            from: from.position(),
+            to: to.position(),
+            kind,
+            data: packet.is_some_and(|packet| packet.channel != Channel::Control),
+            label,
+            rewritten: false,
+            translated: false,
+            title: event.text.clone(),
+        };
+        let retry_label = |packet: &PacketInfo, retries: &LiteMap<PacketId, u32>| match retries.get(&packet.id) {
+            Some(&retry) if retry > 0 => say::retry(&packet.flags, retry),
+            _ => label_of(packet),
+        };
+        match &event.kind {
+            EventKind::PacketSent { packet, to } => {
+                if packet.kind == PacketKind::Syn {
+                    let count = syns.get(&packet.channel).copied().unwrap_or(0);
+                    syns.insert(packet.channel, count + 1);
+                    retries.insert(packet.id, count);
+                }
+                let label = retry_label(packet, &retries);
+                rows.push(row(event.device, *to, RowKind::Hop, Some(packet), label));
+            }
+            EventKind::PacketForwarded { packet, to, before, .. } => {
+                let mut hop = row(event.device, *to, RowKind::Hop, Some(packet), retry_label(packet, &retries));
+                hop.rewritten = std::mem::take(&mut rewrite_pending);
+                hop.translated =
+                    before.as_ref().is_some_and(|before| before.src != packet.src || before.dst != packet.dst);
+                rows.push(hop);
+            }
+            EventKind::PacketDropped { packet, .. } => {
+                let what = retry_label(packet, &retries);
+                rows.push(row(event.device, event.device, RowKind::Stopped, Some(packet), say::dropped(&what)));
+                retries.remove(&packet.id);
+            }
+            EventKind::PacketRejected { packet, .. } => {
+                let what = retry_label(packet, &retries);
+                rows.push(row(event.device, event.device, RowKind::Stopped, Some(packet), say::refused(&what)));
+                retries.remove(&packet.id);
+            }
+            EventKind::PacketDelivered { packet } => {
+                retries.remove(&packet.id);
+            }
+            EventKind::Device { event: DeviceEvent::PayloadRewritten { .. } } => rewrite_pending = true,
+            EventKind::Timer { armed: false, name, .. } => {
+                rows.push(row(event.device, event.device, RowKind::Event, None, say::timer(name)));
+            }
+            EventKind::SettingsChanged { .. } if event.index > 0 => {
+                rows.push(row(NodeId::Client, NodeId::Server, RowKind::Event, None, say::SETTINGS_CHANGED.to_owned()));
+            }
+            EventKind::Verdict { verdict } => {
+                let label = if verdict.is_ok() { say::COMPLETED } else { say::FAILED };
+                rows.push(row(NodeId::Client, NodeId::Server, RowKind::Event, None, label.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ftp::client::DataMode;
+    use crate::sim::scenario::Scenario;
+
+    #[test]
+    fn rows_follow_the_position_and_mark_drops_retries_and_rewrites() {
+        let timeline =
+            Timeline::run(&Scenario { mode: DataMode::Port, client_nat: false, ..Scenario::default() }).expect("valid");
+        let early = rows(&timeline, 3);
+        let all = rows(&timeline, timeline.len() - 1);
+        assert!(all.len() > early.len());
+        let stopped: Vec<&Row> = all.iter().filter(|row| row.kind == RowKind::Stopped).collect();
+        assert!(stopped.len() >= 6);
+        assert!(stopped.iter().all(|row| row.from == NodeId::HomeRouter.position() && row.data));
+        assert_eq!(stopped[0].label, "✕ SYN dropped");
+        assert_eq!(stopped[1].label, "✕ SYN (retry 1) dropped");
+        assert!(all.iter().any(|row| row.label.contains("connect_timeout")));
+        assert_eq!(all.last().map(|row| row.label.as_str()), Some("✗ failed"));
+
+        let helped =
+            Timeline::run(&Scenario { mode: DataMode::Port, client_alg: true, ..Scenario::default() }).expect("valid");
+        let rows = rows(&helped, helped.len() - 1);
+        let rewritten = rows.iter().find(|row| row.rewritten).expect("a rewritten hop");
+        assert!(rewritten.label.starts_with("PORT 203,0,113,1,"), "{}", rewritten.label);
+        assert!(rewritten.translated, "NAT changed its addresses too");
+    }
+}

@@ -1,0 +1,109 @@
+//! The device tables at one moment: each router's NAT table, its connection tracking and its
+//! FTP helper's expectations, and each host's sockets and FTP state. Read-only markup, written
+//! with maud so every value is escaped.
+
+use maud::{Markup, html};
+
+use crate::messages::page::tables as say;
+use crate::net::conntrack::{Conntrack, NatKind};
+use crate::net::tcp::TcpStack;
+use crate::sim::trace::NodeId;
+use crate::sim::world::World;
+
+fn conntrack_table(title: &str, conntrack: &Conntrack) -> Markup {
+    let natted: Vec<_> = conntrack.entries().filter(|entry| entry.nat.is_some()).collect();
+    let expectations: Vec<_> = conntrack.expectations().collect();
+    html! {
+        div class="device-table" {
+            h3 { (title) }
+            @if !natted.is_empty() {
+                table class="nat" {
+                    caption { (say::NAT_TABLE) }
+                    thead { tr { th scope="col" { (say::INSIDE) } th scope="col" { (say::PUBLIC) } th scope="col" { (say::OTHER_END) } th scope="col" { (say::TCP) } } }
+                    tbody {
+                        @for entry in natted {
+                            @let (inside, outside, peer) = match entry.nat {
+                                Some(NatKind::Source) => (entry.original.src, entry.reply.dst, entry.original.dst),
+                                _ => (entry.reply.src, entry.original.dst, entry.original.src),
+                            };
+                            tr { td { (inside) } td { (outside) } td { (peer) } td { (entry.tcp_state) } }
+                        }
+                    }
+                }
+            }
+            @if conntrack.entries().next().is_none() {
+                p class="empty" { (say::NONE_TRACKED) }
+            } @else {
+                table class="conntrack" {
+                    caption { (say::CONNECTION_TRACKING) }
+                    thead { tr { th scope="col" { (say::CONNECTION) } th scope="col" { (say::STATE) } th scope="col" { (say::TCP) } th scope="col" { (say::NOTES) } } }
+                    tbody {
+                        @for entry in conntrack.entries() {
+                            @let state = if entry.seen_reply { "ESTABLISHED" } else if entry.related { "RELATED" } else { "NEW" };
+                            @let notes = match (entry.related, entry.helper) {
+                                (true, true) => say::EXPECTED_HELPER,
+                                (true, false) => say::EXPECTED,
+                                (false, true) => say::HELPER,
+                                (false, false) => "",
+                            };
+                            tr { td { (entry.original) } td { (state) } td { (entry.tcp_state) } td { (notes) } }
+                        }
+                    }
+                }
+            }
+            @if !expectations.is_empty() {
+                ul class="expectations" aria-label=(say::EXPECTATIONS) {
+                    @for expectation in expectations {
+                        @let then = expectation.nat_to.map(|to| to.to_string());
+                        li { (say::expects(&expectation.src_ip.to_string(), &expectation.dst.to_string(), then.as_deref())) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn sockets(title: &str, stack: &TcpStack, ftp_state: &str) -> Markup {
+    html! {
+        div class="device-table" {
+            h3 { (title) }
+            p class="ftp-state" { (say::FTP) " " strong { (ftp_state) } }
+            ul class="sockets" {
+                @for listener in stack.listeners() { li { "LISTEN " (listener.local) } }
+                @for conn in stack.connections() { li { (conn.state) " " (conn.local) " ↔ " (conn.remote) } }
+            }
+        }
+    }
+}
+
+/// Every device's tables in `world`.
+pub fn device_tables(world: &World) -> String {
+    let server_nat = world.scenario().server_nat_active();
+    html! {
+        (conntrack_table(NodeId::HomeRouter.label(server_nat), world.home_router().conntrack()))
+        (conntrack_table(NodeId::ServerEdge.label(server_nat), world.server_edge().conntrack()))
+        (sockets(say::CLIENT_SOCKETS, &world.client().stack, &world.client().app.state_name()))
+        (sockets(say::SERVER_SOCKETS, &world.server().stack, &world.server().app.state_name()))
+    }
+    .into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::timeline::Timeline;
+
+    #[test]
+    fn the_tables_follow_the_position() {
+        let timeline = Timeline::run(&Scenario::default()).expect("valid");
+        let login =
+            timeline.events().iter().position(|event| event.text.contains("receives the reply 230")).expect("login");
+        let tables = device_tables(&timeline.world_at(login));
+        assert!(tables.contains("NAT table"));
+        assert!(tables.contains("192.168.1.2:"));
+        assert!(tables.contains("ESTABLISHED"));
+        assert!(tables.contains("LISTEN 198.51.100.10:21"));
+        assert!(device_tables(&timeline.world_at(0)).contains("No connections tracked yet."));
+    }
+}

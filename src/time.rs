@@ -74,6 +74,11 @@ impl Duration {
         self.0
     }
 
+    /// "52 s": whole seconds, rounded up, for a countdown (a wait of 0.2 s says "1 s").
+    pub fn whole_seconds_up(self) -> String {
+        format!("{} s", self.0.div_ceil(1_000_000))
+    }
+
     /// Twice as long, saturating; used for retransmission back-off.
     pub const fn doubled(self) -> Self {
         Duration(self.0.saturating_mul(2))

@@ -582,22 +582,31 @@ pub fn countdowns(timeline: &Timeline, cursor: &Cursor) -> Vec<Countdown> {
         return Vec::new();
     };
     let server_nat = timeline.scenario().server_nat_active();
+    let mut seen = Vec::new();
     cursor
         .world()
         .waits()
         .into_iter()
-        .filter(|wait| wait.until > now)
+        // Soonest first; what runs out later on the same host cannot happen (vsftpd gives up
+        // before its TCP would).
+        .filter(|wait| {
+            wait.until > now && !seen.contains(&wait.who) && {
+                seen.push(wait.who);
+                true
+            }
+        })
         .map(|Wait { who, what, until }| {
             let left = until - now;
+            let shown = left.whole_seconds_up();
             let server = who == NodeId::Server;
             let who = who.label(server_nat);
             let text = match what {
                 WaitFor::Timer { name, timer } => {
                     let accept = timer == TimerKind::DataAccept;
-                    notices::timer_countdown(who, &name, server, accept, &left.to_string())
+                    notices::timer_countdown(who, &name, server, accept, &shown)
                 }
                 WaitFor::Connect { channel } => {
-                    notices::connect_countdown(who, &caption::channel_name(channel), &left.to_string())
+                    notices::connect_countdown(who, &caption::channel_name(channel), &shown)
                 }
             };
             Countdown { text, left }

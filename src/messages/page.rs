@@ -182,7 +182,7 @@ pub mod ladder {
     }
 
     pub fn timer(name: &str) -> String {
-        format!("⏱ {name} ran out")
+        format!("◷ {name} ran out")
     }
 
     pub const SETTINGS_CHANGED: &str = "settings changed";
@@ -217,5 +217,153 @@ pub mod tables {
             Some(then) => format!("expects {from} → {to} (then to {then})"),
             None => format!("expects {from} → {to}"),
         }
+    }
+}
+
+pub const LESSON: &str = "Lesson";
+pub const OWN_SETTINGS: &str = "Your own settings";
+pub const VIEW: &str = "View";
+pub const QUIZ_MODE: &str = "Quiz mode";
+pub const QUIZ_HELP: &str = "Stop before the data connection and ask the class what will happen";
+pub const SIDE_BY_SIDE: &str = "Side by side";
+pub const SIDE_BY_SIDE_HELP: &str = "Two modes on the same network, stepped together";
+pub const PRESENTER: &str = "Presenter mode";
+pub const LEAVE_PRESENTER: &str = "Leave presenter mode";
+
+/// The playback bar.
+pub mod playback {
+    pub const GROUP: &str = "Playback";
+    pub const RESTART: &str = "Restart";
+    pub const RESTART_TITLE: &str = "Back to the start (Home)";
+    pub const BACK: &str = "Step back";
+    pub const BACK_TITLE: &str = "Step back (← or Page Up)";
+    pub const PLAY: &str = "Play";
+    pub const PAUSE: &str = "Pause";
+    pub const PLAY_TITLE: &str = "Play or pause (Space)";
+    pub const FORWARD: &str = "Step forward";
+    pub const FORWARD_TITLE: &str = "Step forward (→ or Page Down)";
+    pub const END: &str = "Jump to end";
+    pub const END_TITLE: &str = "Jump to the end (End)";
+    pub const TIMELINE: &str = "Timeline position";
+    pub const SPEED: &str = "Speed";
+    pub const STEP_BY: &str = "Step by";
+    pub const KEY_MOMENTS: &str = "key moments";
+    pub const PACKETS: &str = "packets";
+    pub const EVERY_EVENT: &str = "every event";
+
+    /// "12 / 215 · t = 0.088 s"
+    pub fn counter(position: usize, last: usize, time: &str) -> String {
+        format!("{} / {} · t = {time}", position + 1, last + 1)
+    }
+
+    /// "event 12 of 215, at 0.088 s"
+    pub fn value_text(position: usize, last: usize, time: &str) -> String {
+        format!("event {} of {}, at {time}", position + 1, last + 1)
+    }
+
+    /// "step 3 of 40" (side by side)
+    pub fn steps(step: usize, last: usize) -> String {
+        format!("step {} of {}", step + 1, last + 1)
+    }
+}
+
+/// Panel headings and the words inside them.
+pub mod panels {
+    pub const CAPTION: &str = "What is happening";
+    pub const WAITING: &str = "Running timeouts";
+    pub const PICTURE: &str = "Network picture";
+    pub const TRANSCRIPT: &str = "Transcript";
+    pub const LADDER: &str = "Ladder diagram";
+    pub const TABLES: &str = "Device tables";
+    pub const LOWER_TABS: &str = "Ladder diagram or device tables";
+    pub const VERDICT: &str = "Verdict";
+    pub const EVERY_MODE: &str = "This network, every mode";
+    pub const SETTINGS: &str = "Settings";
+    pub const KEYS: &str =
+        "Keys: Space play/pause · → or Page Down step · ← or Page Up back · Home · End · Esc cancels waiting changes";
+
+    pub fn about(version: &str) -> String {
+        format!("ftpsim {version}: vsftpd 3.0.3, Linux netfilter, curl and ftplib behaviour, simulated.")
+    }
+}
+
+/// The verdict panel.
+pub mod verdict {
+    pub const IN_PROGRESS: &str = "Session in progress… the verdict appears at the end.";
+    pub const COMPLETED: &str = "✓ Completed";
+    pub const REFUSED_ON_PURPOSE: &str = "✓ Refused on purpose";
+    pub const FIX: &str = "Fix:";
+    pub const SHOW_WHERE: &str = "Show where it went wrong";
+    pub const BRANCHED: &str = "These settings were changed mid-session; the verdict is about the run as it happened.";
+
+    pub fn failed_at(place: Option<&str>) -> String {
+        match place {
+            Some(place) => format!("✗ Failed at the {}", place.to_ascii_lowercase()),
+            None => "✗ Failed".to_owned(),
+        }
+    }
+
+    pub fn why(cause: &str, reply: Option<u16>) -> String {
+        match reply {
+            Some(code) => format!("Why: {cause} (last reply {code})."),
+            None => format!("Why: {cause}."),
+        }
+    }
+
+    pub fn looking_back(position: usize) -> String {
+        format!("This is how the run ends; the page is back at event {}.", position + 1)
+    }
+}
+
+/// The every-mode table.
+pub mod comparison {
+    pub const MODE: &str = "Mode";
+    pub const RESULT: &str = "Result";
+    pub const WORKS: &str = "✓ works";
+    pub const HIDDEN: &str = "Hidden until the class has answered the quiz.";
+    pub const USES_EPSV: &str = "uses EPSV: PASV cannot carry an IPv6 address";
+    pub const USES_EPRT: &str = "uses EPRT: PORT cannot carry an IPv6 address";
+
+    pub fn fails(text: &str) -> String {
+        format!("✗ {text}")
+    }
+
+    pub fn note(low: u16, high: u16) -> String {
+        format!(
+            "Each row is a fresh run of the settings shown, in that mode (passive ports {low}–{high}); the run on screen may differ if it was branched."
+        )
+    }
+}
+
+/// The panel of changes waiting for a decision.
+pub mod pending {
+    pub const TITLE: &str = "Changes waiting";
+    pub const PAUSED: &str = "The run on screen is paused until you choose.";
+    pub const RESTART: &str = "Restart with them";
+    pub const BRANCH: &str = "Branch from this step";
+    pub const CANCEL: &str = "Cancel";
+    pub const MARK: &str = "changed, not applied yet";
+
+    pub fn changes(description: &str) -> String {
+        format!("{description}.")
+    }
+
+    pub fn restart_only(why: &str) -> String {
+        format!("Only a restart is possible: {why}.")
+    }
+}
+
+pub const DISMISS: &str = "Dismiss";
+
+/// Side by side.
+pub mod compare {
+    pub const LEFT: &str = "Left";
+    pub const RIGHT: &str = "Right";
+    pub const LEFT_MODE: &str = "Left mode";
+    pub const RIGHT_MODE: &str = "Right mode";
+    pub const IN_PROGRESS: &str = "in progress…";
+
+    pub fn pane(side: &str, mode: &str) -> String {
+        format!("{side}: {mode}")
     }
 }

@@ -72,6 +72,8 @@ impl Sizes {
 
 /// How far text is placed from its neighbours and from the picture's edge.
 const GAP: i32 = 6;
+/// The most lines a callout has; its band keeps room for them so the picture never jumps.
+const CALLOUT_LINES: i32 = 3;
 /// Half the width an icon takes on the wire; packets stop this far from a place.
 const ICON: i32 = 46;
 
@@ -502,7 +504,8 @@ fn callout_box(
 ) -> Vec<Shape> {
     let size = sizes.callout;
     // Measured as bold, so the first line (drawn bold) fits as well as the others.
-    let lines: Vec<String> = callout.lines.iter().flat_map(|line| wrap(line, size, true, max_w, 2)).take(4).collect();
+    let lines: Vec<String> =
+        callout.lines.iter().flat_map(|line| wrap(line, size, true, max_w, 2)).take(CALLOUT_LINES as usize).collect();
     let text_w = lines.iter().map(|line| width(line, size, true) as i32).max().unwrap_or(0);
     let w = text_w + 24;
     let line_h = size as i32 * 13 / 10;
@@ -561,13 +564,7 @@ fn packet_shape(
         });
     }
     if let Some((lx, ly, text)) = label {
-        shapes.push(Shape::Line {
-            x1: leader_to.0 - end.0,
-            y1: leader_to.1 - end.1,
-            x2: 0,
-            y2: -9,
-            class: "leader",
-        });
+        shapes.push(Shape::Line { x1: leader_to.0 - end.0, y1: leader_to.1 - end.1, x2: 0, y2: -9, class: "leader" });
         shapes.push(Shape::Text {
             x: lx - end.0,
             y: ly - end.1,
@@ -730,8 +727,7 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
 
     // Band: the callout.
     let callout_top = bottom + 10;
-    let callout_lines = 4;
-    let callout_h = 9 + 14 + sizes.callout as i32 * 13 / 10 * callout_lines;
+    let callout_h = 9 + 14 + sizes.callout as i32 * 13 / 10 * CALLOUT_LINES;
     for callout in &scene.callouts {
         let max_w = if style.presenter { 760 } else { 620 };
         shapes.extend(callout_box(&mut drawing, callout, x_of(callout.at), callout_top, WIDE, sizes, max_w));
@@ -869,7 +865,7 @@ fn tall(scene: &Scene, position: usize, style: Style) -> Drawing {
         let at = y_of(callout.at);
         let _ = at;
         shapes.extend(callout_box(&mut drawing, callout, TALL / 2, y, TALL, sizes, (TALL - 40) as u32));
-        y += 9 + 14 + sizes.callout as i32 * 13 / 10 * 4 + GAP;
+        y += 9 + 14 + sizes.callout as i32 * 13 / 10 * CALLOUT_LINES + GAP;
     }
     for conn in &scene.connections {
         let kind = if conn.channel == Channel::Control { "control" } else { "data" };

@@ -48,7 +48,7 @@ impl LineKind {
             LineKind::DataOpen => "✓",
             LineKind::DataFlow => "≡",
             LineKind::DataClosed => "⇥",
-            LineKind::Timer => "⏱",
+            LineKind::Timer => "◷",
             LineKind::Settings => "⚙",
             LineKind::Completed => "✓",
             LineKind::Failed => "✗",
@@ -254,7 +254,7 @@ mod tests {
         let all = texts(&lines(&timeline, timeline.len() - 1));
         assert!(all.iter().any(|line| line == "✕ Home router drops the SYN"));
         assert!(all.iter().any(|line| line == "✕ Home router drops the SYN again (retry 3)"));
-        assert!(all.iter().any(|line| line.starts_with("⏱ Server: connect_timeout")));
+        assert!(all.iter().any(|line| line.starts_with("◷ Server: connect_timeout")));
         let last = all.last().expect("verdict");
         assert!(last.starts_with("✗ Failed: the server's data connection got no answer"), "{last}");
     }

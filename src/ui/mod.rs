@@ -1,18 +1,20 @@
-//! The browser app: a thin Yew layer over [`crate::classroom`]. Compiled for wasm32 only.
+//! The browser app: a thin, typed Yew layer over [`crate::classroom`]. Compiled for wasm32.
 //!
-//! It owns no simulation logic. Each render draws the classroom session: the views come as
-//! markup from [`crate::picture`] (built and tested natively), and one click listener and one
-//! change listener on the page turn the controls' `data-action` and `name` attributes into
-//! [`state::Action`]s (event delegation). Only the timeline scrubber is a Yew element of its own,
-//! so that dragging it is never interrupted by a redraw.
+//! It owns no simulation logic. [`App`] holds the classroom in a reducer, asks
+//! [`crate::picture`] for what to draw, and lays the page out from components in
+//! [`components`], each with typed props and an `on_action` callback that carries an
+//! [`Action`]. What stays generated markup (the topology picture, the device tables) is built
+//! natively with maud and put in place as one node per panel; the transcript and the ladder are
+//! keyed lists, so a step adds lines without rebuilding the earlier ones, and the settings form
+//! keeps its nodes across steps.
 //!
-//! Why markup rather than a tree of `html!` components: every element and attribute of an
-//! `html!` tree costs code in the WebAssembly file, and the page must stay under its 175 KB
-//! download budget for school networks. A redrawn control gets its keyboard focus back (by id).
+//! The few things only a browser can do live here: the keyboard (a clicker's keys), the
+//! playback timer, full screen for presenter mode, focus after a dialog closes, the phone
+//! layout, and reading the visitor's wish for reduced motion.
 
+mod components;
 mod state;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
@@ -20,20 +22,24 @@ use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::classroom::{Classroom, action_from_control, action_from_form};
-use crate::picture::{self, Style};
+use crate::classroom::{Action, Classroom, TICK_MS, Tab, countdowns, quiz_truth};
+use crate::messages::page::{panels, playback as words, topology as picture_words};
+use crate::picture::topology::{self, Orientation, Style};
+use crate::picture::{ladder, tables, transcript};
+use crate::sim::caption;
 use crate::sim::scene;
-use crate::sim::trace::NodeId;
-use state::{Action, PageState, SPEEDS};
+use components::{
+    CaptionPanel, ComparePanes, ComparisonPanel, Header, LadderView, LowerTabs, Markup, NoticeBar, PendingPanel,
+    PlaybackBar, QuizPanel, SettingsForm, TranscriptView, VerdictPanel,
+};
+use state::PageState;
+
+/// Below this width the page stacks its panels and the picture stands upright.
+const NARROW: f64 = 700.0;
 
 /// Mounts the app on the page body.
 pub fn start() {
     yew::Renderer::<App>::new().render();
-}
-
-/// Markup from [`crate::picture`], put into the page as it is.
-fn raw(markup: String) -> Html {
-    Html::from_html_unchecked(AttrValue::from(markup))
 }
 
 /// True when the visitor asked for less motion.
@@ -43,13 +49,20 @@ fn prefers_reduced_motion() -> bool {
         .is_some_and(|query| query.matches())
 }
 
+fn narrow_window() -> bool {
+    web_sys::window()
+        .and_then(|window| window.inner_width().ok())
+        .and_then(|width| width.as_f64())
+        .is_some_and(|width| width < NARROW)
+}
+
 /// The lesson named in the address (`#lesson=active-nat`), if any.
 fn lesson_from_location() -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
     hash.trim_start_matches('#').split('&').find_map(|pair| pair.strip_prefix("lesson=").map(str::to_owned))
 }
 
-/// Keys a presentation clicker sends, and the usual ones.
+/// The action a key stands for: what a presentation clicker sends, and the usual keys.
 fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     if event.alt_key() || event.ctrl_key() || event.meta_key() {
         return None;
@@ -61,8 +74,9 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
         // Page Up / Page Down come from clickers and work everywhere.
         "PageDown" => Some(Action::StepForward),
         "PageUp" => Some(Action::StepBack),
+        "Escape" => Some(Action::CancelChanges),
         _ if in_field => None,
-        // On a focused button, Space presses the button instead.
+        // On a focused button, Space and Enter press the button instead.
         " " | "Spacebar" if tag != "button" => Some(Action::TogglePlay),
         "ArrowRight" => Some(Action::StepForward),
         "ArrowLeft" => Some(Action::StepBack),
@@ -72,98 +86,30 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     }
 }
 
-type Refocus = Rc<RefCell<Option<String>>>;
-
-/// How fast a single step forward moves its packets, in hops per second.
-const STEP_EVENTS_PER_SECOND: u32 = 20;
-
-/// Clicks anywhere on the page: a control's `data-action`, or an event to go to in `data-index`
-/// (transcript lines, ladder rows, the verdict's "show where").
-fn on_click(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<MouseEvent> {
-    let dispatch = dispatch.clone();
-    let refocus = refocus.clone();
-    Callback::from(move |event: MouseEvent| {
-        let Some(target) = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else {
-            return;
-        };
-        if let Some(control) = target.closest("[data-action]").ok().flatten() {
-            let action = control.get_attribute("data-action").and_then(|name| action_from_control(&name));
-            if let Some(action) = action {
-                *refocus.borrow_mut() = Some(control.id());
-                dispatch.emit(action);
-            }
-            return;
-        }
-        let index = target
-            .closest("[data-index]")
-            .ok()
-            .flatten()
-            .and_then(|element| element.get_attribute("data-index"))
-            .and_then(|value| value.parse::<usize>().ok());
-        if let Some(index) = index {
-            dispatch.emit(Action::Seek(index));
-        }
-    })
-}
-
-/// Changes of any menu, checkbox or number field on the page, by the control's `name`.
-fn on_change(dispatch: &Callback<Action>, refocus: &Refocus) -> Callback<Event> {
-    let dispatch = dispatch.clone();
-    let refocus = refocus.clone();
-    Callback::from(move |event: Event| {
-        let Some(target) = event.target() else {
-            return;
-        };
-        let (name, value, checked, id) = if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
-            if input.type_() == "range" {
-                return;
-            }
-            (input.name(), input.value(), input.checked(), input.id())
-        } else if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
-            (select.name(), select.value(), false, select.id())
-        } else {
-            return;
-        };
-        if let Some(action) = action_from_form(&name, &value, checked) {
-            *refocus.borrow_mut() = Some(id);
-            dispatch.emit(action);
-        }
-    })
+fn focus(node: &NodeRef) {
+    if let Some(element) = node.cast::<web_sys::HtmlElement>() {
+        let _ = element.focus();
+    }
 }
 
 #[component]
 pub fn App() -> Html {
-    // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
-    let state = use_reducer(|| {
+    let state = use_reducer_eq(|| {
         let mut classroom = Classroom::new(lesson_from_location().as_deref());
+        // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
         classroom.animate = !prefers_reduced_motion();
-        PageState(classroom)
+        PageState::new(classroom)
     });
-    let refocus: Refocus = use_mut_ref(|| None::<String>);
-    let dispatch: Callback<Action> = {
+    let on_action: Callback<Action> = {
         let state = state.clone();
         Callback::from(move |action| state.dispatch(action))
     };
+    let stage = use_node_ref();
+    let narrow = use_state(narrow_window);
 
-    // A control that was drawn anew gets back the keyboard focus it had.
+    // The keyboard: one listener on the document for the whole page.
     {
-        let refocus = refocus.clone();
-        use_effect(move || {
-            let Some(id) = refocus.borrow_mut().take() else {
-                return;
-            };
-            let element = web_sys::window()
-                .and_then(|window| window.document())
-                .and_then(|document| document.get_element_by_id(&id));
-            if let Some(element) = element.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = element.focus();
-            }
-        });
-    }
-
-    // Keyboard: one listener on the document for the whole page.
-    {
-        let dispatch = dispatch.clone();
+        let on_action = on_action.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|window| window.document()).map(|document| {
                 // Not passive: the keys the page handles must not also scroll it.
@@ -177,7 +123,7 @@ pub fn App() -> Html {
                         };
                         if let Some(action) = key_action(event) {
                             event.prevent_default();
-                            dispatch.emit(action);
+                            on_action.emit(action);
                         }
                     },
                 )
@@ -186,17 +132,29 @@ pub fn App() -> Html {
         });
     }
 
-    // Playback, and a step forward under way: one tick per hop. A step moves quickly, so the
-    // class sees the packets travel without waiting.
-    let classroom = &state.0;
-    let stepping = classroom.run_to.is_some() && !classroom.playing;
-    let events_per_second =
-        if stepping { STEP_EVENTS_PER_SECOND } else { SPEEDS.get(classroom.speed).map_or(4, |(_, rate)| *rate).max(1) };
+    // The phone layout follows the window's width.
     {
-        let dispatch = dispatch.clone();
-        let ticking = classroom.playing || classroom.run_to.is_some();
-        use_effect_with((ticking, events_per_second), move |(ticking, rate)| {
-            let interval = ticking.then(|| Interval::new(1000 / rate, move || dispatch.emit(Action::Tick)));
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "resize", move |_| {
+                    let now = narrow_window();
+                    if now != *narrow {
+                        narrow.set(now);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    let classroom = &state.classroom;
+
+    // The playback clock: a tick every TICK_MS while something moves.
+    {
+        let on_action = on_action.clone();
+        use_effect_with(classroom.playback.ticking(), move |ticking| {
+            let interval = ticking.then(|| Interval::new(TICK_MS, move || on_action.emit(Action::Tick)));
             move || drop(interval)
         });
     }
@@ -214,77 +172,162 @@ pub fn App() -> Html {
         }
     });
 
-    let tick_ms = if classroom.animate { 1000 / events_per_second } else { 0 };
-    let position = classroom.position();
-    let last = classroom.last();
-    let time = classroom.timeline.events().get(position).map(|event| event.time.to_string()).unwrap_or_default();
-    let on_scrub = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |event: InputEvent| {
-            let value = event.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-            if let Ok(index) = value.parse::<usize>() {
-                dispatch.emit(Action::Seek(index));
+    // After a lesson is picked or a dialog closes, the keyboard returns to the stage.
+    {
+        let stage = stage.clone();
+        use_effect_with(classroom.stage_focus, move |count| {
+            if *count > 0 {
+                focus(&stage);
             }
-        })
-    };
+        });
+    }
+
+    let hop_ms = if classroom.animate { classroom.playback.hop_ms() } else { 0 };
+    let orientation = if *narrow { Orientation::Tall } else { Orientation::Wide };
+    let style = Style { hop_ms, presenter: classroom.presenter, orientation };
     let server_nat = classroom.scenario.server_nat_active();
-    let stage = match &classroom.compare {
-        Some((left, right)) => {
-            let markup = format!(
-                r#"<div class="compare">{}{}</div>"#,
-                picture::pane("left", left, server_nat, tick_ms),
-                picture::pane("right", right, server_nat, tick_ms)
-            );
-            raw(markup)
+    let (value, max) = classroom.scrubber();
+    let time =
+        classroom.timeline.events().get(classroom.position()).map(|event| event.time.to_string()).unwrap_or_default();
+    let (counter, value_text) = match &classroom.compare {
+        Some(_) => (words::steps(value, max), words::steps(value, max)),
+        None => (words::counter(value, max, &time), words::value_text(value, max, &time)),
+    };
+
+    let (stage_view, lower_view) = match &classroom.compare {
+        Some(compare) => {
+            let view = |pane: &crate::classroom::Pane| {
+                let position = pane.position();
+                let scene = scene::scene(&pane.timeline, pane.cursor.world(), position);
+                let mode = crate::messages::settings::mode(pane.mode());
+                let svg = topology::layout(&scene, position, Style { hop_ms: 0, ..style })
+                    .svg(&picture_words::pane_label(mode), "topology compact");
+                let caption = caption::for_event(&pane.timeline, position);
+                let verdict = pane.finished().then(|| {
+                    let verdict = pane.timeline.verdict();
+                    let text = if verdict.is_ok() {
+                        crate::messages::page::verdict::COMPLETED.to_owned()
+                    } else {
+                        format!(
+                            "{} · {}",
+                            crate::messages::page::verdict::failed_at(
+                                verdict.device.map(|device| device.label(server_nat))
+                            ),
+                            verdict.cell()
+                        )
+                    };
+                    (verdict.is_ok(), AttrValue::from(text))
+                });
+                components::PaneView {
+                    mode: pane.mode(),
+                    svg: AttrValue::from(svg),
+                    headline: AttrValue::from(caption.headline),
+                    body: AttrValue::from(caption.body),
+                    verdict,
+                }
+            };
+            (
+                html! { <ComparePanes left={view(&compare.left)} right={view(&compare.right)} on_action={on_action.clone()} /> },
+                Html::default(),
+            )
         }
         None => {
+            let position = classroom.position();
             let world = classroom.cursor.world();
             let scene = scene::scene(&classroom.timeline, world, position);
-            let label = "Network: client, home router, internet, server firewall and server, with the connections and packets between them";
-            let ladder_heads: String = NodeId::ALL
-                .iter()
-                .map(|node| format!(r#"<span class="{}">{}</span>"#, node.as_str(), node.label(server_nat)))
+            let svg = topology::layout(&scene, position, style).svg(picture_words::LABEL, "topology");
+            let caption = classroom.caption();
+            let detail = classroom
+                .timeline
+                .events()
+                .get(position)
+                .filter(|event| !matches!(event.kind, crate::sim::trace::EventKind::Verdict { .. }))
+                .map_or(String::new(), |event| event.text.clone());
+            let countdowns: Vec<String> = countdowns(&classroom.timeline, &classroom.cursor)
+                .into_iter()
+                .map(|countdown| countdown.text)
                 .collect();
-            raw(format!(
-                r#"<div class="topology-frame">{}</div><section class="panel caption-panel" aria-label="What is happening">{}</section>{}{}<div class="lower {}"><section class="panel transcript-panel"><h2>Transcript</h2><div class="pinned-scroller">{}</div></section><div class="shared">{}<section class="panel tables-panel" aria-label="Device tables"><h2>Device tables</h2><div class="tables">{}</div></section><section class="panel ladder-panel"><h2>Ladder diagram</h2><div class="ladder-heads" aria-hidden="true">{ladder_heads}</div><div class="pinned-scroller ladder-scroll">{}</div></section></div></div>"#,
-                picture::topology(&scene, position, Style { tick_ms, compact: false }, label),
-                picture::caption(classroom),
-                picture::quiz(classroom),
-                picture::pending(classroom),
-                if classroom.show_ladder { "show-ladder" } else { "show-tables" },
-                picture::transcript(&classroom.timeline, position, "Transcript", true),
-                picture::lower_tabs(classroom.show_ladder),
-                picture::device_tables(world),
-                picture::ladder(&classroom.timeline, position),
-            ))
+            let lines = Rc::new(transcript::lines(&classroom.timeline, position));
+            let rows = Rc::new(ladder::rows(&classroom.timeline, position));
+            let quiz_on_screen = classroom.quiz.enabled && classroom.quiz.at.is_some_and(|at| position >= at);
+            let stage_html = html! {
+                <>
+                    <section class="picture" tabindex="-1" ref={stage.clone()} aria-label={panels::PICTURE}>
+                        <Markup html={AttrValue::from(svg)} />
+                    </section>
+                    <CaptionPanel headline={AttrValue::from(caption.headline)} body={AttrValue::from(caption.body)}
+                                  detail={AttrValue::from(detail)} {countdowns} announce={classroom.announce} />
+                    if let Some(pending) = &classroom.pending {
+                        <PendingPanel pending={pending.clone()} on_action={on_action.clone()} />
+                    }
+                    if quiz_on_screen {
+                        <QuizPanel answer={classroom.quiz.answer} truth={quiz_truth(&classroom.timeline)} {server_nat}
+                                   summary={AttrValue::from(classroom.timeline.verdict().summary.clone())}
+                                   on_action={on_action.clone()} />
+                    }
+                </>
+            };
+            let lower = html! {
+                    <div class="lower">
+                        <section class="panel transcript-panel" aria-label={panels::TRANSCRIPT}>
+                            <h2>{ panels::TRANSCRIPT }</h2>
+                            <TranscriptView lines={lines} title={panels::TRANSCRIPT} interactive=true on_action={on_action.clone()} />
+                        </section>
+                        <section class="panel tabbed-panel">
+                            <LowerTabs tab={classroom.tab} on_action={on_action.clone()} />
+                            if classroom.tab == Tab::Ladder {
+                                <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder">
+                                    <LadderView {rows} lanes={ladder::lanes(server_nat)} {position} on_action={on_action.clone()} />
+                                </div>
+                            } else {
+                                <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables">
+                                    <Markup html={AttrValue::from(tables::device_tables(world))} />
+                                </div>
+                            }
+                        </section>
+                    </div>
+            };
+            (stage_html, lower)
         }
     };
-    let side = format!(
-        r#"<section class="panel verdict-panel" role="status" aria-label="Verdict"><h2>Verdict</h2>{}</section><section class="panel comparison" aria-label="Every mode on this network"><h2>This network, every mode</h2>{}</section><section class="panel settings" aria-label="Network settings"><h2>Settings</h2><div class="settings-grid">{}</div></section><p class="keys">Keys: Space play/pause · → or Page Down step · ← or Page Up back · Home · End</p><p class="about">ftpsim {} — vsftpd 3.0.3, Linux netfilter, curl and ftplib behaviour, simulated.</p>"#,
-        picture::verdict(classroom),
-        picture::comparison(classroom),
-        picture::settings_form(&classroom.scenario, classroom.form_revision),
-        crate::VERSION,
-    );
 
+    let verdict = classroom.verdict_visible().then(|| classroom.timeline.verdict().clone());
+    let looking_back =
+        (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
     html! {
-        <main class={classes!("app", classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"))}
-              onclick={on_click(&dispatch, &refocus)} onchange={on_change(&dispatch, &refocus)}>
-            <header class="top">{ raw(picture::header(classroom)) }</header>
-            <div class="playback" role="group" aria-label="Playback">
-                { raw(picture::playback_buttons(classroom)) }
-                <label class="scrubber">
-                    <span class="visually-hidden">{ "Timeline position" }</span>
-                    <input type="range" min="0" max={last.to_string()} value={position.to_string()} oninput={on_scrub}
-                           aria-valuetext={format!("event {} of {}, at {time}", position + 1, last + 1)} />
-                </label>
-                <span class="clock" aria-hidden="true">{ format!("{} / {} · t = {time}", position + 1, last + 1) }</span>
-                { raw(picture::playback_options(classroom)) }
-            </div>
-            { raw(picture::message(classroom)) }
+        <main class={classes!("app", classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
+                              classroom.compare.is_some().then_some("comparing"))}>
+            <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
+                    presenter={classroom.presenter} on_action={on_action.clone()} />
+            <PlaybackBar playing={classroom.playback.playing} {value} {max} counter={AttrValue::from(counter)}
+                         value_text={AttrValue::from(value_text)} speed={classroom.playback.speed}
+                         level={classroom.step_level} on_action={on_action.clone()} />
+            if let Some(notice) = &classroom.notice {
+                <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
+            }
             <div class="layout">
-                <div class="stage">{ stage }</div>
-                <aside class="side">{ raw(side) }</aside>
+                <div class="stage">{ stage_view }</div>
+                { lower_view }
+                <aside class="side">
+                    <section class="panel verdict-panel" role="status" aria-label={panels::VERDICT}>
+                        <h2>{ panels::VERDICT }</h2>
+                        <VerdictPanel {verdict} {server_nat} branched={classroom.timeline.is_branched()} {looking_back}
+                                      on_action={on_action.clone()} />
+                    </section>
+                    <section class="panel settings" aria-label={panels::SETTINGS}>
+                        <h2>{ panels::SETTINGS }</h2>
+                        <SettingsForm form={classroom.form_scenario().clone()} run={classroom.scenario.clone()}
+                                      revision={classroom.form_revision} on_action={on_action.clone()} />
+                    </section>
+                    <section class="panel comparison" aria-label={panels::EVERY_MODE}>
+                        <h2>{ panels::EVERY_MODE }</h2>
+                        <ComparisonPanel cells={classroom.comparison.clone()} current={classroom.scenario.mode}
+                                         hidden={classroom.quiz.open()}
+                                         ipv6={classroom.scenario.ip == crate::sim::scenario::IpVersion::V6} />
+                    </section>
+                    <p class="keys">{ panels::KEYS }</p>
+                    <p class="about">{ panels::about(crate::VERSION) }</p>
+                </aside>
             </div>
         </main>
     }

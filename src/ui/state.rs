@@ -1,21 +1,37 @@
-//! The page's state: the engine's [`Classroom`] wrapped in Yew's `Reducible` (as in todomvc).
+//! The page's state: the engine's [`Classroom`] in Yew's `Reducible` (as in todomvc).
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::classroom::Classroom;
-pub use crate::classroom::{Action, SPEEDS};
+use crate::classroom::{Action, Classroom};
 
-/// The reducer: a clone of the session with the action applied.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PageState(pub Classroom);
+/// The reducer: a clone of the session with the action applied. `revision` counts the actions
+/// that changed something, so the page draws again only then (a timer tick during a hold
+/// changes nothing).
+#[derive(Clone, Debug)]
+pub struct PageState {
+    pub classroom: Classroom,
+    revision: u64,
+}
+
+impl PageState {
+    pub fn new(classroom: Classroom) -> Self {
+        PageState { classroom, revision: 0 }
+    }
+}
+
+impl PartialEq for PageState {
+    fn eq(&self, other: &Self) -> bool {
+        self.revision == other.revision
+    }
+}
 
 impl Reducible for PageState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = self.0.clone();
-        if next.apply(action) { Rc::new(PageState(next)) } else { self }
+        let mut classroom = self.classroom.clone();
+        if classroom.apply(action) { Rc::new(PageState { classroom, revision: self.revision + 1 }) } else { self }
     }
 }

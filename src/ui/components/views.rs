@@ -1,0 +1,256 @@
+//! The views of the run: read-only markup (the topology, the device tables), the transcript
+//! and the ladder (keyed lists of buttons that go to their moment), the tabs, and the two
+//! panes of the side-by-side view.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::on_click;
+use crate::classroom::{Action, Side, Tab};
+use crate::ftp::client::DataMode;
+use crate::messages::page::{compare as pair, ladder as ladder_words, panels, transcript as words};
+use crate::picture::ladder::{Row, RowKind};
+use crate::picture::transcript::Line;
+
+#[derive(Properties, PartialEq)]
+pub struct MarkupProps {
+    /// Markup built and escaped natively (maud).
+    pub html: AttrValue,
+}
+
+/// Read-only markup from [`crate::picture`], as one node: redrawn when, and only when, it
+/// changes.
+#[component]
+pub fn Markup(props: &MarkupProps) -> Html {
+    Html::from_html_unchecked(props.html.clone())
+}
+
+/// Keeps the current row of a scrolling list in view without scrolling the page itself.
+fn keep_in_view(list: &NodeRef) {
+    let Some(container) = list.cast::<web_sys::HtmlElement>() else {
+        return;
+    };
+    let current = container.query_selector("[aria-current=\"step\"]").ok().flatten();
+    let Some(row) = current.and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    let (top, height) = (row.offset_top(), row.offset_height());
+    let (scroll, view) = (container.scroll_top(), container.client_height());
+    if top < scroll {
+        container.set_scroll_top(top - 8);
+    } else if top + height > scroll + view {
+        container.set_scroll_top(top + height - view + 8);
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptProps {
+    pub lines: Rc<Vec<Line>>,
+    pub title: AttrValue,
+    /// Lines are buttons that go to their moment (not in the side-by-side panes).
+    pub interactive: bool,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn TranscriptView(props: &TranscriptProps) -> Html {
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(props.lines.len(), move |_| keep_in_view(&list));
+    }
+    let last = props.lines.last().map(|line| line.index);
+    html! {
+        <ol class="transcript" role="log" aria-label={props.title.clone()} aria-live="off" ref={list}>
+            { for props.lines.iter().map(|line| {
+                let content = html! {
+                    <>
+                        <span class="arrow" aria-hidden="true">{ line.kind.arrow() }</span>
+                        <span class="text">{ line.text.clone() }</span>
+                        if !line.decoded.is_empty() { <span class="decoded">{ line.decoded.trim() }</span> }
+                        if line.encrypted { <span class="encrypted"><span class="tls">{ "TLS" }</span>{ words::ENCRYPTED }</span> }
+                    </>
+                };
+                let current = (Some(line.index) == last).then_some("step");
+                html! {
+                    <li key={line.index} class={classes!("line", line.kind.class(), line.kind.is_data().then_some("data-lane"))}
+                        aria-current={current}>
+                        if props.interactive {
+                            <button type="button" class="seek" title={words::GO_THERE}
+                                    onclick={on_click(&props.on_action, Action::Seek(line.index))}>{ content }</button>
+                        } else {
+                            <span class="seek">{ content }</span>
+                        }
+                    </li>
+                }
+            }) }
+        </ol>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LadderProps {
+    pub rows: Rc<Vec<Row>>,
+    pub lanes: [&'static str; 5],
+    pub position: usize,
+    pub on_action: Callback<Action>,
+}
+
+/// A lane's centre, in percent of the drawing's width.
+fn lane(index: usize) -> usize {
+    10 + 20 * index
+}
+
+#[component]
+pub fn LadderView(props: &LadderProps) -> Html {
+    let list = use_node_ref();
+    let current = props.rows.iter().rev().find(|row| row.index <= props.position).map(|row| row.index);
+    {
+        let list = list.clone();
+        use_effect_with(current, move |_| keep_in_view(&list));
+    }
+    html! {
+        <div class="ladder" role="group" aria-label={ladder_words::LABEL}>
+            <div class="ladder-heads" aria-hidden="true">
+                { for props.lanes.iter().enumerate().map(|(index, name)| html! {
+                    <span style={format!("left:{}%", lane(index))}>{ *name }</span>
+                }) }
+            </div>
+            <ol class="ladder-rows" ref={list}>
+                { for props.rows.iter().map(|row| {
+                    let (left, right) = (lane(row.from.min(row.to)), lane(row.from.max(row.to)));
+                    let direction = if row.to >= row.from { "right" } else { "left" };
+                    let kind = match row.kind {
+                        RowKind::Hop => "hop",
+                        RowKind::Stopped => "stopped",
+                        RowKind::Event => "event",
+                    };
+                    // The label sits on the side of the arrow (or mark) with more room, so it is
+                    // never cut at the panel's edge.
+                    let label_style = match row.kind {
+                        RowKind::Hop if left + right <= 100 => format!("left:{}%;max-width:{}%", left + 1, 98 - left),
+                        RowKind::Hop => format!("right:{}%;max-width:{}%", 101 - right, right - 2),
+                        _ if left <= 50 => format!("left:calc({left}% + 12px);max-width:{}%", 94 - left),
+                        _ => format!("right:calc({}% + 12px);max-width:{}%", 100 - left, left - 6),
+                    };
+                    let marks = [
+                        row.rewritten.then_some(ladder_words::REWRITTEN),
+                        row.translated.then_some(ladder_words::TRANSLATED),
+                    ];
+                    let name = format!("{}: {}", row.time, row.title);
+                    html! {
+                        <li key={row.index} aria-current={(Some(row.index) == current).then_some("step")}>
+                            <button type="button" aria-label={name} title={row.title.clone()}
+                                    class={classes!("ladder-row", kind, direction, if row.data { "data" } else { "control" },
+                                                    row.rewritten.then_some("rewritten"))}
+                                    onclick={on_click(&props.on_action, Action::Seek(row.index))}>
+                                <span class="time">{ row.time.clone() }</span>
+                                <span class="lanes">
+                                    if row.kind == RowKind::Hop {
+                                        <span class="arrow" style={format!("left:{left}%;width:{}%", right - left)}></span>
+                                    } else {
+                                        <span class="marker" style={format!("left:{left}%")}>
+                                            { if row.kind == RowKind::Stopped { "✕" } else { "●" } }
+                                        </span>
+                                    }
+                                    <span class="hop-label" style={label_style}>
+                                        { row.label.clone() }
+                                        { for marks.into_iter().flatten().map(|mark| html! { <span class="mark">{ mark }</span> }) }
+                                    </span>
+                                </span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TabsProps {
+    pub tab: Tab,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn LowerTabs(props: &TabsProps) -> Html {
+    let tab = |which: Tab, id: &'static str, panel: &'static str, name: &'static str| {
+        html! {
+            <button type="button" role="tab" id={id} aria-controls={panel} aria-selected={(props.tab == which).to_string()}
+                    onclick={on_click(&props.on_action, Action::ShowTab(which))}>{ name }</button>
+        }
+    };
+    html! {
+        <div class="tabs" role="tablist" aria-label={panels::LOWER_TABS}>
+            { tab(Tab::Ladder, "tab-ladder", "panel-ladder", panels::LADDER) }
+            { tab(Tab::Tables, "tab-tables", "panel-tables", panels::TABLES) }
+        </div>
+    }
+}
+
+/// One side of the side-by-side view, ready to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaneView {
+    pub mode: DataMode,
+    pub svg: AttrValue,
+    pub headline: AttrValue,
+    pub body: AttrValue,
+    /// The verdict's line, once the run has ended.
+    pub verdict: Option<(bool, AttrValue)>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub left: PaneView,
+    pub right: PaneView,
+    pub on_action: Callback<Action>,
+}
+
+#[component]
+pub fn ComparePanes(props: &CompareProps) -> Html {
+    let pane = |side: Side, view: &PaneView| {
+        let (name, menu, id) = match side {
+            Side::Left => (pair::LEFT, pair::LEFT_MODE, "pane-left"),
+            Side::Right => (pair::RIGHT, pair::RIGHT_MODE, "pane-right"),
+        };
+        let on_action = props.on_action.clone();
+        let onchange = Callback::from(move |event: Event| {
+            let index = event.target_unchecked_into::<web_sys::HtmlSelectElement>().selected_index();
+            if let Some(mode) = usize::try_from(index).ok().and_then(|index| DataMode::ALL.get(index)) {
+                on_action.emit(Action::SetPaneMode(side, *mode));
+            }
+        });
+        let mode = crate::messages::settings::mode(view.mode);
+        html! {
+            <section class="pane" aria-label={pair::pane(name, mode)}>
+                <div class="pane-head">
+                    <label class="field" for={id}>{ menu }
+                        <select id={id} {onchange}>
+                            { for DataMode::ALL.iter().map(|option| html! {
+                                <option selected={*option == view.mode}>{ crate::messages::settings::mode(*option) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <p class={classes!("pane-verdict", match &view.verdict { Some((true, _)) => "ok", Some((false, _)) => "fail", None => "pending" })}
+                       role="status" aria-label={format!("{name} verdict")}>
+                        { view.verdict.as_ref().map_or(AttrValue::from(pair::IN_PROGRESS), |(_, text)| text.clone()) }
+                    </p>
+                </div>
+                <Markup html={view.svg.clone()} />
+                <div class="pane-caption">
+                    <p class="headline">{ view.headline.clone() }</p>
+                    <p class="body">{ view.body.clone() }</p>
+                </div>
+            </section>
+        }
+    };
+    html! {
+        <div class="compare">
+            { pane(Side::Left, &props.left) }
+            { pane(Side::Right, &props.right) }
+        </div>
+    }
+}

@@ -139,6 +139,8 @@ pub struct ClientSettings {
     /// Announce this address in `PORT`/`EPRT` instead of our own: what an FTP bounce attack
     /// does to make a server connect to a third host.
     pub announce_address: Option<IpAddr>,
+    /// Explicit FTPS: `AUTH TLS` before logging in, then `PBSZ 0` and `PROT P` (RFC 4217).
+    pub tls: bool,
 }
 
 impl Default for ClientSettings {
@@ -154,6 +156,7 @@ impl Default for ClientSettings {
             accept_timeout: Duration::from_secs(60),
             reply_timeout: Duration::from_secs(120),
             announce_address: None,
+            tls: false,
         }
     }
 }
@@ -233,8 +236,15 @@ pub struct TransferResult {
 enum Step {
     Connecting,
     AwaitingGreeting,
+    /// `AUTH TLS` sent; waiting for 234.
+    SentAuth,
+    /// Our ClientHello went out; waiting for the server's answer.
+    TlsHandshake,
     SentUser,
     SentPass,
+    /// `PBSZ 0` and `PROT P`, after logging in over TLS.
+    SentPbsz,
+    SentProt,
     SentType,
     /// Active: waiting for our listening socket.
     OpeningListener,
@@ -266,6 +276,10 @@ impl Step {
         match self {
             Step::Connecting => "CONNECTING".to_owned(),
             Step::AwaitingGreeting => "AWAITING-GREETING".to_owned(),
+            Step::SentAuth => "AWAITING-AUTH-REPLY".to_owned(),
+            Step::TlsHandshake => "TLS-HANDSHAKE".to_owned(),
+            Step::SentPbsz => "AWAITING-PBSZ-REPLY".to_owned(),
+            Step::SentProt => "AWAITING-PROT-REPLY".to_owned(),
             Step::SentUser => "AWAITING-USER-REPLY".to_owned(),
             Step::SentPass => "AWAITING-PASS-REPLY".to_owned(),
             Step::SentType => "AWAITING-TYPE-REPLY".to_owned(),
@@ -415,6 +429,12 @@ impl FtpClient {
         self.step = Step::Done;
     }
 
+    fn send_user(&mut self) {
+        let user = self.settings.user.clone();
+        self.send(Command::User(user));
+        self.step = Step::SentUser;
+    }
+
     fn current_operation(&self) -> Option<&Operation> {
         self.settings.operations.get(self.next_operation)
     }
@@ -529,11 +549,25 @@ impl FtpClient {
             self.emit(Output::CancelTimer { timer: TimerKind::Reply });
         }
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::AwaitingGreeting if reply.code == code::READY => {
-                let user = self.settings.user.clone();
-                self.send(Command::User(user));
-                self.step = Step::SentUser;
+            Step::AwaitingGreeting if reply.code == code::READY && self.settings.tls => {
+                self.send(Command::Auth("TLS".to_owned()));
+                self.step = Step::SentAuth;
             }
+            Step::AwaitingGreeting if reply.code == code::READY => self.send_user(),
+            Step::SentAuth if reply.code == code::AUTH_OK => {
+                // The handshake's records are not FTP lines: they go out as they are.
+                self.emit(Output::SendControl(super::tls_hello(true)));
+                self.step = Step::TlsHandshake;
+            }
+            Step::SentUser | Step::SentPass if reply.code == code::LOGGED_IN && self.settings.tls => {
+                self.send(Command::Pbsz("0".to_owned()));
+                self.step = Step::SentPbsz;
+            }
+            Step::SentPbsz if reply.is_completion() => {
+                self.send(Command::Prot("P".to_owned()));
+                self.step = Step::SentProt;
+            }
+            Step::SentProt if reply.is_completion() => self.next(),
             Step::SentUser if reply.code == code::NEED_PASSWORD => {
                 let password = self.settings.password.clone();
                 self.send(Command::Pass(password));
@@ -602,6 +636,9 @@ impl FtpClient {
             }
             Step::SentUser
             | Step::SentPass
+            | Step::SentAuth
+            | Step::SentPbsz
+            | Step::SentProt
             | Step::SentType
             | Step::SentPort { .. }
             | Step::SentPassive { .. }
@@ -610,7 +647,11 @@ impl FtpClient {
                 // Preliminary replies after the first (e.g. a second 150) change nothing.
                 self.step = step;
             }
-            step @ (Step::Connecting | Step::OpeningListener | Step::ConnectingData { .. } | Step::Done) => {
+            step @ (Step::Connecting
+            | Step::TlsHandshake
+            | Step::OpeningListener
+            | Step::ConnectingData { .. }
+            | Step::Done) => {
                 self.note(Note::UnexpectedReply { code: reply.code, state: step.name() });
                 self.step = step;
             }
@@ -784,6 +825,12 @@ impl Engine for FtpClient {
             }
             Input::ControlFailed(error) if self.step == Step::Connecting => {
                 self.fail(ClientFailure::ControlConnect { error });
+            }
+            Input::ControlBytes(_) if self.step == Step::TlsHandshake => {
+                // The server's side of the handshake: from here on, everything is encrypted.
+                self.emit(Output::SecureControl);
+                self.note(Note::TlsEstablished);
+                self.send_user();
             }
             Input::ControlBytes(bytes) => {
                 self.decoder.push(&bytes);

@@ -51,6 +51,8 @@ pub mod reply_code {
     pub const EXTENDED_PASSIVE: u16 = 229;
     /// `230` User logged in, proceed.
     pub const LOGGED_IN: u16 = 230;
+    /// `234` Security exchange (TLS) may begin (RFC 4217).
+    pub const AUTH_OK: u16 = 234;
     /// `250` Requested file action okay, completed.
     pub const FILE_ACTION_OK: u16 = 250;
     /// `257` "PATHNAME" created / is the current directory.
@@ -106,11 +108,14 @@ pub enum Verb {
     Eprt,
     Pasv,
     Epsv,
+    Auth,
+    Pbsz,
+    Prot,
 }
 
 impl Verb {
     /// All verbs, in the order `FEAT`-style listings show them.
-    pub const ALL: [Verb; 22] = [
+    pub const ALL: [Verb; 25] = [
         Verb::User,
         Verb::Pass,
         Verb::Syst,
@@ -133,6 +138,9 @@ impl Verb {
         Verb::Eprt,
         Verb::Pasv,
         Verb::Epsv,
+        Verb::Auth,
+        Verb::Pbsz,
+        Verb::Prot,
     ];
 
     /// The verb as it is written on the wire, upper case.
@@ -160,6 +168,9 @@ impl Verb {
             Verb::Eprt => "EPRT",
             Verb::Pasv => "PASV",
             Verb::Epsv => "EPSV",
+            Verb::Auth => "AUTH",
+            Verb::Pbsz => "PBSZ",
+            Verb::Prot => "PROT",
         }
     }
 
@@ -226,6 +237,12 @@ pub enum Command {
     Pasv,
     /// `EPSV`: passive mode that answers with a port only.
     Epsv(EpsvArg),
+    /// `AUTH TLS`: switch the control connection to TLS (explicit FTPS, RFC 4217).
+    Auth(String),
+    /// `PBSZ 0`: the protection buffer size TLS needs (always 0).
+    Pbsz(String),
+    /// `PROT P` (private: data connections encrypted) or `PROT C` (clear).
+    Prot(String),
 }
 
 impl Command {
@@ -254,6 +271,9 @@ impl Command {
             Command::Eprt(_) => Verb::Eprt,
             Command::Pasv => Verb::Pasv,
             Command::Epsv(_) => Verb::Epsv,
+            Command::Auth(_) => Verb::Auth,
+            Command::Pbsz(_) => Verb::Pbsz,
+            Command::Prot(_) => Verb::Prot,
         }
     }
 
@@ -311,6 +331,9 @@ impl Command {
             }
             Verb::Pasv => Command::Pasv,
             Verb::Epsv => Command::Epsv(parse_epsv_arg(arg)?),
+            Verb::Auth => Command::Auth(required("a security mechanism such as TLS")?),
+            Verb::Pbsz => Command::Pbsz(required("a buffer size (0)")?),
+            Verb::Prot => Command::Prot(required("a protection level (C or P)")?),
         };
         Ok(command)
     }
@@ -328,7 +351,10 @@ impl fmt::Display for Command {
             | Command::Stru(arg)
             | Command::Size(arg)
             | Command::Retr(arg)
-            | Command::Stor(arg) => write!(f, "{verb} {arg}"),
+            | Command::Stor(arg)
+            | Command::Auth(arg)
+            | Command::Pbsz(arg)
+            | Command::Prot(arg) => write!(f, "{verb} {arg}"),
             Command::List(Some(arg)) | Command::Nlst(Some(arg)) => write!(f, "{verb} {arg}"),
             Command::Type(TransferType::Ascii) => write!(f, "{verb} A"),
             Command::Type(TransferType::Image) => write!(f, "{verb} I"),

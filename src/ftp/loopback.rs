@@ -156,6 +156,8 @@ impl Loopback {
                 }
             }
             Output::SendControl(bytes) => self.deliver_later(side.other(), Input::ControlBytes(bytes)),
+            // A perfect network: encryption changes nothing on it.
+            Output::SecureControl => {}
             Output::CloseControl => self.deliver_later(side.other(), Input::ControlClosed),
             Output::Listen { id, on } => {
                 let local = if on.port() == 0 { self.ephemeral(on.ip()) } else { on };

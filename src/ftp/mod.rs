@@ -151,6 +151,20 @@ pub enum Output {
     CancelTimer { timer: TimerKind },
     /// Something worth showing in the trace.
     Trace(FtpTrace),
+    /// This engine's side of the control connection now speaks TLS: everything it sends on it
+    /// from here on is encrypted (explicit FTPS, after `AUTH TLS` and the handshake).
+    SecureControl,
+}
+
+/// The TLS handshake, in the byte counts a real one has. The simulator does not encrypt: these
+/// stand for the ClientHello and for the server's answer (ServerHello, certificate, Finished),
+/// each behind the five-byte TLS record header a capture shows.
+pub fn tls_hello(from_client: bool) -> Vec<u8> {
+    let length: usize = if from_client { 512 } else { 1400 };
+    let mut bytes = vec![0x16, 0x03, if from_client { 0x01 } else { 0x03 }];
+    bytes.extend_from_slice(&(length as u16).to_be_bytes());
+    bytes.resize(5 + length, 0);
+    bytes
 }
 
 /// An FTP-level event, in a form that the transcript, the captions and the tests can read.
@@ -219,6 +233,8 @@ pub enum Note {
     Stored { bytes: usize, path: String },
     /// Server: an upload could not be stored.
     StoreFailed { path: String },
+    /// Either side: the TLS handshake on the control connection is done; it is encrypted now.
+    TlsEstablished,
 }
 
 /// The interface both engines share, so drivers can treat them alike.

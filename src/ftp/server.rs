@@ -96,6 +96,8 @@ pub struct ServerSettings {
     pub epsv: EpsvSupport,
     /// Seed for the passive port choice (vsftpd picks it at random).
     pub seed: u64,
+    /// `ssl_enable` (NO): explicit FTPS, `AUTH TLS` switches the control connection to TLS.
+    pub ssl_enable: bool,
 }
 
 impl Default for ServerSettings {
@@ -117,6 +119,7 @@ impl Default for ServerSettings {
             accept_timeout: Duration::from_secs(60),
             epsv: EpsvSupport::Enabled,
             seed: 1,
+            ssl_enable: false,
         }
     }
 }
@@ -148,6 +151,15 @@ impl ServerSettings {
 
 /// How many ports vsftpd tries before it gives up opening a passive listener.
 const PASSIVE_LISTEN_ATTEMPTS: u32 = 9;
+
+/// Whether the control connection speaks TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tls {
+    Clear,
+    /// 234 was sent; the client's hello comes next.
+    Negotiating,
+    Secure,
+}
 
 /// Where the login stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,6 +252,7 @@ pub struct FtpServer {
     transfer: Option<Transfer>,
     next_data_id: u32,
     passive_ports_drawn: u64,
+    tls: Tls,
 }
 
 impl FtpServer {
@@ -253,6 +266,7 @@ impl FtpServer {
             now: Instant::ZERO,
             control: None,
             login: Login::WaitingForControl,
+            tls: Tls::Clear,
             cwd: "/".to_owned(),
             transfer_type: TransferType::Ascii,
             epsv_all: false,
@@ -396,6 +410,19 @@ impl FtpServer {
     fn on_command(&mut self, command: Command) {
         match (&self.login, command) {
             (_, Command::Quit) => self.quit(),
+            (_, Command::Auth(mechanism)) if self.settings.ssl_enable => self.on_auth(&mechanism),
+            (_, Command::Pbsz(_)) if self.settings.ssl_enable => match self.tls {
+                Tls::Secure => self.reply(code::OK, "PBSZ set to 0."),
+                _ => self.reply(code::BAD_SEQUENCE, "PBSZ needs a secure connection."),
+            },
+            (_, Command::Prot(level)) if self.settings.ssl_enable => {
+                match (self.tls, level.to_ascii_uppercase().as_str()) {
+                    (Tls::Secure, "P") => self.reply(code::OK, "PROT now Private."),
+                    (Tls::Secure, "C") => self.reply(code::OK, "PROT now Clear."),
+                    (Tls::Secure, _) => self.reply(code::BAD_PARAMETER, "PROT not supported."),
+                    _ => self.reply(code::BAD_SEQUENCE, "PROT needs a secure connection."),
+                }
+            }
             (_, Command::Feat) => self.send_feat(),
             (Login::NeedUser | Login::NeedPassword { .. }, Command::User(user)) => self.on_user(user),
             (Login::NeedUser, Command::Pass(_)) => self.reply(code::BAD_SEQUENCE, "Login with USER first."),
@@ -405,6 +432,19 @@ impl FtpServer {
             }
             (Login::LoggedIn { .. }, command) => self.on_logged_in_command(command),
             (_, _) => self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS."),
+        }
+    }
+
+    /// `AUTH TLS` (and the names older clients use), as vsftpd with `ssl_enable=YES` answers.
+    fn on_auth(&mut self, mechanism: &str) {
+        if self.tls != Tls::Clear {
+            return self.reply(code::BAD_SEQUENCE, "Already using TLS.");
+        }
+        if ["TLS", "TLS-C", "SSL", "TLS-P"].iter().any(|known| mechanism.eq_ignore_ascii_case(known)) {
+            self.reply(code::AUTH_OK, "Proceed with negotiation.");
+            self.tls = Tls::Negotiating;
+        } else {
+            self.reply(code::BAD_PARAMETER, "Unknown AUTH type.");
         }
     }
 
@@ -487,6 +527,10 @@ impl FtpServer {
             Command::Eprt(target) => self.on_port(target, Verb::Eprt),
             Command::Pasv => self.on_passive(false),
             Command::Epsv(arg) => self.on_epsv(arg),
+            // Only with ssl_enable (handled before login); without it vsftpd knows none of them.
+            Command::Auth(_) | Command::Pbsz(_) | Command::Prot(_) => {
+                self.reply(code::SYNTAX_ERROR, "Unknown command.")
+            }
             Command::List(arg) => self.on_list(arg, false),
             Command::Nlst(arg) => self.on_list(arg, true),
             Command::Retr(name) => {
@@ -854,6 +898,13 @@ impl Engine for FtpServer {
                 self.login = Login::NeedUser;
                 let banner = self.settings.banner.clone();
                 self.reply(code::READY, banner);
+            }
+            Input::ControlBytes(_) if self.tls == Tls::Negotiating => {
+                // The client's hello: answer it, and speak TLS from now on.
+                self.emit(Output::SendControl(super::tls_hello(false)));
+                self.emit(Output::SecureControl);
+                self.note(Note::TlsEstablished);
+                self.tls = Tls::Secure;
             }
             Input::ControlBytes(bytes) => self.decoder.push(&bytes),
             Input::ControlClosed => {

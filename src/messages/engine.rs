@@ -59,6 +59,9 @@ pub fn note(note: &Note) -> String {
         }
         Note::Stored { bytes, path } => format!("stored {bytes} bytes as {path}"),
         Note::StoreFailed { path } => format!("could not store {path}"),
+        Note::TlsEstablished => {
+            "finishes the TLS handshake: from here on its side of the control connection is encrypted".to_owned()
+        }
     }
 }
 

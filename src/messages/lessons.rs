@@ -110,7 +110,7 @@ pub const LESSONS: &[LessonText] = &[
     LessonText {
         id: "encrypted-control",
         title: "An encrypted control connection blinds the FTP helper",
-        intro: "With FTP over TLS the commands are encrypted. The router's helper is on, but it sees only scrambled bytes where PORT should be.",
+        intro: "With FTP over TLS (explicit FTPS) the client says AUTH TLS, the server answers 234, and from then on the control connection is encrypted. The router's FTP helper is on, but where PORT should be it sees only scrambled bytes.",
         expect: "fails in active mode; passive mode still works",
     },
 ];

@@ -201,6 +201,10 @@ impl Packet {
         if self.encrypted {
             return format!("{} encrypted bytes", payload.len());
         }
+        // A TLS record header: a handshake, as a capture would show it.
+        if payload.starts_with(&[0x16, 0x03]) {
+            return format!("TLS handshake, {} bytes", payload.len());
+        }
         match (self.channel, std::str::from_utf8(payload)) {
             (Channel::Control, Ok(text)) => {
                 let first = text.lines().next().unwrap_or("");

@@ -128,6 +128,9 @@ pub struct World {
     tcp_timers: LiteMap<(NodeId, SocketHandle), (Instant, u64)>,
     sockets: LiteMap<(Role, SocketHandle), SocketUse>,
     closed_sockets: Vec<(Role, SocketHandle)>,
+    /// Each side's end of the control connection speaks TLS (after `AUTH TLS`).
+    client_tls: bool,
+    server_tls: bool,
     records: Vec<Record>,
 }
 
@@ -152,6 +155,7 @@ fn client_settings(scenario: &Scenario, topology: &Topology) -> ClientSettings {
         operations: operations(scenario),
         trust_pasv_address: scenario.trust_pasv_address,
         announce_address: scenario.bounce_to,
+        tls: scenario.control_encrypted,
         ..ClientSettings::default()
     }
 }
@@ -168,6 +172,7 @@ fn server_settings(scenario: &Scenario, topology: &Topology) -> ServerSettings {
         port_promiscuous: scenario.port_check == PortCheck::Off,
         epsv: if scenario.server_epsv { EpsvSupport::Enabled } else { EpsvSupport::Refused500 },
         seed: scenario.seed,
+        ssl_enable: scenario.control_encrypted,
         ..ServerSettings::lesson()
     }
 }
@@ -324,6 +329,8 @@ impl World {
             tcp_timers: LiteMap::new(),
             sockets,
             closed_sockets: Vec::new(),
+            client_tls: false,
+            server_tls: false,
             records: Vec::new(),
         };
         world.schedule(Instant::ZERO, Event::Start);
@@ -616,6 +623,10 @@ impl World {
                     let text = self.ftp_text(role, &event);
                     self.record(role_node(role), EventKind::Ftp { role, event }, text);
                 }
+                Output::SecureControl => match role {
+                    Role::Client => self.client_tls = true,
+                    Role::Server => self.server_tls = true,
+                },
             }
         }
     }
@@ -736,7 +747,16 @@ impl World {
 
     fn host_send(&mut self, role: Role, mut packet: Packet) {
         packet.id = self.new_packet_id();
-        packet.encrypted = packet.channel == Channel::Control && self.scenario.control_encrypted;
+        // TLS covers the control connection once this side has finished its handshake, and the
+        // data connections once both have (the client asks for PROT P right after login).
+        let secured = match role {
+            Role::Client => self.client_tls,
+            Role::Server => self.server_tls,
+        };
+        packet.encrypted = match packet.channel {
+            Channel::Control => secured,
+            Channel::Data(_) => self.client_tls && self.server_tls,
+        };
         let from = role_node(role);
         let to = match role {
             Role::Client => NodeId::HomeRouter,

@@ -7,11 +7,17 @@
 #   wasm-bindgen-cli = the `wasm-bindgen = "=X"` pin in Cargo.toml
 #   wasm-opt (binaryen) 132, from npm: Trunk's own download is unreachable here, Debian's is too old
 #   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
+#   axe-core 4.14.1, from npm: the accessibility checks inside the browser tests
+#   terser 5.51.4, from npm: minifies the wasm-bindgen JS glue (scripts/post-build.sh)
+#   zopfli 0.4.3, from PyPI: compresses the wasm a little better than gzip (scripts/pack_wasm.py)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
+AXE_VERSION="4.14.1"
+TERSER_VERSION="5.51.4"
+ZOPFLI_VERSION="0.4.3"
 # Tools that are not cargo binaries live here, outside the clone, so every clone reuses them.
 TOOLS_DIR="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}"
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/binaryen/node_modules/.bin:$PATH"
@@ -62,6 +68,30 @@ ensure_browser() {
     || { as_root apt-get update && as_root apt-get install -y --no-install-recommends chromium chromium-driver; }
 }
 
+ensure_terser() {
+  local installed="$TOOLS_DIR/terser/node_modules/terser/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$TERSER_VERSION\"" "$installed"; then return; fi
+  say "installing terser $TERSER_VERSION from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/terser"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/terser" "terser@$TERSER_VERSION"
+}
+
+ensure_zopfli() {
+  local venv="$TOOLS_DIR/zopfli"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('zopfli') != '$ZOPFLI_VERSION')" 2>/dev/null; then return; fi
+  say "installing zopfli $ZOPFLI_VERSION from PyPI into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "zopfli==$ZOPFLI_VERSION"
+}
+
+ensure_axe() {
+  local installed="$TOOLS_DIR/axe/node_modules/axe-core/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$AXE_VERSION\"" "$installed"; then return; fi
+  say "installing axe-core $AXE_VERSION from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/axe"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/axe" "axe-core@$AXE_VERSION"
+}
+
 ensure_python_env() {
   local venv="$TOOLS_DIR/venv" wanted="$ROOT/tests/browser/requirements.txt"
   if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/requirements.txt"; then return; fi
@@ -76,11 +106,13 @@ ensure_web_tools() {
   ensure_trunk
   ensure_wasm_bindgen
   ensure_wasm_opt
+  ensure_terser
+  ensure_zopfli
 }
 
 case "${1:-}" in
   web) ensure_web_tools ;;
-  test) ensure_web_tools; ensure_browser; ensure_python_env ;;
+  test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe ;;
   "") ;; # sourced for its functions and PATH
   *) say "usage: tools.sh web|test"; exit 2 ;;
 esac

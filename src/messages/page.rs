@@ -341,7 +341,7 @@ pub mod pending {
     pub const PAUSED: &str = "The run on screen is paused until you choose.";
     pub const RESTART: &str = "Restart with them";
     pub const BRANCH: &str = "Branch from this step";
-    pub const CANCEL: &str = "Cancel";
+    pub const CANCEL: &str = "Cancel (Esc)";
     pub const MARK: &str = "changed, not applied yet";
 
     pub fn changes(description: &str) -> String {

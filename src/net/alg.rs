@@ -20,6 +20,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
+/// Untrusted text made safe to quote: control characters left out, at most 40 characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
 /// `h1,h2,h3,h4,p1,p2`, as PORT and 227 write an address.
 fn format_host_port(addr: SocketAddrV4) -> String {
     let [h1, h2, h3, h4] = addr.ip().octets();
@@ -34,7 +39,7 @@ fn parse_host_port(text: &str) -> Result<SocketAddrV4, String> {
         [h1, h2, h3, h4, p1, p2] if text.split(',').count() == 6 => {
             Ok(SocketAddrV4::new(Ipv4Addr::new(*h1, *h2, *h3, *h4), u16::from_be_bytes([*p1, *p2])))
         }
-        _ => Err(format!("expected six numbers from 0 to 255 separated by commas, got \"{}\"", text.escape_debug())),
+        _ => Err(format!("expected six numbers from 0 to 255 separated by commas, got \"{}\"", printable(text))),
     }
 }
 
@@ -46,7 +51,7 @@ fn format_eprt(addr: SocketAddr) -> String {
 
 /// Reads an EPRT argument with any delimiter (RFC 2428).
 fn parse_eprt(text: &str) -> Result<SocketAddr, String> {
-    let unreadable = || format!("expected |1|address|port| or |2|address|port|, got \"{}\"", text.escape_debug());
+    let unreadable = || format!("expected |1|address|port| or |2|address|port|, got \"{}\"", printable(text));
     let delimiter = text.chars().next().filter(|c| ('!'..='~').contains(c)).ok_or_else(unreadable)?;
     let fields: Vec<&str> = text.split(delimiter).collect();
     let ["", proto, ip, port, ""] = fields.as_slice() else {

@@ -41,6 +41,56 @@ pub struct Row {
     pub title: String,
 }
 
+/// A lane's centre, in percent of the drawing's width.
+fn lane(index: usize) -> usize {
+    10 + 20 * index
+}
+
+impl Row {
+    /// The row as markup (escaped by maud): a button with the time, the lanes, the arrow (or the
+    /// mark where the packet stopped) and the label, placed on the side with more room so it is
+    /// never cut at the panel's edge. The page puts it inside a keyed list item whose click
+    /// handler carries the typed action.
+    pub fn markup(&self) -> String {
+        let (left, right) = (lane(self.from.min(self.to)), lane(self.from.max(self.to)));
+        let direction = if self.to >= self.from { "right" } else { "left" };
+        let kind = match self.kind {
+            RowKind::Hop => "hop",
+            RowKind::Stopped => "stopped",
+            RowKind::Event => "event",
+        };
+        let label_style = match self.kind {
+            RowKind::Hop if left + right <= 100 => format!("left:{}%;max-width:{}%", left + 1, 98 - left),
+            RowKind::Hop => format!("right:{}%;max-width:{}%", 101 - right, right - 2),
+            _ if left <= 50 => format!("left:calc({left}% + 12px);max-width:{}%", 94 - left),
+            _ => format!("right:calc({}% + 12px);max-width:{}%", 100 - left, left - 6),
+        };
+        let class = format!(
+            "ladder-row {kind} {direction} {}{}",
+            if self.data { "data" } else { "control" },
+            if self.rewritten { " rewritten" } else { "" }
+        );
+        maud::html! {
+            button type="button" class=(class) title=(self.title) {
+                span class="time" { (self.time) }
+                span class="lanes" {
+                    @if self.kind == RowKind::Hop {
+                        span class="arrow" style=(format!("left:{left}%;width:{}%", right - left)) {}
+                    } @else {
+                        span class="marker" style=(format!("left:{left}%")) { (if self.kind == RowKind::Stopped { "✕" } else { "●" }) }
+                    }
+                    span class="hop-label" style=(label_style) {
+                        (self.label)
+                        @if self.rewritten { span class="mark" { (say::REWRITTEN) } }
+                        @if self.translated { span class="mark" { (say::TRANSLATED) } }
+                    }
+                }
+            }
+        }
+        .into_string()
+    }
+}
+
 /// The lane names, in order.
 pub fn lanes(server_nat: bool) -> [&'static str; 5] {
     NodeId::ALL.map(|node| node.label(server_nat))

@@ -44,8 +44,8 @@ pub enum Orientation {
 pub struct Style {
     /// Milliseconds a packet takes to hop; 0 draws it where it stands, without motion.
     pub hop_ms: u32,
-    /// Large type for a projector.
-    pub presenter: bool,
+    /// Large type: for a projector, and for the side-by-side panes, which are drawn smaller.
+    pub large: bool,
     pub orientation: Orientation,
 }
 
@@ -61,7 +61,7 @@ struct Sizes {
 
 impl Sizes {
     fn of(style: Style) -> Sizes {
-        match (style.presenter, style.orientation) {
+        match (style.large, style.orientation) {
             // At 1280 px the presenter picture is about 1260 px wide: 15 units ≈ 19 px.
             (true, Orientation::Wide) => Sizes { name: 18, text: 15, badge: 15, label: 15, callout: 15 },
             (false, Orientation::Wide) => Sizes { name: 15, text: 13, badge: 12, label: 13, callout: 13 },
@@ -729,7 +729,7 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
     let callout_top = bottom + 10;
     let callout_h = 9 + 14 + sizes.callout as i32 * 13 / 10 * CALLOUT_LINES;
     for callout in &scene.callouts {
-        let max_w = if style.presenter { 760 } else { 620 };
+        let max_w = if style.large { 760 } else { 620 };
         shapes.extend(callout_box(&mut drawing, callout, x_of(callout.at), callout_top, WIDE, sizes, max_w));
     }
     drawing.height = callout_top + callout_h + GAP;
@@ -737,11 +737,9 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
     drawing
 }
 
-/// The packets in the order their labels are placed: left to right along the wire.
-fn ordered(packets: &[PacketView]) -> Vec<&PacketView> {
-    let mut packets: Vec<&PacketView> = packets.iter().collect();
-    packets.sort_by_key(|packet| (packet.to.position(), packet.since));
-    packets
+/// The packets in the order their labels are placed: the order they were sent.
+fn ordered(packets: &[PacketView]) -> impl Iterator<Item = &PacketView> {
+    packets.iter()
 }
 
 /// Where a packet's hop starts and ends in the wide picture. A packet in flight ends just
@@ -927,9 +925,9 @@ mod tests {
     #[test]
     fn no_text_overlaps_or_runs_off_at_any_key_moment_of_any_lesson_in_any_style() {
         let styles = [
-            Style { hop_ms: 0, presenter: false, orientation: Orientation::Wide },
-            Style { hop_ms: 0, presenter: true, orientation: Orientation::Wide },
-            Style { hop_ms: 0, presenter: false, orientation: Orientation::Tall },
+            Style { hop_ms: 0, large: false, orientation: Orientation::Wide },
+            Style { hop_ms: 0, large: true, orientation: Orientation::Wide },
+            Style { hop_ms: 0, large: false, orientation: Orientation::Tall },
         ];
         for lesson in crate::sim::lessons::all() {
             let timeline = Timeline::run(&lesson.scenario).expect("valid");

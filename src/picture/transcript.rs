@@ -100,6 +100,25 @@ pub struct Line {
     pub encrypted: bool,
 }
 
+impl Line {
+    /// The line's content as markup (escaped by maud): a button that goes to its moment, or a
+    /// plain span in the side-by-side panes. The page puts it inside a keyed list item whose
+    /// click handler carries the typed action.
+    pub fn markup(&self, interactive: bool) -> String {
+        let content = maud::html! {
+            span class="arrow" aria-hidden="true" { (self.kind.arrow()) }
+            span class="text" { (self.text) }
+            @if !self.decoded.trim().is_empty() { span class="decoded" { (self.decoded.trim()) } }
+            @if self.encrypted { span class="encrypted" { span class="tls" { "TLS" } (say::ENCRYPTED) } }
+        };
+        if interactive {
+            maud::html! { button type="button" class="seek" title=(say::GO_THERE) { (content) } }.into_string()
+        } else {
+            maud::html! { span class="seek" { (content) } }.into_string()
+        }
+    }
+}
+
 /// The transcript up to event `position`.
 pub fn lines(timeline: &Timeline, position: usize) -> Vec<Line> {
     let events = &timeline.events()[..=position.min(timeline.len().saturating_sub(1))];

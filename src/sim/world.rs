@@ -397,7 +397,15 @@ impl World {
                 }
             }
         }
-        waits.sort_by_key(|wait| wait.until);
+        // Insertion sort: a handful of waits, and far less code in the browser build than a
+        // general sort.
+        for i in 1..waits.len() {
+            let mut j = i;
+            while j > 0 && waits[j - 1].until > waits[j].until {
+                waits.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         waits
     }
 

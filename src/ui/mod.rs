@@ -69,7 +69,10 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     }
     let target = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok());
     let tag = target.as_ref().map(|element| element.tag_name().to_ascii_lowercase()).unwrap_or_default();
-    let in_field = matches!(tag.as_str(), "input" | "select" | "textarea");
+    // Fields that use the arrow keys themselves; a checkbox does not, so a clicker still steps
+    // after a teacher ticks one.
+    let kind = target.as_ref().and_then(|element| element.get_attribute("type")).unwrap_or_default();
+    let in_field = matches!(tag.as_str(), "select" | "textarea") || (tag == "input" && kind != "checkbox");
     match event.key().as_str() {
         // Page Up / Page Down come from clickers and work everywhere.
         "PageDown" => Some(Action::StepForward),
@@ -184,7 +187,7 @@ pub fn App() -> Html {
 
     let hop_ms = if classroom.animate { classroom.playback.hop_ms() } else { 0 };
     let orientation = if *narrow { Orientation::Tall } else { Orientation::Wide };
-    let style = Style { hop_ms, presenter: classroom.presenter, orientation };
+    let style = Style { hop_ms, large: classroom.presenter, orientation };
     let server_nat = classroom.scenario.server_nat_active();
     let (value, max) = classroom.scrubber();
     let time =
@@ -200,7 +203,7 @@ pub fn App() -> Html {
                 let position = pane.position();
                 let scene = scene::scene(&pane.timeline, pane.cursor.world(), position);
                 let mode = crate::messages::settings::mode(pane.mode());
-                let svg = topology::layout(&scene, position, Style { hop_ms: 0, ..style })
+                let svg = topology::layout(&scene, position, Style { hop_ms: 0, large: true, ..style })
                     .svg(&picture_words::pane_label(mode), "topology compact");
                 let caption = caption::for_event(&pane.timeline, position);
                 let verdict = pane.finished().then(|| {
@@ -275,15 +278,15 @@ pub fn App() -> Html {
                         </section>
                         <section class="panel tabbed-panel">
                             <LowerTabs tab={classroom.tab} on_action={on_action.clone()} />
-                            if classroom.tab == Tab::Ladder {
-                                <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder">
-                                    <LadderView {rows} lanes={ladder::lanes(server_nat)} {position} on_action={on_action.clone()} />
-                                </div>
-                            } else {
-                                <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables">
+                            // Both panels stay in the page (each tab names its panel); the other is hidden.
+                            <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder" hidden={classroom.tab != Tab::Ladder}>
+                                <LadderView {rows} lanes={ladder::lanes(server_nat)} {position} on_action={on_action.clone()} />
+                            </div>
+                            <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables" hidden={classroom.tab != Tab::Tables}>
+                                if classroom.tab == Tab::Tables {
                                     <Markup html={AttrValue::from(tables::device_tables(world))} />
-                                </div>
-                            }
+                                }
+                            </div>
                         </section>
                     </div>
             };

@@ -32,6 +32,9 @@ impl Reducible for PageState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut classroom = self.classroom.clone();
-        if classroom.apply(action) { Rc::new(PageState { classroom, revision: self.revision + 1 }) } else { self }
+        // A tick that moves nothing still counts down the playback clock: the new state is kept,
+        // with the same revision, so the page is not drawn again.
+        let changed = classroom.apply(action);
+        Rc::new(PageState { classroom, revision: self.revision + u64::from(changed) })
     }
 }

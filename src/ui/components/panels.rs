@@ -111,9 +111,7 @@ pub fn PendingPanel(props: &PendingProps) -> Html {
                 if pending.restart_only.is_none() {
                     <button type="button" onclick={on_click(&props.on_action, Action::ConfirmBranch)}>{ waiting::BRANCH }</button>
                 }
-                <button type="button" onclick={on_click(&props.on_action, Action::CancelChanges)}>
-                    { waiting::CANCEL }<kbd>{ "Esc" }</kbd>
-                </button>
+                <button type="button" onclick={on_click(&props.on_action, Action::CancelChanges)}>{ waiting::CANCEL }</button>
             </div>
         </section>
     }

@@ -10,8 +10,8 @@ use yew::prelude::*;
 use super::on_click;
 use crate::classroom::{Action, Side, Tab};
 use crate::ftp::client::DataMode;
-use crate::messages::page::{compare as pair, ladder as ladder_words, panels, transcript as words};
-use crate::picture::ladder::{Row, RowKind};
+use crate::messages::page::{compare as pair, ladder as ladder_words, panels};
+use crate::picture::ladder::Row;
 use crate::picture::transcript::Line;
 
 #[derive(Properties, PartialEq)]
@@ -63,30 +63,19 @@ pub fn TranscriptView(props: &TranscriptProps) -> Html {
     }
     let last = props.lines.last().map(|line| line.index);
     html! {
-        <ol class="transcript" role="log" aria-label={props.title.clone()} aria-live="off" ref={list}>
-            { for props.lines.iter().map(|line| {
-                let content = html! {
-                    <>
-                        <span class="arrow" aria-hidden="true">{ line.kind.arrow() }</span>
-                        <span class="text">{ line.text.clone() }</span>
-                        if !line.decoded.is_empty() { <span class="decoded">{ line.decoded.trim() }</span> }
-                        if line.encrypted { <span class="encrypted"><span class="tls">{ "TLS" }</span>{ words::ENCRYPTED }</span> }
-                    </>
-                };
-                let current = (Some(line.index) == last).then_some("step");
-                html! {
-                    <li key={line.index} class={classes!("line", line.kind.class(), line.kind.is_data().then_some("data-lane"))}
-                        aria-current={current}>
-                        if props.interactive {
-                            <button type="button" class="seek" title={words::GO_THERE}
-                                    onclick={on_click(&props.on_action, Action::Seek(line.index))}>{ content }</button>
-                        } else {
-                            <span class="seek">{ content }</span>
-                        }
-                    </li>
-                }
-            }) }
-        </ol>
+        <div role="log" aria-label={props.title.clone()} aria-live="off" class="transcript" ref={list}>
+            <ol>
+                { for props.lines.iter().map(|line| {
+                    let onclick = props.interactive.then(|| on_click(&props.on_action, Action::Seek(line.index)));
+                    html! {
+                        <li key={line.index} class={format!("line {}{}", line.kind.class(), if line.kind.is_data() { " data-lane" } else { "" })}
+                            aria-current={(Some(line.index) == last).then_some("step")} {onclick}>
+                            { Html::from_html_unchecked(AttrValue::from(line.markup(props.interactive))) }
+                        </li>
+                    }
+                }) }
+            </ol>
+        </div>
     }
 }
 
@@ -96,11 +85,6 @@ pub struct LadderProps {
     pub lanes: [&'static str; 5],
     pub position: usize,
     pub on_action: Callback<Action>,
-}
-
-/// A lane's centre, in percent of the drawing's width.
-fn lane(index: usize) -> usize {
-    10 + 20 * index
 }
 
 #[component]
@@ -114,55 +98,14 @@ pub fn LadderView(props: &LadderProps) -> Html {
     html! {
         <div class="ladder" role="group" aria-label={ladder_words::LABEL}>
             <div class="ladder-heads" aria-hidden="true">
-                { for props.lanes.iter().enumerate().map(|(index, name)| html! {
-                    <span style={format!("left:{}%", lane(index))}>{ *name }</span>
-                }) }
+                { for props.lanes.iter().map(|name| html! { <span>{ *name }</span> }) }
             </div>
             <ol class="ladder-rows" ref={list}>
-                { for props.rows.iter().map(|row| {
-                    let (left, right) = (lane(row.from.min(row.to)), lane(row.from.max(row.to)));
-                    let direction = if row.to >= row.from { "right" } else { "left" };
-                    let kind = match row.kind {
-                        RowKind::Hop => "hop",
-                        RowKind::Stopped => "stopped",
-                        RowKind::Event => "event",
-                    };
-                    // The label sits on the side of the arrow (or mark) with more room, so it is
-                    // never cut at the panel's edge.
-                    let label_style = match row.kind {
-                        RowKind::Hop if left + right <= 100 => format!("left:{}%;max-width:{}%", left + 1, 98 - left),
-                        RowKind::Hop => format!("right:{}%;max-width:{}%", 101 - right, right - 2),
-                        _ if left <= 50 => format!("left:calc({left}% + 12px);max-width:{}%", 94 - left),
-                        _ => format!("right:calc({}% + 12px);max-width:{}%", 100 - left, left - 6),
-                    };
-                    let marks = [
-                        row.rewritten.then_some(ladder_words::REWRITTEN),
-                        row.translated.then_some(ladder_words::TRANSLATED),
-                    ];
-                    let name = format!("{}: {}", row.time, row.title);
-                    html! {
-                        <li key={row.index} aria-current={(Some(row.index) == current).then_some("step")}>
-                            <button type="button" aria-label={name} title={row.title.clone()}
-                                    class={classes!("ladder-row", kind, direction, if row.data { "data" } else { "control" },
-                                                    row.rewritten.then_some("rewritten"))}
-                                    onclick={on_click(&props.on_action, Action::Seek(row.index))}>
-                                <span class="time">{ row.time.clone() }</span>
-                                <span class="lanes">
-                                    if row.kind == RowKind::Hop {
-                                        <span class="arrow" style={format!("left:{left}%;width:{}%", right - left)}></span>
-                                    } else {
-                                        <span class="marker" style={format!("left:{left}%")}>
-                                            { if row.kind == RowKind::Stopped { "✕" } else { "●" } }
-                                        </span>
-                                    }
-                                    <span class="hop-label" style={label_style}>
-                                        { row.label.clone() }
-                                        { for marks.into_iter().flatten().map(|mark| html! { <span class="mark">{ mark }</span> }) }
-                                    </span>
-                                </span>
-                            </button>
-                        </li>
-                    }
+                { for props.rows.iter().map(|row| html! {
+                    <li key={row.index} aria-current={(Some(row.index) == current).then_some("step")}
+                        onclick={on_click(&props.on_action, Action::Seek(row.index))}>
+                        { Html::from_html_unchecked(AttrValue::from(row.markup())) }
+                    </li>
                 }) }
             </ol>
         </div>

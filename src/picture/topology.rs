@@ -25,6 +25,7 @@ use maud::{Markup, Render, html};
 
 use super::text::{fit, width, wrap};
 use crate::messages::page::topology as say;
+use crate::messages::places;
 use crate::net::packet::{Channel, PacketKind};
 use crate::sim::scene::{Callout, CalloutKind, ConnectionView, NodeView, PacketStatus, PacketView, Scene};
 use crate::sim::trace::NodeId;
@@ -39,17 +40,29 @@ pub enum Orientation {
     Tall,
 }
 
+/// How large the type is, for how large the picture will be shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Type {
+    /// The page's own picture.
+    #[default]
+    Normal,
+    /// A projector: the picture fills the screen's width, and badges and labels are ≥ 18 px at
+    /// 1280 × 720.
+    Presenter,
+    /// One of the two side-by-side panes, drawn at about two thirds of the page's width.
+    Pane,
+}
+
 /// How the picture is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Style {
     /// Milliseconds a packet takes to hop; 0 draws it where it stands, without motion.
     pub hop_ms: u32,
-    /// Large type: for a projector, and for the side-by-side panes, which are drawn smaller.
-    pub large: bool,
+    pub size: Type,
     pub orientation: Orientation,
 }
 
-/// Type sizes, in the drawing's units.
+/// Type sizes, in the drawing's units, and how many rows the flexible bands keep.
 #[derive(Clone, Copy, Debug)]
 struct Sizes {
     name: u32,
@@ -57,23 +70,36 @@ struct Sizes {
     badge: u32,
     label: u32,
     callout: u32,
+    /// Rows for packet labels above the wire.
+    label_rows: usize,
+    /// Lines a callout may use.
+    callout_lines: i32,
 }
 
 impl Sizes {
     fn of(style: Style) -> Sizes {
-        match (style.large, style.orientation) {
-            // At 1280 px the presenter picture is about 1260 px wide: 15 units ≈ 19 px.
-            (true, Orientation::Wide) => Sizes { name: 18, text: 15, badge: 15, label: 15, callout: 15 },
-            (false, Orientation::Wide) => Sizes { name: 15, text: 13, badge: 12, label: 13, callout: 13 },
-            (_, Orientation::Tall) => Sizes { name: 17, text: 15, badge: 14, label: 14, callout: 15 },
+        match (style.size, style.orientation) {
+            // At 1280 px the presenter picture is about 1260 px wide: 15 units ≈ 19 px. Large
+            // type keeps the bands tighter, so picture and caption fit a 720-pixel screen.
+            (Type::Presenter, Orientation::Wide) => {
+                Sizes { name: 18, text: 15, badge: 15, label: 15, callout: 15, label_rows: 1, callout_lines: 2 }
+            }
+            // A pane is about two thirds of the page's picture: 17 units ≈ 11 px at 1366.
+            (Type::Pane, Orientation::Wide) => {
+                Sizes { name: 20, text: 17, badge: 17, label: 17, callout: 17, label_rows: 1, callout_lines: 2 }
+            }
+            (Type::Normal, Orientation::Wide) => {
+                Sizes { name: 15, text: 13, badge: 12, label: 13, callout: 13, label_rows: 2, callout_lines: 3 }
+            }
+            (_, Orientation::Tall) => {
+                Sizes { name: 17, text: 15, badge: 14, label: 14, callout: 15, label_rows: 2, callout_lines: 3 }
+            }
         }
     }
 }
 
 /// How far text is placed from its neighbours and from the picture's edge.
 const GAP: i32 = 6;
-/// The most lines a callout has; its band keeps room for them so the picture never jumps.
-const CALLOUT_LINES: i32 = 3;
 /// Half the width an icon takes on the wire; packets stop this far from a place.
 const ICON: i32 = 46;
 
@@ -410,7 +436,9 @@ fn node_text(
             fit(address, sizes.text, false, column as u32),
         ));
     }
-    // Badges, wrapped into rows that fit the column.
+    // Badges, wrapped into rows that may reach a little into the neighbouring columns, which
+    // hold less text at that height.
+    let column = if anchor == Anchor::Middle { column + 40 } else { column };
     let height = sizes.badge as i32 + 10;
     let pad = 7;
     let widths: Vec<i32> = node
@@ -504,8 +532,12 @@ fn callout_box(
 ) -> Vec<Shape> {
     let size = sizes.callout;
     // Measured as bold, so the first line (drawn bold) fits as well as the others.
-    let lines: Vec<String> =
-        callout.lines.iter().flat_map(|line| wrap(line, size, true, max_w, 2)).take(CALLOUT_LINES as usize).collect();
+    let lines: Vec<String> = callout
+        .lines
+        .iter()
+        .flat_map(|line| wrap(line, size, true, max_w, 2))
+        .take(sizes.callout_lines as usize)
+        .collect();
     let text_w = lines.iter().map(|line| width(line, size, true) as i32).max().unwrap_or(0);
     let w = text_w + 24;
     let line_h = size as i32 * 13 / 10;
@@ -599,7 +631,10 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
     let label_h = sizes.label as i32 * 13 / 10;
 
     // Band: connections. Room for two is kept even when fewer exist, so the picture does not
-    // jump as connections open and close.
+    // jump as connections open and close; the line for "seen from the other end" only where
+    // NAT can make the two ends see different addresses.
+    let nat =
+        scene.nodes.iter().any(|node| node.badges.iter().any(|badge| badge.on && badge.label == places::BADGE_NAT));
     let mut y = GAP;
     let rows = scene.connections.len().max(2);
     let mut connection_shapes = Vec::new();
@@ -611,7 +646,7 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
         let w = width(&text, sizes.label, false) as i32;
         let centre = ((left + right) / 2).clamp(GAP + w / 2, WIDE - GAP - w / 2);
         let baseline = y + sizes.label as i32;
-        let line_y = baseline + 9;
+        let line_y = baseline + 8;
         let kind = if conn.channel == Channel::Control { "control" } else { "data" };
         let mut parts =
             vec![drawing.text((centre, baseline), sizes.label, false, Anchor::Middle, "connection-label", text)];
@@ -635,7 +670,7 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
             let w = width(&text, sizes.label, false) as i32;
             let centre = ((left + right) / 2).clamp(GAP + w / 2, WIDE - GAP - w / 2);
             parts.push(drawing.text(
-                (centre, line_y + 8 + sizes.label as i32),
+                (centre, line_y + 6 + sizes.label as i32),
                 sizes.label,
                 false,
                 Anchor::Middle,
@@ -654,15 +689,15 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
             title: None,
             shapes: parts,
         });
-        y = line_y + 8 + label_h + GAP;
+        y = line_y + 6 + label_h + GAP;
     }
-    let row_h = sizes.label as i32 + 9 + 8 + label_h + GAP;
+    let row_h = sizes.label as i32 + 8 + if nat { 6 + label_h } else { 6 } + GAP;
     y = GAP + row_h * rows as i32;
     shapes.extend(connection_shapes);
 
-    // Band: packet labels, two rows.
+    // Band: packet labels.
     let labels_top = y;
-    let label_rows = 2;
+    let label_rows = sizes.label_rows as i32;
     y += label_h * label_rows + 10;
     let wire_y = y + 36;
 
@@ -727,9 +762,9 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
 
     // Band: the callout.
     let callout_top = bottom + 10;
-    let callout_h = 9 + 14 + sizes.callout as i32 * 13 / 10 * CALLOUT_LINES;
+    let callout_h = 9 + 14 + sizes.callout as i32 * 13 / 10 * sizes.callout_lines;
     for callout in &scene.callouts {
-        let max_w = if style.large { 760 } else { 620 };
+        let max_w = if style.size == Type::Normal { 620 } else { 760 };
         shapes.extend(callout_box(&mut drawing, callout, x_of(callout.at), callout_top, WIDE, sizes, max_w));
     }
     drawing.height = callout_top + callout_h + GAP;
@@ -863,7 +898,7 @@ fn tall(scene: &Scene, position: usize, style: Style) -> Drawing {
         let at = y_of(callout.at);
         let _ = at;
         shapes.extend(callout_box(&mut drawing, callout, TALL / 2, y, TALL, sizes, (TALL - 40) as u32));
-        y += 9 + 14 + sizes.callout as i32 * 13 / 10 * CALLOUT_LINES + GAP;
+        y += 9 + 14 + sizes.callout as i32 * 13 / 10 * sizes.callout_lines + GAP;
     }
     for conn in &scene.connections {
         let kind = if conn.channel == Channel::Control { "control" } else { "data" };
@@ -925,9 +960,10 @@ mod tests {
     #[test]
     fn no_text_overlaps_or_runs_off_at_any_key_moment_of_any_lesson_in_any_style() {
         let styles = [
-            Style { hop_ms: 0, large: false, orientation: Orientation::Wide },
-            Style { hop_ms: 0, large: true, orientation: Orientation::Wide },
-            Style { hop_ms: 0, large: false, orientation: Orientation::Tall },
+            Style { hop_ms: 0, size: Type::Normal, orientation: Orientation::Wide },
+            Style { hop_ms: 0, size: Type::Presenter, orientation: Orientation::Wide },
+            Style { hop_ms: 0, size: Type::Pane, orientation: Orientation::Wide },
+            Style { hop_ms: 0, size: Type::Normal, orientation: Orientation::Tall },
         ];
         for lesson in crate::sim::lessons::all() {
             let timeline = Timeline::run(&lesson.scenario).expect("valid");

@@ -187,7 +187,8 @@ pub fn App() -> Html {
 
     let hop_ms = if classroom.animate { classroom.playback.hop_ms() } else { 0 };
     let orientation = if *narrow { Orientation::Tall } else { Orientation::Wide };
-    let style = Style { hop_ms, large: classroom.presenter, orientation };
+    let size = if classroom.presenter { topology::Type::Presenter } else { topology::Type::Normal };
+    let style = Style { hop_ms, size, orientation };
     let server_nat = classroom.scenario.server_nat_active();
     let (value, max) = classroom.scrubber();
     let time =
@@ -203,7 +204,7 @@ pub fn App() -> Html {
                 let position = pane.position();
                 let scene = scene::scene(&pane.timeline, pane.cursor.world(), position);
                 let mode = crate::messages::settings::mode(pane.mode());
-                let svg = topology::layout(&scene, position, Style { hop_ms: 0, large: true, ..style })
+                let svg = topology::layout(&scene, position, Style { hop_ms: 0, size: topology::Type::Pane, ..style })
                     .svg(&picture_words::pane_label(mode), "topology compact");
                 let caption = caption::for_event(&pane.timeline, position);
                 let verdict = pane.finished().then(|| {
@@ -300,11 +301,13 @@ pub fn App() -> Html {
     html! {
         <main class={classes!("app", classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
                               classroom.compare.is_some().then_some("comparing"))}>
-            <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
-                    presenter={classroom.presenter} on_action={on_action.clone()} />
-            <PlaybackBar playing={classroom.playback.playing} {value} {max} counter={AttrValue::from(counter)}
-                         value_text={AttrValue::from(value_text)} speed={classroom.playback.speed}
-                         level={classroom.step_level} on_action={on_action.clone()} />
+            <div class="bars">
+                <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
+                        presenter={classroom.presenter} on_action={on_action.clone()} />
+                <PlaybackBar playing={classroom.playback.playing} {value} {max} counter={AttrValue::from(counter)}
+                             value_text={AttrValue::from(value_text)} speed={classroom.playback.speed}
+                             level={classroom.step_level} on_action={on_action.clone()} />
+            </div>
             if let Some(notice) = &classroom.notice {
                 <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
             }

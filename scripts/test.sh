@@ -20,6 +20,10 @@ step "native tests"
 cargo test --locked --all-targets
 cargo test --locked --doc
 
+step "documentation builds without warnings (native and wasm32)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --target wasm32-unknown-unknown
+
 step "release build with Trunk"
 trunk build --release
 

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use crate::ftp::client::ClientFailure;
 use crate::ftp::{ConnectError, Note};
+use crate::net::alg::Unreadable;
 use crate::net::conntrack::CtState;
 use crate::net::device::{HelperNote, Refusal};
 
@@ -118,14 +119,26 @@ pub fn refusal(refusal: &Refusal, home_side: bool) -> String {
         Refusal::StateNotAllowed { state } => format!("the rules do not allow {} packets here", ct_state(*state)),
         Refusal::NothingListens { port } => format!("nothing on this device listens on port {port}"),
         Refusal::UnknownError => "an error message about a connection this device does not know".to_owned(),
-        Refusal::HelperCannotRead { what } => {
-            format!("the FTP helper cannot read this announcement ({what}) and drops it, as the kernel does")
-        }
+        Refusal::HelperCannotRead { what } => format!(
+            "the FTP helper cannot read this announcement ({}) and drops it, as the kernel does",
+            unreadable(what)
+        ),
         Refusal::PrivateDestination { ip } => format!(
             "{ip} is a private address: it only means something inside one local network, and internet routers carry no route to it"
         ),
         Refusal::NotForThisHost => "it is not addressed to this host".to_owned(),
         Refusal::NoRoute { ip } => format!("there is no host with the address {ip} on this network"),
+    }
+}
+
+/// What the helper could not read.
+fn unreadable(what: &Unreadable) -> String {
+    match what {
+        Unreadable::HostPort { announcement, got } => {
+            format!("{announcement}: expected six numbers from 0 to 255 separated by commas, got \"{got}\"")
+        }
+        Unreadable::Eprt { got } => format!("EPRT: expected |1|address|port| or |2|address|port|, got \"{got}\""),
+        Unreadable::ExtendedPassive { got } => format!("229: expected (|||port|), got \"{got}\""),
     }
 }
 

@@ -113,3 +113,62 @@ pub const NOTHING_CHANGED: &str = "nothing changed";
 pub fn latency(lan: &str, wan: &str) -> String {
     format!("LAN {lan}, WAN {wan}")
 }
+
+/// What a setting expects, for error messages.
+pub mod expected {
+    pub fn either(on: &str, off: &str) -> String {
+        format!("{on} or {off}")
+    }
+
+    pub fn one_of(tokens: &str) -> String {
+        format!("one of {tokens}")
+    }
+
+    pub fn number(min: u32, max: u32) -> String {
+        format!("a whole number from {min} to {max}")
+    }
+
+    /// "Mode: expected one of …, got "sideways""
+    pub fn refused(label: &str, expected: &str, got: &str) -> String {
+        format!("{label}: expected {expected}, got \"{got}\"")
+    }
+}
+
+/// Why a set of settings cannot run.
+pub mod invalid {
+    pub fn control_port(low: u16, high: u16, got: u16) -> String {
+        format!("the control port must be from 1 to 65535 and outside the passive range {low}-{high}, got {got}")
+    }
+
+    pub fn transfers(max: u32, got: u32) -> String {
+        format!("transfers must be from 1 to {max}, got {got}")
+    }
+
+    pub fn bounce_address(ip: &str, got: &str) -> String {
+        format!("the bounce address must be of the same IP version as the network ({ip}), got {got}")
+    }
+
+    pub const HELPER_PORT: &str = "the helper's ports must be from 1 to 65535, got 0";
+
+    pub fn unreadable_file(why: &str) -> String {
+        format!("could not read the scenario: {why}")
+    }
+
+    /// A branch that would change addresses.
+    pub fn needs_restart(setting: &str) -> String {
+        format!("{setting} changes the network's addresses; restart the session to change it")
+    }
+}
+
+/// The comments of the firewall rules the routers are set up with; the trace quotes them.
+pub mod rules {
+    pub const ANSWERS_HOME: &str = "answers to connections, and connections the FTP helper announced";
+    pub const FROM_INSIDE: &str = "anything started from inside";
+    pub const ANSWERS_ROUTER: &str = "answers to the router's own connections";
+    pub const LAN_TO_ROUTER: &str = "the home network may talk to the router";
+    pub const ANSWERS_SERVER: &str = "answers to connections, and connections an FTP helper announced";
+    pub const SERVER_OUTGOING: &str = "the server's own outgoing connections";
+    pub const CONTROL_PORT: &str = "new connections to the FTP control port";
+    pub const PASSIVE_RANGE: &str = "new connections to the passive port range";
+    pub const NO_TRANSLATION: &str = "no translation for this address and port";
+}

@@ -25,6 +25,18 @@ fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
+/// An announcement the helper found but could not read: which one, and the text it read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "unreadable")]
+pub enum Unreadable {
+    /// `PORT` or `227` without six numbers from 0 to 255.
+    HostPort { announcement: String, got: String },
+    /// `EPRT` that is not `|1|address|port|` or `|2|address|port|`.
+    Eprt { got: String },
+    /// `229` without a port between its delimiters.
+    ExtendedPassive { got: String },
+}
+
 /// `h1,h2,h3,h4,p1,p2`, as PORT and 227 write an address.
 fn format_host_port(addr: SocketAddrV4) -> String {
     let [h1, h2, h3, h4] = addr.ip().octets();
@@ -33,13 +45,13 @@ fn format_host_port(addr: SocketAddrV4) -> String {
 }
 
 /// Reads `h1,h2,h3,h4,p1,p2`: six numbers from 0 to 255, nothing else.
-fn parse_host_port(text: &str) -> Result<SocketAddrV4, String> {
+fn parse_host_port(text: &str, announcement: &str) -> Result<SocketAddrV4, Unreadable> {
     let numbers: Vec<u8> = text.split(',').filter_map(|field| field.trim().parse::<u8>().ok()).collect();
     match numbers.as_slice() {
         [h1, h2, h3, h4, p1, p2] if text.split(',').count() == 6 => {
             Ok(SocketAddrV4::new(Ipv4Addr::new(*h1, *h2, *h3, *h4), u16::from_be_bytes([*p1, *p2])))
         }
-        _ => Err(format!("expected six numbers from 0 to 255 separated by commas, got \"{}\"", printable(text))),
+        _ => Err(Unreadable::HostPort { announcement: announcement.to_owned(), got: printable(text) }),
     }
 }
 
@@ -50,8 +62,8 @@ fn format_eprt(addr: SocketAddr) -> String {
 }
 
 /// Reads an EPRT argument with any delimiter (RFC 2428).
-fn parse_eprt(text: &str) -> Result<SocketAddr, String> {
-    let unreadable = || format!("expected |1|address|port| or |2|address|port|, got \"{}\"", printable(text));
+fn parse_eprt(text: &str) -> Result<SocketAddr, Unreadable> {
+    let unreadable = || Unreadable::Eprt { got: printable(text) };
     let delimiter = text.chars().next().filter(|c| ('!'..='~').contains(c)).ok_or_else(unreadable)?;
     let fields: Vec<&str> = text.split(delimiter).collect();
     let ["", proto, ip, port, ""] = fields.as_slice() else {
@@ -109,7 +121,7 @@ pub enum Reading {
     Found { announcement: Announcement, span: (usize, usize) },
     /// The segment starts like an announcement but cannot be read. The kernel drops such
     /// packets rather than let a half-understood command through.
-    Unreadable { why: String },
+    Unreadable(Unreadable),
 }
 
 /// Reads a client-to-server segment.
@@ -118,15 +130,15 @@ pub fn read_command(payload: &[u8]) -> Reading {
     let starts = |verb: &[u8]| payload.len() >= 5 && payload[..4].eq_ignore_ascii_case(verb) && payload[4] == b' ';
     let argument = || std::str::from_utf8(&payload[5..line_end]).unwrap_or("");
     if starts(b"PORT") {
-        return match parse_host_port(argument()) {
+        return match parse_host_port(argument(), "PORT") {
             Ok(addr) => Reading::Found { announcement: Announcement::Port(addr), span: (5, line_end) },
-            Err(error) => Reading::Unreadable { why: format!("PORT: {error}") },
+            Err(error) => Reading::Unreadable(error),
         };
     }
     if starts(b"EPRT") {
         return match parse_eprt(argument()) {
             Ok(addr) => Reading::Found { announcement: Announcement::Eprt(addr), span: (5, line_end) },
-            Err(error) => Reading::Unreadable { why: format!("EPRT: {error}") },
+            Err(error) => Reading::Unreadable(error),
         };
     }
     Reading::Nothing
@@ -136,7 +148,8 @@ pub fn read_command(payload: &[u8]) -> Reading {
 pub fn read_reply(payload: &[u8]) -> Reading {
     if payload.starts_with(b"227 ") {
         let Some(start) = payload.iter().skip(4).position(u8::is_ascii_digit).map(|offset| offset + 4) else {
-            return Reading::Unreadable { why: "227 without numbers".to_owned() };
+            let got = printable(&String::from_utf8_lossy(&payload[4..]));
+            return Reading::Unreadable(Unreadable::HostPort { announcement: "227".to_owned(), got });
         };
         let mut end = start;
         let mut commas = 0;
@@ -147,14 +160,15 @@ pub fn read_reply(payload: &[u8]) -> Reading {
             end += 1;
         }
         let text = std::str::from_utf8(&payload[start..end]).unwrap_or("");
-        return match parse_host_port(text) {
+        return match parse_host_port(text, "227") {
             Ok(addr) => Reading::Found { announcement: Announcement::Passive(addr), span: (start, end) },
-            Err(error) => Reading::Unreadable { why: format!("227: {error}") },
+            Err(error) => Reading::Unreadable(error),
         };
     }
     if payload.starts_with(b"229 ") {
         let Some(open) = payload.iter().position(|&b| b == b'(') else {
-            return Reading::Unreadable { why: "229 without (|||port|)".to_owned() };
+            let got = printable(&String::from_utf8_lossy(&payload[4..]));
+            return Reading::Unreadable(Unreadable::ExtendedPassive { got });
         };
         let inside = &payload[open + 1..];
         let delimiter = inside.first().copied().unwrap_or(b'|');
@@ -175,7 +189,9 @@ pub fn read_reply(payload: &[u8]) -> Reading {
             Some(port) if well_formed => {
                 Reading::Found { announcement: Announcement::ExtendedPassive(port), span: (digits_start, digits_end) }
             }
-            _ => Reading::Unreadable { why: "229 with an unreadable port".to_owned() },
+            _ => Reading::Unreadable(Unreadable::ExtendedPassive {
+                got: printable(&String::from_utf8_lossy(&payload[4..])),
+            }),
         };
     }
     Reading::Nothing
@@ -206,7 +222,7 @@ pub fn hidden_announcement(plaintext: &[u8], from_client: bool) -> Option<String
     let reading = if from_client { read_command(plaintext) } else { read_reply(plaintext) };
     match reading {
         Reading::Found { announcement, .. } => Some(announcement.name().to_owned()),
-        Reading::Nothing | Reading::Unreadable { .. } => None,
+        Reading::Nothing | Reading::Unreadable(_) => None,
     }
 }
 
@@ -240,7 +256,7 @@ mod tests {
         assert_eq!(announcement, Announcement::Eprt("192.168.1.2:5200".parse().expect("addr")));
         assert_eq!(read_command(b"LIST\r\n"), Reading::Nothing);
         assert_eq!(read_command(b"PORTS\r\n"), Reading::Nothing);
-        assert!(matches!(read_command(b"PORT 1,2,3\r\n"), Reading::Unreadable { .. }));
+        assert!(matches!(read_command(b"PORT 1,2,3\r\n"), Reading::Unreadable(_)));
     }
 
     #[test]
@@ -255,8 +271,8 @@ mod tests {
             Reading::Found { announcement: Announcement::ExtendedPassive(50000), span: (39, 44) }
         );
         assert_eq!(read_reply(b"226 Transfer complete.\r\n"), Reading::Nothing);
-        assert!(matches!(read_reply(b"229 Entering Extended Passive Mode (|||x|)\r\n"), Reading::Unreadable { .. }));
-        assert!(matches!(read_reply(b"227 nothing here\r\n"), Reading::Unreadable { .. }));
+        assert!(matches!(read_reply(b"229 Entering Extended Passive Mode (|||x|)\r\n"), Reading::Unreadable(_)));
+        assert!(matches!(read_reply(b"227 nothing here\r\n"), Reading::Unreadable(_)));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 
-use super::alg::{self, Announcement, Reading};
+use super::alg::{self, Announcement, Reading, Unreadable};
 use super::conntrack::{Conntrack, CtState, CtTcpState, Direction, Entry, Expectation, NatKind, Tuple};
 use super::firewall::{Action, Chain, Decision, Filter, PacketFacts, Side};
 use super::packet::{Body, Channel, Packet, TcpFlags, Unreachable, is_private};
@@ -52,7 +52,7 @@ pub enum Refusal {
     /// An ICMP error about a connection the device does not know.
     UnknownError,
     /// The FTP helper found an announcement it cannot read, and drops it as the kernel does.
-    HelperCannotRead { what: String },
+    HelperCannotRead { what: Unreadable },
     /// No route to a private address.
     PrivateDestination { ip: IpAddr },
     /// A host received a packet that is not addressed to it.
@@ -242,14 +242,14 @@ impl Middlebox {
         direction: Direction,
         out: &mut Packet,
         events: &mut Vec<DeviceEvent>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Unreadable> {
         let reading = match direction {
             Direction::Original => alg::read_command(out.payload()),
             Direction::Reply => alg::read_reply(out.payload()),
         };
         let (announcement, span) = match reading {
             Reading::Nothing => return Ok(()),
-            Reading::Unreadable { why } => return Err(why),
+            Reading::Unreadable(what) => return Err(what),
             Reading::Found { announcement, span } => (announcement, span),
         };
         // Who announced, as this device saw it before any translation, and who will connect.
@@ -361,7 +361,7 @@ impl Device for Middlebox {
         }
         if for_device && !flags.rst {
             let reason = Refusal::NothingListens { port: translated.dst.port() };
-            let rule = "no translation for this address and port".to_owned();
+            let rule = "no translation".to_owned();
             return refuse(events, &mut self.conntrack, Action::Reject, rule, reason);
         }
         let mut out = packet.clone();

@@ -5,7 +5,7 @@
 //! answer the way Linux does: after 1, 2, 4, 8, 16 and 32 s (six retries, `tcp_syn_retries`),
 //! giving up 64 s after the last one — 127 s in all — with "connection timed out". States print
 //! their RFC 793 names (`SYN-SENT`, `ESTABLISHED`, `FIN-WAIT-1`, …), and every state change goes
-//! through [`TcpStack::set_state`], which also reports it, so the trace misses none.
+//! through `TcpStack::set_state`, which also reports it, so the trace misses none.
 //!
 //! Simplified, honestly:
 //! - No sequence or acknowledgement numbers, windows, congestion control or options. Links are

@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use crate::ftp::client::DataMode;
+use crate::messages::settings::invalid;
 use crate::net::device::PrivateDestinations;
 use crate::time::Duration;
 
@@ -266,15 +267,15 @@ impl Change {
 /// Why a scenario cannot be run.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("control_port must be from 1 to 65535 and outside the passive range {}-{}, got {got}", PASSIVE_RANGE.0, PASSIVE_RANGE.1)]
+    #[error("{}", invalid::control_port(PASSIVE_RANGE.0, PASSIVE_RANGE.1, *got))]
     BadControlPort { got: u16 },
-    #[error("transfers must be from 1 to {max}, got {got}")]
+    #[error("{}", invalid::transfers(*max, *got))]
     BadTransfers { got: u32, max: u32 },
-    #[error("bounce_to must be an address of the same IP version as the scenario ({ip}), got {got}")]
+    #[error("{}", invalid::bounce_address(ip, &got.to_string()))]
     BadBounceAddress { ip: &'static str, got: IpAddr },
-    #[error("helper_ports must hold ports from 1 to 65535, got 0")]
+    #[error("{}", invalid::HELPER_PORT)]
     BadHelperPort,
-    #[error("could not read the scenario: {0}")]
+    #[error("{}", invalid::unreadable_file(_0))]
     Json(String),
 }
 

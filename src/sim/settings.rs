@@ -10,7 +10,7 @@
 
 use super::scenario::{Change, IpVersion, MAX_TRANSFERS, PasvAddress, PortCheck, Scenario, ServerFirewall, Transfer};
 use crate::ftp::client::DataMode;
-use crate::messages::settings::{choices, groups, help, labels, unavailable};
+use crate::messages::settings::{choices, expected, groups, help, labels, unavailable};
 
 /// A value a setting can take, with the words the form shows for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct Setting {
 
 /// A value that is not one of a setting's values.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{label}: expected {expected}, got \"{got}\"")]
+#[error("{}", expected::refused(label, expected, got))]
 pub struct SettingError {
     pub label: &'static str,
     pub expected: String,
@@ -118,12 +118,12 @@ impl Setting {
     /// The values it takes, for help texts and error messages.
     pub fn expected(&self) -> String {
         match self.kind {
-            Kind::Switch { on, off } => format!("{on} or {off}"),
+            Kind::Switch { on, off } => expected::either(on, off),
             Kind::Choice(choices) => {
                 let tokens: Vec<&str> = choices.iter().map(|choice| choice.token).collect();
-                format!("one of {}", tokens.join(", "))
+                expected::one_of(&tokens.join(", "))
             }
-            Kind::Number { min, max } => format!("a whole number from {min} to {max}"),
+            Kind::Number { min, max } => expected::number(min, max),
         }
     }
 

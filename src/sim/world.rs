@@ -28,6 +28,7 @@ use crate::ftp::client::{ClientSettings, FtpClient, Operation};
 use crate::ftp::fs::FileTree;
 use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
 use crate::ftp::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
+use crate::messages::settings::rules;
 use crate::messages::{self, trace as say};
 use crate::net::conntrack::{CtState, Entry, NatKind};
 use crate::net::device::{Device, DeviceEvent, Internet, Middlebox, MiddleboxConfig, PortForward, Refusal, Verdict};
@@ -104,7 +105,7 @@ pub enum WaitFor {
 
 /// Settings that cannot change in the middle of a session, because they change addresses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{setting} changes the network's addresses; restart the session to change it")]
+#[error("{}", messages::settings::invalid::needs_restart(setting))]
 pub struct NeedsRestart {
     pub setting: &'static str,
 }
@@ -196,22 +197,10 @@ fn home_router_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
         let answers = vec![CtState::Established, CtState::Related];
         Filter {
             rules: vec![
-                accept_rule(
-                    "answers to connections, and connections the FTP helper announced",
-                    Chain::Forward,
-                    None,
-                    answers.clone(),
-                    None,
-                ),
-                accept_rule("anything started from inside", Chain::Forward, Some(Side::Inside), Vec::new(), None),
-                accept_rule("answers to the router's own connections", Chain::Input, None, answers, None),
-                accept_rule(
-                    "the home network may talk to the router",
-                    Chain::Input,
-                    Some(Side::Inside),
-                    Vec::new(),
-                    None,
-                ),
+                accept_rule(rules::ANSWERS_HOME, Chain::Forward, None, answers.clone(), None),
+                accept_rule(rules::FROM_INSIDE, Chain::Forward, Some(Side::Inside), Vec::new(), None),
+                accept_rule(rules::ANSWERS_ROUTER, Chain::Input, None, answers, None),
+                accept_rule(rules::LAN_TO_ROUTER, Chain::Input, Some(Side::Inside), Vec::new(), None),
             ],
             forward_policy: refuse,
             input_policy: refuse,
@@ -236,22 +225,10 @@ fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
         firewall => {
             let answers = vec![CtState::Established, CtState::Related];
             let mut rules = vec![
+                accept_rule(rules::ANSWERS_SERVER, Chain::Forward, None, answers.clone(), None),
+                accept_rule(rules::SERVER_OUTGOING, Chain::Forward, Some(Side::Inside), Vec::new(), None),
                 accept_rule(
-                    "answers to connections, and connections an FTP helper announced",
-                    Chain::Forward,
-                    None,
-                    answers.clone(),
-                    None,
-                ),
-                accept_rule(
-                    "the server's own outgoing connections",
-                    Chain::Forward,
-                    Some(Side::Inside),
-                    Vec::new(),
-                    None,
-                ),
-                accept_rule(
-                    "new connections to the FTP control port",
+                    rules::CONTROL_PORT,
                     Chain::Forward,
                     Some(Side::Outside),
                     vec![CtState::New],
@@ -260,14 +237,14 @@ fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
             ];
             if firewall == ServerFirewall::PassiveRange {
                 rules.push(accept_rule(
-                    "new connections to the passive port range",
+                    rules::PASSIVE_RANGE,
                     Chain::Forward,
                     Some(Side::Outside),
                     vec![CtState::New],
                     Some(PASSIVE_RANGE),
                 ));
             }
-            rules.push(accept_rule("answers to the router's own connections", Chain::Input, None, answers, None));
+            rules.push(accept_rule(rules::ANSWERS_ROUTER, Chain::Input, None, answers, None));
             Filter { rules, forward_policy: Action::Drop, input_policy: Action::Drop }
         }
     };

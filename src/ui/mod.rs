@@ -2,7 +2,7 @@
 //!
 //! It owns no simulation logic. [`App`] holds the classroom in a reducer, asks
 //! [`crate::picture`] for what to draw, and lays the page out from components in
-//! [`components`], each with typed props and an `on_action` callback that carries an
+//! `components`, each with typed props and an `on_action` callback that carries an
 //! [`Action`]. What stays generated markup (the topology picture, the device tables) is built
 //! natively with maud and put in place as one node per panel; the transcript and the ladder are
 //! keyed lists, so a step adds lines without rebuilding the earlier ones, and the settings form

@@ -309,3 +309,125 @@ impl TraceEvent {
         format!("{:>9}  {:<12} {}", self.time.to_string(), self.device.as_str(), self.text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(id: u64, kind: PacketKind, channel: Channel) -> PacketInfo {
+        PacketInfo {
+            id: PacketId(id),
+            src: "192.168.1.2:40000".parse().expect("address"),
+            dst: "198.51.100.10:20".parse().expect("address"),
+            kind,
+            flags: String::new(),
+            channel,
+            payload_len: 0,
+            preview: String::new(),
+            encrypted: false,
+        }
+    }
+
+    fn sent(id: u64, kind: PacketKind, channel: Channel) -> EventKind {
+        EventKind::PacketSent { packet: packet(id, kind, channel), to: NodeId::HomeRouter }
+    }
+
+    fn forwarded(id: u64, kind: PacketKind, channel: Channel) -> EventKind {
+        EventKind::PacketForwarded { packet: packet(id, kind, channel), to: NodeId::Internet, rule: None, before: None }
+    }
+
+    fn dropped(id: u64, channel: Channel) -> EventKind {
+        EventKind::PacketDropped {
+            packet: packet(id, PacketKind::Syn, channel),
+            rule: "drop".to_owned(),
+            reason: Refusal::NewFromOutside { port: 40000 },
+        }
+    }
+
+    #[test]
+    fn the_first_syn_of_a_data_connection_and_every_decision_on_it_are_key_moments() {
+        let mut levels = Levels::default();
+        let data = Channel::Data(1);
+        assert_eq!(levels.observe(&sent(1, PacketKind::Syn, data)), Level::Key);
+        assert_eq!(levels.observe(&forwarded(1, PacketKind::Syn, data)), Level::Key);
+        assert_eq!(levels.observe(&forwarded(1, PacketKind::Syn, data)), Level::Key);
+        assert_eq!(
+            levels.observe(&EventKind::PacketDelivered { packet: packet(1, PacketKind::Syn, data) }),
+            Level::Packet
+        );
+        // The SYN-ACK and ACK are plain packets; the connection coming up is key.
+        assert_eq!(levels.observe(&sent(2, PacketKind::SynAck, data)), Level::Packet);
+        assert_eq!(levels.observe(&forwarded(2, PacketKind::SynAck, data)), Level::Packet);
+        let up = EventKind::TcpState {
+            local: "192.168.1.2:40000".parse().expect("address"),
+            remote: "198.51.100.10:20".parse().expect("address"),
+            channel: data,
+            from: TcpState::SynSent,
+            to: TcpState::Established,
+        };
+        assert_eq!(levels.observe(&up), Level::Key);
+    }
+
+    #[test]
+    fn control_connection_forwards_are_not_key_moments() {
+        let mut levels = Levels::default();
+        assert_eq!(levels.observe(&sent(1, PacketKind::Syn, Channel::Control)), Level::Key);
+        assert_eq!(levels.observe(&forwarded(1, PacketKind::Syn, Channel::Control)), Level::Packet);
+    }
+
+    #[test]
+    fn each_retry_is_one_stop_where_it_is_dropped() {
+        let mut levels = Levels::default();
+        let data = Channel::Data(1);
+        assert_eq!(levels.observe(&sent(1, PacketKind::Syn, data)), Level::Key);
+        assert_eq!(levels.observe(&dropped(1, data)), Level::Key);
+        for (id, attempt) in (2..8).zip(1..) {
+            let retry = EventKind::SynRetransmitted {
+                local: "198.51.100.10:20".parse().expect("address"),
+                remote: "203.0.113.5:40000".parse().expect("address"),
+                attempt,
+                next_wait: Duration::from_secs(1),
+            };
+            assert_eq!(levels.observe(&retry), Level::Packet);
+            assert_eq!(levels.observe(&sent(id, PacketKind::Syn, data)), Level::Packet, "retry {attempt} leaving");
+            assert_eq!(levels.observe(&forwarded(id, PacketKind::Syn, data)), Level::Packet, "retry {attempt} passing");
+            assert_eq!(levels.observe(&dropped(id, data)), Level::Key, "retry {attempt} dropped");
+        }
+        let gave_up = EventKind::TcpState {
+            local: "198.51.100.10:20".parse().expect("address"),
+            remote: "203.0.113.5:40000".parse().expect("address"),
+            channel: data,
+            from: TcpState::SynSent,
+            to: TcpState::Closed,
+        };
+        assert_eq!(levels.observe(&gave_up), Level::Key);
+    }
+
+    #[test]
+    fn only_the_first_data_segment_and_first_fin_of_each_data_connection_are_key() {
+        let mut levels = Levels::default();
+        for n in 1..=2 {
+            let data = Channel::Data(n);
+            let base = u64::from(n) * 100;
+            assert_eq!(levels.observe(&sent(base, PacketKind::Data, data)), Level::Key, "first data of {n}");
+            assert_eq!(levels.observe(&sent(base + 1, PacketKind::Data, data)), Level::Packet, "second data of {n}");
+            assert_eq!(levels.observe(&sent(base + 2, PacketKind::Fin, data)), Level::Key, "first FIN of {n}");
+            assert_eq!(levels.observe(&sent(base + 3, PacketKind::Fin, data)), Level::Packet, "second FIN of {n}");
+        }
+        // Control-connection data is a plain packet: its FTP line is the key moment.
+        assert_eq!(levels.observe(&sent(900, PacketKind::Data, Channel::Control)), Level::Packet);
+    }
+
+    #[test]
+    fn timers_are_key_when_they_come_due_not_when_armed() {
+        let mut levels = Levels::default();
+        let timer = |armed| EventKind::Timer {
+            role: Role::Server,
+            name: "data connection".to_owned(),
+            armed,
+            deadline: Instant::from_micros(0),
+        };
+        assert_eq!(levels.observe(&timer(true)), Level::Detail);
+        assert_eq!(levels.observe(&timer(false)), Level::Key);
+    }
+}

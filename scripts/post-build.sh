@@ -3,9 +3,9 @@
 # page's 210 KB download budget (BENCHMARKS.md):
 #   1. the wasm-bindgen JavaScript glue is minified with terser (Trunk's own JS minifier fails
 #      on it);
-#   2. the WebAssembly file is stored compressed with zopfli (gzip format, about 5 % smaller than
+#   2. the WebAssembly file is stored compressed with zopfli (gzip format, about 4 % smaller than
 #      gzip -9), and index.html inflates it with the browser's own DecompressionStream. The
-#      download is then small on any host, whether it compresses or not, and from file:// too.
+#      download is then small on any host, whether it compresses or not.
 # Debug builds are left as they are.
 set -euo pipefail
 [ "${TRUNK_PROFILE:-debug}" = "release" ] || exit 0

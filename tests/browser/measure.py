@@ -28,7 +28,7 @@ new PerformanceObserver(list => {
   for (const entry of list.getEntries()) window.__ftpsim.longTasks.push(entry.duration);
 }).observe({ type: 'longtask', buffered: true });
 new MutationObserver((_, observer) => {
-  if (document.querySelector('[data-action="forward"]')) {
+  if (document.querySelector('button[aria-label="Step forward"]')) {
     window.__ftpsim.firstStep = performance.now();
     observer.disconnect();
   }
@@ -51,9 +51,9 @@ def measure_once(server, lesson):
         first_step = driver.execute_script("return window.__ftpsim.firstStep")
         time.sleep(0.5)
         load_tasks = driver.execute_script("return window.__ftpsim.longTasks")
-        Select(driver.find_element(By.ID, "control-speed")).select_by_visible_text("8×")
+        Select(driver.find_element(By.XPATH, "//label[contains(., 'Speed')]/select")).select_by_visible_text("8×")
         driver.execute_script("window.__ftpsim.frameGaps = []; window.__ftpsim.longTasks = []")
-        driver.find_element(By.CSS_SELECTOR, '[data-action="play"]').click()
+        driver.find_element(By.CSS_SELECTOR, 'button[aria-label="Play"]').click()
         scrubber = driver.find_element(By.CSS_SELECTOR, ".scrubber input")
         started = time.monotonic()
         WebDriverWait(driver, 180).until(

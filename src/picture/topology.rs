@@ -300,6 +300,27 @@ pub fn layout(scene: &Scene, position: usize, style: Style) -> Drawing {
 }
 
 /// The words on a connection's line.
+/// `control` or `data`: the class that colours a connection.
+fn connection_kind(conn: &ConnectionView) -> &'static str {
+    if conn.channel == Channel::Control { "control" } else { "data" }
+}
+
+/// A connection's line, ends and label, grouped with the classes and data the page styles by.
+fn connection_group(conn: &ConnectionView, parts: Vec<Shape>) -> Shape {
+    let kind = connection_kind(conn);
+    Shape::Group {
+        class: format!("connection {kind}{}", if conn.open { " open" } else { "" }),
+        data: Data {
+            connection: Some(kind),
+            channel: Some(crate::messages::places::channel(conn.channel)),
+            ..Data::default()
+        },
+        style: None,
+        title: None,
+        shapes: parts,
+    }
+}
+
 fn connection_text(conn: &ConnectionView) -> String {
     say::connection(conn.channel, &conn.label, &conn.state.to_string())
 }
@@ -647,7 +668,6 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
         let centre = ((left + right) / 2).clamp(GAP + w / 2, WIDE - GAP - w / 2);
         let baseline = y + sizes.label as i32;
         let line_y = baseline + 8;
-        let kind = if conn.channel == Channel::Control { "control" } else { "data" };
         let mut parts =
             vec![drawing.text((centre, baseline), sizes.label, false, Anchor::Middle, "connection-label", text)];
         parts.push(Shape::Line { x1: left, y1: line_y, x2: right, y2: line_y, class: "connection-line" });
@@ -678,17 +698,7 @@ fn wide(scene: &Scene, position: usize, style: Style) -> Drawing {
                 text,
             ));
         }
-        connection_shapes.push(Shape::Group {
-            class: format!("connection {kind}{}", if conn.open { " open" } else { "" }),
-            data: Data {
-                connection: Some(kind),
-                channel: Some(crate::messages::places::channel(conn.channel)),
-                ..Data::default()
-            },
-            style: None,
-            title: None,
-            shapes: parts,
-        });
+        connection_shapes.push(connection_group(conn, parts));
         y = line_y + 6 + label_h + GAP;
     }
     let row_h = sizes.label as i32 + 8 + if nat { 6 + label_h } else { 6 } + GAP;
@@ -901,7 +911,6 @@ fn tall(scene: &Scene, position: usize, style: Style) -> Drawing {
         y += 9 + 14 + sizes.callout as i32 * 13 / 10 * sizes.callout_lines + GAP;
     }
     for conn in &scene.connections {
-        let kind = if conn.channel == Channel::Control { "control" } else { "data" };
         let mut parts = Vec::new();
         for line in wrap(&connection_text(conn), sizes.label, false, (TALL - 2 * GAP - 20) as u32, 2) {
             y += label_h;
@@ -917,17 +926,7 @@ fn tall(scene: &Scene, position: usize, style: Style) -> Drawing {
                 class: "connection-line",
             },
         );
-        shapes.push(Shape::Group {
-            class: format!("connection {kind}{}", if conn.open { " open" } else { "" }),
-            data: Data {
-                connection: Some(kind),
-                channel: Some(crate::messages::places::channel(conn.channel)),
-                ..Data::default()
-            },
-            style: None,
-            title: None,
-            shapes: parts,
-        });
+        shapes.push(connection_group(conn, parts));
         y += GAP;
     }
     drawing.height = y + GAP * 2;

@@ -79,6 +79,12 @@ impl Duration {
         format!("{} s", self.0.div_ceil(1_000_000))
     }
 
+    /// "3 s": to the nearest whole second, for sentences where the kernel's milliseconds would
+    /// only distract (a SYN retried after 3.072 s "waited 3 s"). Under a second it stays exact.
+    pub fn rounded_seconds(self) -> String {
+        if self.0 < 1_000_000 { self.to_string() } else { format!("{} s", (self.0 + 500_000) / 1_000_000) }
+    }
+
     /// Twice as long, saturating; used for retransmission back-off.
     pub const fn doubled(self) -> Self {
         Duration(self.0.saturating_mul(2))
@@ -138,6 +144,9 @@ mod tests {
         assert_eq!(Duration::from_secs(60).to_string(), "60 s");
         assert_eq!(Duration::from_millis(20).to_string(), "20 ms");
         assert_eq!(Duration::from_millis(1500).to_string(), "1.500 s");
+        assert_eq!(Duration::from_millis(3072).rounded_seconds(), "3 s");
+        assert_eq!(Duration::from_millis(1500).rounded_seconds(), "2 s");
+        assert_eq!(Duration::from_millis(20).rounded_seconds(), "20 ms");
         assert_eq!(Duration::from_micros(1500).to_string(), "1.500 ms");
     }
 

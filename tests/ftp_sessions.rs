@@ -155,7 +155,7 @@ fn passive_connect_to_a_silent_port_times_out_at_the_client() {
     net.blackholed.insert(server_ip);
     net.run();
     // The control connection is not affected by the blackhole in the loopback (it is set up
-    // without packets); only the data connect is lost, so TCP gives up after 127 s.
+    // without packets); only the data connect is lost, so TCP gives up after about 134 s.
     let Some(Outcome::Failed { failure: ClientFailure::DataConnect { target, error } }) = net.client.outcome() else {
         panic!("expected a data connect failure, got {:?}", net.client.outcome());
     };

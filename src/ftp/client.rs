@@ -130,7 +130,7 @@ pub struct ClientSettings {
     /// `trust_server_pasv_ipv4_address = False`).
     pub trust_pasv_address: bool,
     /// Give up on a passive data connect after this long; `None` waits until TCP itself gives up
-    /// (127 s on Linux), which is what curl and ftplib do by default.
+    /// (about 134 s on Linux 6), which is what curl and ftplib do by default.
     pub data_connect_timeout: Option<Duration>,
     /// Active mode: how long to wait for the server's connection after its 150 (curl: 60 s).
     pub accept_timeout: Duration,

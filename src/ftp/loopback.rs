@@ -4,7 +4,7 @@
 //! [`crate::sim`]: every byte arrives after a fixed latency and in order, a connection to a
 //! listening address always succeeds, and a connection to an address with no listener is
 //! refused. Addresses can be *blackholed*: connections to them are silently lost and fail with
-//! "timed out" after 127 s, which is how long Linux keeps retrying a SYN.
+//! "timed out" after 133.6 s, which is how long Linux 6 keeps retrying a SYN (`net::tcp::syn_schedule`).
 //!
 //! Left out on purpose: packets, TCP states, NAT and firewalls — that is what [`crate::sim`] is
 //! for.
@@ -18,8 +18,8 @@ use super::server::{FtpServer, ServerSettings};
 use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
 use crate::time::{Duration, Instant};
 
-/// How long Linux retries a SYN before `connect` fails (1 + 2 + 4 + … + 64 s).
-pub const TCP_CONNECT_GIVE_UP: Duration = Duration::from_secs(127);
+/// How long Linux retries a SYN before `connect` fails (see `net::tcp::syn_schedule`).
+pub const TCP_CONNECT_GIVE_UP: Duration = Duration::from_millis(133_568);
 
 /// Which engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -187,14 +187,15 @@ pub fn syn_dropped(place: &str, rule: &str, reason: &str) -> Caption {
 /// A device drops a retransmitted SYN: one stop per retry, each saying how long TCP has waited.
 pub fn retry_dropped(place: &str, retry: u32, retries: u32, waited: Duration, next: Option<Duration>) -> Caption {
     let then = match next {
-        Some(next) => format!(" If nothing comes back, the next try is in {next}."),
+        Some(next) => format!(" If nothing comes back, the next try is in {}.", next.rounded_seconds()),
         None => " That was the last try: the sender's TCP will give up if nothing comes back.".to_owned(),
     };
     let place = place.to_ascii_lowercase();
     caption(
         format!("Retry {retry} of {retries}: the {place} drops it again"),
         format!(
-            "The sender had waited {waited} for an answer to its first SYN before sending this copy, and the {place} drops it just like the first.{then}"
+            "The sender had waited {} for an answer to its first SYN before sending this copy, and the {place} drops it just like the first.{then}",
+            waited.rounded_seconds()
         ),
     )
 }
@@ -216,7 +217,10 @@ pub fn rejected(place: &str, rule: &str, reason: &str, answer: &str) -> Caption 
 pub fn syn_retransmitted(who: &str, retry: u32, retries: u32, remote: SocketAddr, next_wait: Duration) -> Caption {
     caption(
         format!("No answer: trying again ({retry} of {retries})"),
-        format!("{who} has heard nothing back from {remote}, so it sends the SYN again. The next wait is {next_wait}."),
+        format!(
+            "{who} has heard nothing back from {remote}, so it sends the SYN again. The next wait is {}.",
+            next_wait.rounded_seconds()
+        ),
     )
 }
 

@@ -2,8 +2,8 @@
 //!
 //! One [`TcpStack`] per host. It keeps listening sockets and connections, speaks the three-way
 //! handshake, carries data, closes with FIN, aborts with RST, and retransmits a SYN that got no
-//! answer the way Linux does: after 1, 2, 4, 8, 16 and 32 s (six retries, `tcp_syn_retries`),
-//! giving up 64 s after the last one — 127 s in all — with "connection timed out". States print
+//! answer on today's Linux schedule ([`syn_schedule`]: ten retransmissions at about 1, 2, 3, 4,
+//! 5, 7, 11, 19, 36 and 68 s, then "connection timed out" at about 134 s). States print
 //! their RFC 793 names (`SYN-SENT`, `ESTABLISHED`, `FIN-WAIT-1`, …), and every state change goes
 //! through `TcpStack::set_state`, which also reports it, so the trace misses none.
 //!
@@ -34,17 +34,81 @@ use crate::time::{Duration, Instant};
 
 /// Largest payload per segment (Ethernet MTU 1500 − 40 bytes of headers).
 pub const MSS: usize = 1460;
-/// First SYN retransmission timeout (Linux `TCP_TIMEOUT_INIT`).
-pub const INITIAL_RTO: Duration = Duration::from_secs(1);
-/// SYN retransmissions before giving up (Linux `tcp_syn_retries`).
-pub const SYN_RETRIES: u32 = 6;
 /// Linux's ephemeral port range (`ip_local_port_range`).
 pub const EPHEMERAL_PORTS: (u16, u16) = (32768, 60999);
 
-/// How long a connect waits for an answer before it fails with "connection timed out": the
-/// first timeout and each doubled one, [`SYN_RETRIES`] times over.
+/// When an unanswered SYN is sent again, and when the connect gives up — the one place these
+/// numbers live.
+///
+/// Linux 6.x with its default sysctls (measured on kernel 6.18 in a network namespace; see
+/// FIDELITY.md): the first timeout is `TCP_TIMEOUT_INIT` (1 s); for the first
+/// `tcp_syn_linear_timeouts` (4) retransmissions the timeout stays at 1 s, then it doubles each
+/// time; a connect in SYN-SENT gives up when the timer comes due after `tcp_syn_retries` +
+/// `tcp_syn_linear_timeouts` (10) retransmissions. Each timer is also rounded up to the kernel
+/// timer wheel's granularity (with HZ = 1000: 64 ms for timers up to 4 s, 512 ms up to 32 s,
+/// 4.096 s beyond), which is why the kernel's retransmissions come at 1.02, 2.05, 3.07 s and not
+/// on the second. The measured times were 0, 1.01, 2.04, 3.06, 4.08, 5.11, 7.12, 11.3, 19.5,
+/// 35.6, 68.3–69.6 s and ETIMEDOUT at 133.8–135.2 s; this schedule gives 0, 1.02, 2.05, 3.07,
+/// 4.10, 5.12, 7.17, 11.20, 19.39, 35.78, 68.03 and 133.57 s.
+pub mod syn_schedule {
+    use crate::time::Duration;
+
+    /// `net.ipv4.tcp_syn_retries` (default 6).
+    pub const TCP_SYN_RETRIES: u32 = 6;
+    /// `net.ipv4.tcp_syn_linear_timeouts` (default 4, since Linux 6.7).
+    pub const TCP_SYN_LINEAR_TIMEOUTS: u32 = 4;
+    /// `TCP_TIMEOUT_INIT`: the first retransmission timeout.
+    pub const INITIAL_TIMEOUT: Duration = Duration::from_secs(1);
+    /// How many times a SYN is sent again before the connect gives up.
+    pub const RETRANSMISSIONS: u32 = TCP_SYN_RETRIES + TCP_SYN_LINEAR_TIMEOUTS;
+
+    /// The wait after the `sent`-th transmission of the SYN (0 = the first SYN) before the
+    /// next one, or before giving up after the last.
+    pub fn wait_after(sent: u32) -> Duration {
+        let doublings = sent.saturating_sub(TCP_SYN_LINEAR_TIMEOUTS).min(7);
+        timer_wheel(Duration::from_micros(INITIAL_TIMEOUT.as_micros() << doublings))
+    }
+
+    /// How long a connect waits in all before it fails with "connection timed out".
+    pub fn give_up_after() -> Duration {
+        (0..=RETRANSMISSIONS).map(wait_after).fold(Duration::ZERO, |total, wait| total + wait)
+    }
+
+    /// A timer rounded up to the kernel timer wheel's granularity at that distance (HZ = 1000:
+    /// level 2 up to 4.03 s in 64 ms steps, level 3 up to 32.3 s in 512 ms steps, then 4.096 s).
+    fn timer_wheel(timeout: Duration) -> Duration {
+        let millis = timeout.as_micros().div_ceil(1000);
+        let granularity = match millis {
+            0..=63 => 1,
+            64..=503 => 8,
+            504..=4031 => 64,
+            4032..=32255 => 512,
+            _ => 4096,
+        };
+        Duration::from_millis(millis.div_ceil(granularity) * granularity)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_schedule_is_linux_6_with_default_sysctls() {
+            let mut at = Duration::ZERO;
+            let mut times = vec![0];
+            for sent in 0..RETRANSMISSIONS {
+                at = at + wait_after(sent);
+                times.push(at.as_micros() / 1000);
+            }
+            assert_eq!(times, [0, 1024, 2048, 3072, 4096, 5120, 7168, 11200, 19392, 35776, 68032]);
+            assert_eq!(give_up_after(), Duration::from_millis(133_568));
+        }
+    }
+}
+
+/// How long a connect waits for an answer before it fails with "connection timed out".
 pub fn syn_give_up_after() -> Duration {
-    (0..=SYN_RETRIES).fold((Duration::ZERO, INITIAL_RTO), |(total, rto), _| (total + rto, rto.doubled())).0
+    syn_schedule::give_up_after()
 }
 
 /// TCP connection states (RFC 793).
@@ -174,7 +238,6 @@ pub struct Connection {
     /// The listening socket that accepted it (passive open), if any.
     pub listener: Option<SocketHandle>,
     syn_retries: u32,
-    rto: Duration,
     /// A FIN arrived whose ACK has not been sent yet (see the module doc).
     ack_pending: bool,
     /// The peer's FIN has arrived: every segment we send from now on acknowledges it.
@@ -326,14 +389,13 @@ impl TcpStack {
             channel,
             listener: None,
             syn_retries: 0,
-            rto: INITIAL_RTO,
             ack_pending: false,
             fin_received: false,
         };
         self.connections.insert(id, conn);
         self.set_state(id, TcpState::SynSent);
         self.send_segment(id, TcpFlags::SYN, Vec::new());
-        self.emit(StackOutput::SetTimer(id, now + INITIAL_RTO));
+        self.emit(StackOutput::SetTimer(id, now + syn_schedule::wait_after(0)));
         Ok(id)
     }
 
@@ -403,14 +465,14 @@ impl TcpStack {
         if conn.state != TcpState::SynSent {
             return;
         }
-        if conn.syn_retries >= SYN_RETRIES {
+        if conn.syn_retries >= syn_schedule::RETRANSMISSIONS {
             self.set_state(id, TcpState::Closed);
             self.emit(StackOutput::App(id, AppEvent::ConnectFailed(ConnectError::TimedOut)));
             return;
         }
         conn.syn_retries += 1;
-        conn.rto = conn.rto.doubled();
-        let (attempt, next_wait, local, remote) = (conn.syn_retries, conn.rto, conn.local, conn.remote);
+        let next_wait = syn_schedule::wait_after(conn.syn_retries);
+        let (attempt, local, remote) = (conn.syn_retries, conn.local, conn.remote);
         self.emit(StackOutput::Retransmitted { local, remote, attempt, next_wait });
         self.send_segment(id, TcpFlags::SYN, Vec::new());
         self.emit(StackOutput::SetTimer(id, now + next_wait));
@@ -555,7 +617,6 @@ impl TcpStack {
                 channel: packet.channel,
                 listener: Some(listener.handle),
                 syn_retries: 0,
-                rto: INITIAL_RTO,
                 ack_pending: false,
                 fin_received: false,
             };
@@ -731,7 +792,7 @@ mod tests {
     }
 
     #[test]
-    fn unanswered_syn_is_retried_like_linux_then_times_out_at_127_s() {
+    fn unanswered_syn_is_retried_like_linux_6_then_times_out_at_134_s() {
         let mut stack = TcpStack::new(1);
         let id =
             stack.connect(Instant::ZERO, addr("10.0.0.1:0"), addr("10.9.9.9:5000"), Channel::Data(1)).expect("connect");
@@ -749,9 +810,11 @@ mod tests {
                 syn_times.push(now);
             }
         }
-        let seconds: Vec<u64> = syn_times.iter().map(|t| t.as_micros() / 1_000_000).collect();
-        assert_eq!(seconds, [0, 1, 3, 7, 15, 31, 63]);
-        assert_eq!(now, Instant::from_micros(127_000_000));
+        // As measured on Linux 6.18: 0, 1.01, 2.04, 3.06, 4.08, 5.11, 7.12, 11.3, 19.5, 35.6,
+        // 68.3–69.6 s, and ETIMEDOUT at 133.8–135.2 s (FIDELITY.md).
+        let millis: Vec<u64> = syn_times.iter().map(|t| t.as_micros() / 1_000).collect();
+        assert_eq!(millis, [0, 1024, 2048, 3072, 4096, 5120, 7168, 11200, 19392, 35776, 68032]);
+        assert_eq!(now, Instant::from_micros(133_568_000));
         assert!(outputs.contains(&StackOutput::App(id, AppEvent::ConnectFailed(ConnectError::TimedOut))));
     }
 

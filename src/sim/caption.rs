@@ -18,7 +18,8 @@ use crate::messages::{engine, places};
 use crate::net::conntrack::NatKind;
 use crate::net::device::DeviceEvent;
 use crate::net::packet::{Channel, PacketId, PacketKind, is_private};
-use crate::net::tcp::{SYN_RETRIES, TcpState};
+use crate::net::tcp::TcpState;
+use crate::net::tcp::syn_schedule::RETRANSMISSIONS as SYN_RETRIES;
 use crate::time::{Duration, Instant};
 
 /// A caption: a short headline and one or two sentences.
@@ -359,9 +360,9 @@ mod tests {
             .collect();
         assert!(drops.len() >= 6, "the first SYN and its retries are dropped");
         assert_eq!(drops[0].headline, "Home router drops the SYN");
-        assert_eq!(drops[1].headline, "Retry 1 of 6: the home router drops it again");
+        assert_eq!(drops[1].headline, "Retry 1 of 10: the home router drops it again");
         assert!(drops[1].body.contains("waited 1 s"), "{}", drops[1].body);
-        assert!(drops[2].body.contains("waited 3 s"), "{}", drops[2].body);
+        assert!(drops[2].body.contains("waited 2 s"), "{}", drops[2].body);
         let headlines: std::collections::BTreeSet<&str> = drops.iter().map(|c| c.headline.as_str()).collect();
         assert_eq!(headlines.len(), drops.len(), "no two stops say the same");
     }

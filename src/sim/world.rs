@@ -718,7 +718,14 @@ impl World {
                 self.record(
                     node,
                     EventKind::SynRetransmitted { local, remote, attempt, next_wait },
-                    say::syn_retransmitted(who, local, remote, attempt, crate::net::tcp::SYN_RETRIES, next_wait),
+                    say::syn_retransmitted(
+                        who,
+                        local,
+                        remote,
+                        attempt,
+                        crate::net::tcp::syn_schedule::RETRANSMISSIONS,
+                        next_wait,
+                    ),
                 );
             }
         }

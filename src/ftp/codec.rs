@@ -27,6 +27,8 @@ pub const MAX_LINE: usize = 4096;
 
 /// Reply codes this crate sends or reacts to, named after their meaning in RFC 959.
 pub mod reply_code {
+    /// `125` Data connection already open; transfer starting (pyftpdlib, when it is).
+    pub const ALREADY_OPEN: u16 = 125;
     /// `150` File status okay; about to open data connection.
     pub const OPENING_DATA: u16 = 150;
     /// `200` Command okay.
@@ -59,6 +61,9 @@ pub mod reply_code {
     pub const PATHNAME: u16 = 257;
     /// `331` User name okay, need password.
     pub const NEED_PASSWORD: u16 = 331;
+    /// `421` Service not available, closing control connection; pyftpdlib also uses it when a
+    /// data channel timed out, and keeps the control connection open.
+    pub const NOT_AVAILABLE: u16 = 421;
     /// `425` Can't open data connection.
     pub const CANT_OPEN_DATA: u16 = 425;
     /// `426` Connection closed; transfer aborted.

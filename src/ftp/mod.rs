@@ -229,6 +229,9 @@ pub enum Note {
     ConnectTimeout { after: Duration },
     /// Server: no connection to the passive port within `accept_timeout`.
     AcceptTimeout { after: Duration },
+    /// Server: vsftpd with `port_promiscuous=YES` and `connect_from_port_20=YES` cannot bind
+    /// the data port, and its session ends with `500 OOPS`.
+    CannotBindPort20 { port: u16 },
     /// Server: an upload was stored.
     Stored { bytes: usize, path: String },
     /// Server: an upload could not be stored.

@@ -1,8 +1,9 @@
-//! A vsftpd-like FTP server session, sans-IO.
+//! An FTP server session, sans-IO, that behaves like vsftpd 3.0.3 or like pyftpdlib 2.2
+//! ([`ServerProfile`]).
 //!
 //! One [`FtpServer`] serves one control connection, the way vsftpd forks one process per
-//! client. It follows vsftpd 3.0.3's replies and order of events; the ones that matter for the
-//! lessons:
+//! client. As vsftpd (the default) it follows vsftpd 3.0.3's replies and order of events; the
+//! ones that matter for the lessons:
 //!
 //! - `PORT`/`EPRT` naming an address other than the control connection's peer, or a port below
 //!   1024, is refused with `500 Illegal PORT command.` unless [`ServerSettings::port_promiscuous`].
@@ -14,6 +15,19 @@
 //! - Every transfer needs a fresh `PORT`/`PASV`: the data set-up is used once.
 //! - `227` carries [`ServerSettings::pasv_address`] when set, else the control connection's local
 //!   address (on IPv6 vsftpd writes `0,0,0,0`, and so do we).
+//!
+//! - Anonymous users may not upload (`anon_upload_enable=NO`): `550 Permission denied.`
+//! - With `port_promiscuous=YES` and `connect_from_port_20=YES` vsftpd cannot bind port 20 on
+//!   the code path it then takes (`ftpdataio.c`), and its session dies at the transfer command
+//!   with `500 OOPS: vsf_sysutil_bind` and `500 OOPS: priv_sock_get_cmd`.
+//!
+//! As pyftpdlib (measured against 2.2.0, see FIDELITY.md) it differs where a class would see it:
+//! it connects an active data connection at `PORT`/`EPRT` time and answers `200` only once
+//! connected (`421 Active data channel timed out.` after its timeout, `425` when refused); it
+//! refuses a foreign `PORT` address with `501`; its passive listener times out from `PASV`
+//! itself (`421 Passive data channel timed out.`) and the control connection stays open; it
+//! answers a transfer command with `125` when the data connection is already open; and its
+//! reply texts are its own.
 //!
 //! Where vsftpd answers `500` to an argument it cannot parse, this server answers `501`
 //! (RFC 959's code for a syntax error in arguments) with vsftpd's words; refusals of well-formed
@@ -31,12 +45,59 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{
     Command, CommandDecoder, CommandError, EpsvArg, Reply, TransferType, Verb, format_extended_passive_text,
-    format_passive_text, reply_code as code,
+    format_host_port, format_passive_text, reply_code as code,
 };
 use super::fs::FileTree;
-use super::{DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
+use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::rng;
 use crate::time::{Duration, Instant};
+
+/// Which real server this session behaves like.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerProfile {
+    /// vsftpd 3.0.3, as Debian ships it.
+    #[default]
+    Vsftpd,
+    /// pyftpdlib 2.2 (Python), with its default handler.
+    Pyftpdlib,
+}
+
+impl ServerProfile {
+    pub const ALL: [ServerProfile; 2] = [ServerProfile::Vsftpd, ServerProfile::Pyftpdlib];
+
+    /// `vsftpd` or `pyftpdlib`, as on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerProfile::Vsftpd => "vsftpd",
+            ServerProfile::Pyftpdlib => "pyftpdlib",
+        }
+    }
+
+    /// The greeting after `220`.
+    pub fn banner(self) -> &'static str {
+        match self {
+            ServerProfile::Vsftpd => "(vsFTPd 3.0.3)",
+            ServerProfile::Pyftpdlib => "pyftpdlib 2.2.0 ready.",
+        }
+    }
+
+    /// How long it waits for an active connect or a passive accept unless told otherwise
+    /// (vsftpd `connect_timeout`/`accept_timeout` 60 s; pyftpdlib `ActiveDTP.timeout` and
+    /// `PassiveDTP.timeout` 30 s).
+    pub fn default_data_timeout(self) -> Duration {
+        match self {
+            ServerProfile::Vsftpd => Duration::from_secs(60),
+            ServerProfile::Pyftpdlib => Duration::from_secs(30),
+        }
+    }
+}
+
+impl std::fmt::Display for ServerProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// How the server answers `EPSV`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +124,8 @@ pub struct Account {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServerSettings {
+    /// Which server this behaves like; the other settings keep vsftpd's names.
+    pub profile: ServerProfile,
     /// Text of the 220 greeting.
     pub banner: String,
     /// `anonymous_enable` (YES): users `anonymous` and `ftp` log in with any password.
@@ -73,6 +136,8 @@ pub struct ServerSettings {
     pub accounts: Vec<Account>,
     /// `write_enable` (NO): whether `STOR` is allowed at all.
     pub write_enable: bool,
+    /// `anon_upload_enable` (NO): whether anonymous users may upload.
+    pub anon_upload_enable: bool,
     /// `pasv_min_port` (5001; values up to 1024 mean 1024).
     pub pasv_min_port: u16,
     /// `pasv_max_port` (0, meaning 65535).
@@ -103,11 +168,13 @@ pub struct ServerSettings {
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
-            banner: "(vsFTPd 3.0.3)".to_owned(),
+            profile: ServerProfile::Vsftpd,
+            banner: ServerProfile::Vsftpd.banner().to_owned(),
             anonymous_enable: true,
             local_enable: false,
             accounts: Vec::new(),
             write_enable: false,
+            anon_upload_enable: false,
             pasv_min_port: 5001,
             pasv_max_port: 0,
             pasv_address: None,
@@ -127,7 +194,8 @@ impl Default for ServerSettings {
 impl ServerSettings {
     /// The lesson server: vsftpd's defaults plus what a classroom demo server is configured
     /// with — the passive range 50000–51000 from the article, active connections from port 20 as
-    /// in the shipped vsftpd.conf, uploads allowed, and one demo account (`demo` / `demo`).
+    /// in the shipped vsftpd.conf, uploads allowed for one demo account (`demo` / `demo`), not
+    /// for anonymous users.
     pub fn lesson() -> Self {
         ServerSettings {
             local_enable: true,
@@ -184,6 +252,15 @@ enum DataPlan {
     /// `PORT`/`EPRT` accepted: connect to this address.
     Active {
         target: SocketAddr,
+    },
+    /// pyftpdlib: `PORT`/`EPRT` came and the server is connecting now; `200` follows the connect.
+    ActiveConnecting {
+        id: DataId,
+    },
+    /// pyftpdlib: the active data connection is open, waiting for a transfer command.
+    ActiveOpen {
+        id: DataId,
+        peer: SocketAddr,
     },
     /// `PASV`/`EPSV`: a listening socket, opening or open.
     Passive {
@@ -306,6 +383,8 @@ impl FtpServer {
                 (Some(Transfer { phase: TransferPhase::Receiving { .. }, .. }), _) => "RECEIVING-DATA".to_owned(),
                 (None, DataPlan::None) => "LOGGED-IN".to_owned(),
                 (None, DataPlan::Active { .. }) => "PORT-READY".to_owned(),
+                (None, DataPlan::ActiveConnecting { .. }) => "CONNECTING-DATA".to_owned(),
+                (None, DataPlan::ActiveOpen { .. }) => "DATA-CONNECTION-OPEN".to_owned(),
                 (None, DataPlan::Passive { phase: PassivePhase::Opening { .. }, .. }) => "OPENING-PASSIVE".to_owned(),
                 (None, DataPlan::Passive { .. }) => "PASSIVE-LISTENING".to_owned(),
             },
@@ -357,7 +436,11 @@ impl FtpServer {
     /// True while a command is being carried out and further commands must wait, as they do in
     /// vsftpd's single-threaded session process.
     fn busy(&self) -> bool {
-        self.transfer.is_some() || matches!(self.plan, DataPlan::Passive { phase: PassivePhase::Opening { .. }, .. })
+        self.transfer.is_some()
+            || matches!(
+                self.plan,
+                DataPlan::Passive { phase: PassivePhase::Opening { .. }, .. } | DataPlan::ActiveConnecting { .. }
+            )
     }
 
     fn process_commands(&mut self) {
@@ -461,7 +544,11 @@ impl FtpServer {
         } else if !anonymous && !self.settings.local_enable {
             self.reply(code::NOT_LOGGED_IN, "This FTP server is anonymous only.");
         } else {
-            self.reply(code::NEED_PASSWORD, "Please specify the password.");
+            let text = match self.settings.profile {
+                ServerProfile::Vsftpd => "Please specify the password.",
+                ServerProfile::Pyftpdlib => "Username ok, send password.",
+            };
+            self.reply(code::NEED_PASSWORD, text);
             self.login = Login::NeedPassword { user };
         }
     }
@@ -474,7 +561,11 @@ impl FtpServer {
             self.reply(code::LOGGED_IN, "Login successful.");
             self.login = Login::LoggedIn { anonymous };
         } else {
-            self.reply(code::NOT_LOGGED_IN, "Login incorrect.");
+            let text = match self.settings.profile {
+                ServerProfile::Vsftpd => "Login incorrect.",
+                ServerProfile::Pyftpdlib => "Authentication failed.",
+            };
+            self.reply(code::NOT_LOGGED_IN, text);
             self.login = Login::NeedUser;
         }
     }
@@ -494,16 +585,22 @@ impl FtpServer {
             Command::Pass(_) => self.reply(code::LOGGED_IN, "Already logged in."),
             Command::Syst => self.reply(code::SYSTEM, "UNIX Type: L8"),
             Command::Pwd => {
-                let text = format!("\"{}\" is the current directory", self.cwd.replace('"', "\"\""));
+                let quoted = self.cwd.replace('"', "\"\"");
+                let text = match self.settings.profile {
+                    ServerProfile::Vsftpd => format!("\"{quoted}\" is the current directory"),
+                    ServerProfile::Pyftpdlib => format!("\"{quoted}\" is the current directory."),
+                };
                 self.reply(code::PATHNAME, text)
             }
             Command::Cwd(dir) => self.change_dir(&dir),
             Command::Cdup => self.change_dir(".."),
             Command::Type(kind) => {
                 self.transfer_type = kind;
-                let text = match kind {
-                    TransferType::Ascii => "Switching to ASCII mode.",
-                    TransferType::Image => "Switching to Binary mode.",
+                let text = match (self.settings.profile, kind) {
+                    (ServerProfile::Vsftpd, TransferType::Ascii) => "Switching to ASCII mode.",
+                    (ServerProfile::Vsftpd, TransferType::Image) => "Switching to Binary mode.",
+                    (ServerProfile::Pyftpdlib, TransferType::Ascii) => "Type set to: ASCII.",
+                    (ServerProfile::Pyftpdlib, TransferType::Image) => "Type set to: Binary.",
                 };
                 self.reply(code::OK, text)
             }
@@ -512,6 +609,11 @@ impl FtpServer {
             Command::Stru(stru) if stru.eq_ignore_ascii_case("F") => self.reply(code::OK, "Structure set to F."),
             Command::Stru(_) => self.reply(code::BAD_PARAMETER, "Bad STRU command."),
             Command::Noop => self.reply(code::OK, "NOOP ok."),
+            Command::Size(_)
+                if self.settings.profile == ServerProfile::Pyftpdlib && self.transfer_type == TransferType::Ascii =>
+            {
+                self.reply(code::FILE_UNAVAILABLE, "SIZE not allowed in ASCII mode.")
+            }
             Command::Size(name) => {
                 let path = FileTree::resolve(&self.cwd, &name);
                 match self.files.read(&path) {
@@ -548,11 +650,20 @@ impl FtpServer {
 
     fn change_dir(&mut self, dir: &str) {
         let path = FileTree::resolve(&self.cwd, dir);
+        let profile = self.settings.profile;
         if self.files.is_dir(&path) {
+            let text = match profile {
+                ServerProfile::Vsftpd => "Directory successfully changed.".to_owned(),
+                ServerProfile::Pyftpdlib => format!("\"{path}\" is the current directory."),
+            };
             self.cwd = path;
-            self.reply(code::FILE_ACTION_OK, "Directory successfully changed.");
+            self.reply(code::FILE_ACTION_OK, text);
         } else {
-            self.reply(code::FILE_UNAVAILABLE, "Failed to change directory.");
+            let text = match profile {
+                ServerProfile::Vsftpd => "Failed to change directory.",
+                ServerProfile::Pyftpdlib => "No such file or directory.",
+            };
+            self.reply(code::FILE_UNAVAILABLE, text);
         }
     }
 
@@ -565,8 +676,13 @@ impl FtpServer {
 
     /// Forgets the current data set-up, closing a passive listener if one is open.
     fn drop_plan(&mut self) {
-        if let DataPlan::Passive { id, .. } = std::mem::replace(&mut self.plan, DataPlan::None) {
-            self.emit(Output::CloseData { id });
+        match std::mem::replace(&mut self.plan, DataPlan::None) {
+            DataPlan::Passive { id, .. } | DataPlan::ActiveConnecting { id } | DataPlan::ActiveOpen { id, .. } => {
+                self.emit(Output::CloseData { id });
+                self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+                self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
+            }
+            DataPlan::None | DataPlan::Active { .. } => {}
         }
     }
 
@@ -589,9 +705,29 @@ impl FtpServer {
                 } else {
                     Note::RefusingAddress { verb, target, control_peer: peer_ip }
                 });
-                self.reply(code::SYNTAX_ERROR, format!("Illegal {verb} command."));
-                return;
+                return match self.settings.profile {
+                    ServerProfile::Vsftpd => self.reply(code::SYNTAX_ERROR, format!("Illegal {verb} command.")),
+                    ServerProfile::Pyftpdlib if same_host => self.reply(
+                        code::BAD_ARGUMENT,
+                        format!("PORT against the privileged port \"{}\" refused.", target.port()),
+                    ),
+                    ServerProfile::Pyftpdlib => self.reply(
+                        code::BAD_ARGUMENT,
+                        format!("Rejected data connection to foreign address {}:{}.", target.ip(), target.port()),
+                    ),
+                };
             }
+        }
+        if self.settings.profile == ServerProfile::Pyftpdlib {
+            // pyftpdlib connects now, from an ephemeral port, and says 200 once connected.
+            let Some(local_ip) = self.local_ip() else {
+                return;
+            };
+            let id = self.new_data_id();
+            self.emit(Output::Connect { id, from: SocketAddr::new(local_ip, 0), to: target });
+            self.emit(Output::SetTimer { timer: TimerKind::DataConnect, at: self.now + self.settings.connect_timeout });
+            self.plan = DataPlan::ActiveConnecting { id };
+            return;
         }
         self.plan = DataPlan::Active { target };
         let text = match verb {
@@ -602,11 +738,14 @@ impl FtpServer {
     }
 
     fn on_epsv(&mut self, arg: EpsvArg) {
+        let pyftpdlib = self.settings.profile == ServerProfile::Pyftpdlib;
         match self.settings.epsv {
-            EpsvSupport::Refused500 => return self.reply(code::SYNTAX_ERROR, "Unknown command."),
-            EpsvSupport::Refused502 => {
-                return self.reply(code::NOT_IMPLEMENTED, "Command not implemented.");
+            EpsvSupport::Refused500 if pyftpdlib => {
+                return self.reply(code::SYNTAX_ERROR, "Command \"EPSV\" not understood.");
             }
+            EpsvSupport::Refused500 => return self.reply(code::SYNTAX_ERROR, "Unknown command."),
+            EpsvSupport::Refused502 if pyftpdlib => return self.reply(code::NOT_IMPLEMENTED, "EPSV not implemented."),
+            EpsvSupport::Refused502 => return self.reply(code::NOT_IMPLEMENTED, "Command not implemented."),
             EpsvSupport::Enabled => {}
         }
         let on_ipv6 = self.local_ip().is_some_and(|ip| ip.is_ipv6());
@@ -649,8 +788,18 @@ impl FtpServer {
         };
         let extended = *extended;
         *phase = PassivePhase::Listening { local };
+        let pyftpdlib = self.settings.profile == ServerProfile::Pyftpdlib;
+        if pyftpdlib {
+            // pyftpdlib's passive listener times out on its own, counted from PASV.
+            self.emit(Output::SetTimer { timer: TimerKind::DataAccept, at: self.now + self.settings.accept_timeout });
+        }
         if extended {
-            self.reply(code::EXTENDED_PASSIVE, format_extended_passive_text(local.port()));
+            let text = if pyftpdlib {
+                format!("Entering extended passive mode (|||{}|).", local.port())
+            } else {
+                format_extended_passive_text(local.port())
+            };
+            self.reply(code::EXTENDED_PASSIVE, text);
             return;
         }
         // vsftpd writes pasv_address when set, else its own address; on IPv6 it cannot express
@@ -662,7 +811,13 @@ impl FtpServer {
         if let Some(public) = self.settings.pasv_address.filter(|_| local.is_ipv4()) {
             self.note(Note::AnnouncingPasvAddress { public, own: local.ip() });
         }
-        self.reply(code::PASSIVE, format_passive_text(SocketAddrV4::new(shown_ip, local.port())));
+        let announced = SocketAddrV4::new(shown_ip, local.port());
+        let text = if pyftpdlib {
+            format!("Entering passive mode ({}).", format_host_port(announced))
+        } else {
+            format_passive_text(announced)
+        };
+        self.reply(code::PASSIVE, text);
     }
 
     fn on_passive_listen_failed(&mut self, id: DataId) {
@@ -680,19 +835,23 @@ impl FtpServer {
 
     /// LIST / NLST / RETR / STOR: check, then get the data connection, then 150.
     fn start_transfer(&mut self, job: Job) {
-        if matches!(self.plan, DataPlan::None) {
+        let pyftpdlib = self.settings.profile == ServerProfile::Pyftpdlib;
+        if matches!(self.plan, DataPlan::None) && !pyftpdlib {
             self.reply(code::CANT_OPEN_DATA, "Use PORT or PASV first.");
             return;
         }
-        // vsftpd checks the file before it touches the data connection.
+        let anonymous = matches!(self.login, Login::LoggedIn { anonymous: true });
+        // Both servers check the file and the permission before they touch the data connection.
         match &job {
             Job::Retr { path, .. } if self.files.read(path).is_err() => {
                 self.drop_plan();
-                return self.reply(code::FILE_UNAVAILABLE, "Failed to open file.");
+                let text = if pyftpdlib { "No such file or directory." } else { "Failed to open file." };
+                return self.reply(code::FILE_UNAVAILABLE, text);
             }
-            Job::Stor { .. } if !self.settings.write_enable => {
+            Job::Stor { .. } if !self.settings.write_enable || (anonymous && !self.settings.anon_upload_enable) => {
                 self.drop_plan();
-                return self.reply(code::FILE_UNAVAILABLE, "Permission denied.");
+                let text = if pyftpdlib { "Not enough privileges." } else { "Permission denied." };
+                return self.reply(code::FILE_UNAVAILABLE, text);
             }
             Job::Stor { path } if self.files.check_writable(path).is_err() => {
                 self.drop_plan();
@@ -701,7 +860,20 @@ impl FtpServer {
             _ => {}
         }
         match std::mem::replace(&mut self.plan, DataPlan::None) {
-            DataPlan::None => {}
+            DataPlan::None => {
+                // pyftpdlib without PORT or PASV: it says 150 and waits for a connection that
+                // never comes.
+                self.reply(code::OPENING_DATA, "File status okay. About to open data connection.");
+            }
+            DataPlan::Active { .. } if self.settings.port_promiscuous && self.settings.connect_from_port_20 => {
+                // vsftpd takes its unprivileged path when port_promiscuous is set, cannot bind
+                // port 20 there, and its session process dies.
+                self.note(Note::CannotBindPort20 { port: self.settings.ftp_data_port });
+                self.reply(code::SYNTAX_ERROR, "OOPS: vsf_sysutil_bind");
+                self.reply(code::SYNTAX_ERROR, "OOPS: priv_sock_get_cmd");
+                self.emit(Output::CloseControl);
+                self.close_session();
+            }
             DataPlan::Active { target } => {
                 let Some(local_ip) = self.local_ip() else {
                     return;
@@ -715,28 +887,44 @@ impl FtpServer {
                 });
                 self.transfer = Some(Transfer { id, job, phase: TransferPhase::Connecting });
             }
+            DataPlan::ActiveConnecting { id } => {
+                // Not reached: commands wait while pyftpdlib connects.
+                self.plan = DataPlan::ActiveConnecting { id };
+            }
+            DataPlan::ActiveOpen { id, peer } => {
+                self.transfer = Some(Transfer { id, job, phase: TransferPhase::Accepting });
+                self.on_data_connected(peer, true);
+            }
             DataPlan::Passive { id, phase, .. } => match phase {
                 PassivePhase::Accepted { peer, .. } => {
                     self.transfer = Some(Transfer { id, job, phase: TransferPhase::Accepting });
-                    self.on_data_connected(peer);
+                    self.on_data_connected(peer, true);
                 }
                 PassivePhase::Listening { .. } | PassivePhase::Opening { .. } => {
-                    self.emit(Output::SetTimer {
-                        timer: TimerKind::DataAccept,
-                        at: self.now + self.settings.accept_timeout,
-                    });
+                    if pyftpdlib {
+                        // Its passive timer has been running since PASV.
+                        self.reply(code::OPENING_DATA, "File status okay. About to open data connection.");
+                    } else {
+                        self.emit(Output::SetTimer {
+                            timer: TimerKind::DataAccept,
+                            at: self.now + self.settings.accept_timeout,
+                        });
+                    }
                     self.transfer = Some(Transfer { id, job, phase: TransferPhase::Accepting });
                 }
             },
         }
     }
 
-    /// The data connection of the current transfer is up: check the peer, send 150, move data.
-    fn on_data_connected(&mut self, peer: SocketAddr) {
+    /// The data connection of the current transfer is up: check the peer, send the
+    /// preliminary reply (pyftpdlib says 125 when the connection was there before the command,
+    /// and has already said 150 otherwise), move data.
+    fn on_data_connected(&mut self, peer: SocketAddr, was_open: bool) {
         let Some(transfer) = self.transfer.take() else {
             return;
         };
         let id = transfer.id;
+        let pyftpdlib = self.settings.profile == ServerProfile::Pyftpdlib;
         self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
         self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
         if transfer.phase == TransferPhase::Accepting
@@ -745,11 +933,22 @@ impl FtpServer {
         {
             self.note(Note::ForeignDataPeer { peer: peer.ip() });
             self.emit(Output::CloseData { id });
-            return self.reply(code::CANT_OPEN_DATA, "Security: Bad IP connecting.");
+            let text = if pyftpdlib {
+                format!("Rejected data connection from foreign address {}:{}.", peer.ip(), peer.port())
+            } else {
+                "Security: Bad IP connecting.".to_owned()
+            };
+            return self.reply(code::CANT_OPEN_DATA, text);
         }
+        if pyftpdlib && was_open {
+            self.reply(code::ALREADY_OPEN, "Data connection already open. Transfer starting.");
+        }
+        let done = if pyftpdlib { "Transfer complete." } else { "Directory send OK." };
         match transfer.job {
             Job::List { path, names_only } => {
-                self.reply(code::OPENING_DATA, "Here comes the directory listing.");
+                if !pyftpdlib {
+                    self.reply(code::OPENING_DATA, "Here comes the directory listing.");
+                }
                 let listing = if names_only { self.files.list_names(&path) } else { self.files.list_long(&path) };
                 match listing {
                     Ok(text) => {
@@ -757,7 +956,7 @@ impl FtpServer {
                             self.emit(Output::SendData { id, bytes: text.into_bytes() });
                         }
                         self.emit(Output::CloseData { id });
-                        self.reply(code::TRANSFER_COMPLETE, "Directory send OK.");
+                        self.reply(code::TRANSFER_COMPLETE, done);
                     }
                     Err(_) => {
                         self.emit(Output::CloseData { id });
@@ -767,13 +966,13 @@ impl FtpServer {
             }
             Job::Retr { path, shown_as } => {
                 let contents = self.files.read(&path).map(<[u8]>::to_vec).unwrap_or_default();
-                let mode = match self.transfer_type {
-                    TransferType::Image | TransferType::Ascii => "BINARY",
-                };
-                self.reply(
-                    code::OPENING_DATA,
-                    format!("Opening {mode} mode data connection for {shown_as} ({} bytes).", contents.len()),
-                );
+                if !pyftpdlib {
+                    // vsftpd says BINARY whatever the TYPE: it does no ASCII conversion by default.
+                    self.reply(
+                        code::OPENING_DATA,
+                        format!("Opening BINARY mode data connection for {shown_as} ({} bytes).", contents.len()),
+                    );
+                }
                 if !contents.is_empty() {
                     self.emit(Output::SendData { id, bytes: contents });
                 }
@@ -781,7 +980,9 @@ impl FtpServer {
                 self.reply(code::TRANSFER_COMPLETE, "Transfer complete.");
             }
             Job::Stor { path } => {
-                self.reply(code::OPENING_DATA, "Ok to send data.");
+                if !pyftpdlib {
+                    self.reply(code::OPENING_DATA, "Ok to send data.");
+                }
                 self.transfer = Some(Transfer {
                     id,
                     job: Job::Stor { path },
@@ -802,21 +1003,51 @@ impl FtpServer {
         self.reply(code::CANT_OPEN_DATA, "Failed to establish connection.");
     }
 
+    /// pyftpdlib's active connect, made at PORT time, ended: 200 when it is up; 425 when it was
+    /// refused; 421 when its timer ran out (see [`FtpServer::on_timer`]).
+    fn on_active_connect_done(&mut self, id: DataId, result: Result<SocketAddr, ConnectError>) {
+        self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+        match result {
+            Ok(peer) => {
+                self.plan = DataPlan::ActiveOpen { id, peer };
+                self.reply(code::OK, "Active data connection established.");
+            }
+            Err(error) => {
+                self.plan = DataPlan::None;
+                self.emit(Output::CloseData { id });
+                self.note(Note::DataConnectFailed { error });
+                self.reply(code::CANT_OPEN_DATA, "Can't connect to specified address.");
+            }
+        }
+    }
+
     fn on_data_event(&mut self, id: DataId, event: DataEvent) {
         let transfer_id = self.transfer.as_ref().map(|transfer| transfer.id);
         let plan_id = match &self.plan {
-            DataPlan::Passive { id, .. } => Some(*id),
+            DataPlan::Passive { id, .. } | DataPlan::ActiveConnecting { id } | DataPlan::ActiveOpen { id, .. } => {
+                Some(*id)
+            }
             _ => None,
         };
+        let active_connecting = matches!(self.plan, DataPlan::ActiveConnecting { .. });
         match event {
+            DataEvent::Connected { peer, .. } if active_connecting && plan_id == Some(id) => {
+                self.on_active_connect_done(id, Ok(peer))
+            }
+            DataEvent::ConnectFailed(error) if active_connecting && plan_id == Some(id) => {
+                self.on_active_connect_done(id, Err(error))
+            }
             DataEvent::Listening { local } if plan_id == Some(id) => self.on_passive_listening(local),
             DataEvent::ListenFailed if plan_id == Some(id) => self.on_passive_listen_failed(id),
             DataEvent::Connected { local, peer } if plan_id == Some(id) => {
                 if let DataPlan::Passive { phase, .. } = &mut self.plan {
                     *phase = PassivePhase::Accepted { local, peer };
                 }
+                if self.settings.profile == ServerProfile::Pyftpdlib {
+                    self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
+                }
             }
-            DataEvent::Connected { peer, .. } if transfer_id == Some(id) => self.on_data_connected(peer),
+            DataEvent::Connected { peer, .. } if transfer_id == Some(id) => self.on_data_connected(peer, false),
             DataEvent::ConnectFailed(error) if transfer_id == Some(id) => {
                 self.on_data_failed(Note::DataConnectFailed { error })
             }
@@ -859,6 +1090,9 @@ impl FtpServer {
     }
 
     fn on_timer(&mut self, timer: TimerKind) {
+        if self.settings.profile == ServerProfile::Pyftpdlib {
+            return self.on_pyftpdlib_timer(timer);
+        }
         let phase = self.transfer.as_ref().map(|transfer| &transfer.phase);
         match (timer, phase) {
             (TimerKind::DataConnect, Some(TransferPhase::Connecting)) => {
@@ -868,6 +1102,41 @@ impl FtpServer {
             (TimerKind::DataAccept, Some(TransferPhase::Accepting)) => {
                 let after = self.settings.accept_timeout;
                 self.on_data_failed(Note::AcceptTimeout { after })
+            }
+            _ => {}
+        }
+    }
+
+    /// pyftpdlib's data channel timers: the active connect (from PORT) and the passive
+    /// listener (from PASV). Each ends with 421, and the control connection stays open.
+    fn on_pyftpdlib_timer(&mut self, timer: TimerKind) {
+        let after = match timer {
+            TimerKind::DataConnect => self.settings.connect_timeout,
+            _ => self.settings.accept_timeout,
+        };
+        match (timer, &self.plan) {
+            (TimerKind::DataConnect, DataPlan::ActiveConnecting { .. }) => {
+                self.drop_plan();
+                self.note(Note::ConnectTimeout { after });
+                self.reply(code::NOT_AVAILABLE, "Active data channel timed out.");
+            }
+            (TimerKind::DataAccept, DataPlan::Passive { phase: PassivePhase::Listening { .. }, .. }) => {
+                self.drop_plan();
+                if let Some(transfer) = self.transfer.take() {
+                    self.emit(Output::CloseData { id: transfer.id });
+                }
+                self.note(Note::AcceptTimeout { after });
+                self.reply(code::NOT_AVAILABLE, "Passive data channel timed out.");
+            }
+            (TimerKind::DataAccept, DataPlan::None)
+                if self.transfer.as_ref().is_some_and(|t| t.phase == TransferPhase::Accepting) =>
+            {
+                // A transfer waiting on the listener (150 sent): the listener times out the same.
+                if let Some(transfer) = self.transfer.take() {
+                    self.emit(Output::CloseData { id: transfer.id });
+                }
+                self.note(Note::AcceptTimeout { after });
+                self.reply(code::NOT_AVAILABLE, "Passive data channel timed out.");
             }
             _ => {}
         }
@@ -971,6 +1240,13 @@ mod tests {
     fn logged_in(settings: ServerSettings) -> FtpServer {
         let mut server = server_with(settings);
         say(&mut server, "USER anonymous\r\nPASS guest@\r\n");
+        server
+    }
+
+    /// Logged in as the lesson server's local account, which may upload.
+    fn logged_in_as_demo(settings: ServerSettings) -> FtpServer {
+        let mut server = server_with(settings);
+        say(&mut server, "USER demo\r\nPASS demo\r\n");
         server
     }
 
@@ -1296,7 +1572,7 @@ mod tests {
 
     #[test]
     fn stor_receives_until_close_and_stores_the_file() {
-        let mut server = logged_in(ServerSettings::lesson());
+        let mut server = logged_in_as_demo(ServerSettings::lesson());
         let (id, local) = passive_ready(&mut server);
         server.handle(
             Instant::ZERO,
@@ -1313,11 +1589,15 @@ mod tests {
 
     #[test]
     fn transfers_that_cannot_start_are_refused_before_the_data_connection() {
-        let mut server = logged_in(ServerSettings::lesson());
+        let mut server = logged_in_as_demo(ServerSettings::lesson());
         passive_ready(&mut server);
         assert_eq!(say(&mut server, "RETR missing.txt\r\n"), ["550 Failed to open file."]);
         passive_ready(&mut server);
         assert_eq!(say(&mut server, "STOR pub/x.txt\r\n"), ["553 Could not create file."]);
+        // vsftpd's anon_upload_enable=NO: anonymous users may not upload, even where demo may.
+        let mut anonymous = logged_in(ServerSettings::lesson());
+        passive_ready(&mut anonymous);
+        assert_eq!(say(&mut anonymous, "STOR upload/x.txt\r\n"), ["550 Permission denied."]);
         let mut read_only = logged_in(ServerSettings::default());
         passive_ready(&mut read_only);
         assert_eq!(say(&mut read_only, "STOR upload/x.txt\r\n"), ["550 Permission denied."]);
@@ -1364,5 +1644,123 @@ mod tests {
         assert_eq!(ServerSettings::lesson().passive_range(), (50000, 51000));
         let low = ServerSettings { pasv_min_port: 80, pasv_max_port: 90, ..ServerSettings::default() };
         assert_eq!(low.passive_range(), (1024, 65535));
+    }
+
+    fn pyftpdlib() -> ServerSettings {
+        ServerSettings {
+            profile: ServerProfile::Pyftpdlib,
+            banner: ServerProfile::Pyftpdlib.banner().to_owned(),
+            connect_timeout: Duration::from_secs(4),
+            accept_timeout: Duration::from_secs(4),
+            ..ServerSettings::lesson()
+        }
+    }
+
+    #[test]
+    fn pyftpdlib_speaks_its_own_words() {
+        let mut server = server_with(pyftpdlib());
+        assert_eq!(replies(&drain(&mut server)), ["220 pyftpdlib 2.2.0 ready."]);
+        assert_eq!(say(&mut server, "USER anonymous\r\n"), ["331 Username ok, send password."]);
+        assert_eq!(say(&mut server, "PASS anonymous@\r\n"), ["230 Login successful."]);
+        assert_eq!(say(&mut server, "PWD\r\n"), ["257 \"/\" is the current directory."]);
+        assert_eq!(say(&mut server, "CWD pub\r\n"), ["250 \"/pub\" is the current directory."]);
+        assert_eq!(say(&mut server, "TYPE A\r\n"), ["200 Type set to: ASCII."]);
+        assert_eq!(say(&mut server, "SIZE lesson-notes.txt\r\n"), ["550 SIZE not allowed in ASCII mode."]);
+        assert_eq!(say(&mut server, "TYPE I\r\n"), ["200 Type set to: Binary."]);
+        let size = FileTree::default().read("/pub/lesson-notes.txt").map(<[u8]>::len).expect("lesson file");
+        assert_eq!(say(&mut server, "SIZE lesson-notes.txt\r\n"), [format!("213 {size}")]);
+        assert_eq!(say(&mut server, "STOR x.txt\r\n"), ["550 Not enough privileges."]);
+    }
+
+    #[test]
+    fn pyftpdlib_refuses_a_foreign_port_address_with_501() {
+        let mut server = logged_in(pyftpdlib());
+        assert_eq!(
+            say(&mut server, "PORT 192,168,1,2,200,10\r\n"),
+            ["501 Rejected data connection to foreign address 192.168.1.2:51210."]
+        );
+    }
+
+    #[test]
+    fn pyftpdlib_connects_at_port_time_and_says_200_once_connected_then_125() {
+        let mut server = logged_in(pyftpdlib());
+        drain(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"PORT 203,0,113,1,200,10\r\n".to_vec()));
+        let outputs = drain(&mut server);
+        assert!(replies(&outputs).is_empty(), "no reply before the connect");
+        let Some(Output::Connect { id, from, to }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
+        else {
+            panic!("pyftpdlib connects at PORT time");
+        };
+        assert_eq!((from.port(), to), (0, addr("203.0.113.1:51210")), "from an ephemeral port");
+        assert_eq!(say(&mut server, "LIST\r\n"), Vec::<String>::new(), "commands wait while it connects");
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local: addr("198.51.100.10:40000"), peer: to } },
+        );
+        assert_eq!(
+            replies(&drain(&mut server)),
+            [
+                "200 Active data connection established.",
+                "125 Data connection already open. Transfer starting.",
+                "226 Transfer complete."
+            ]
+        );
+    }
+
+    #[test]
+    fn pyftpdlib_data_channels_time_out_with_421_and_the_session_goes_on() {
+        let mut server = logged_in(pyftpdlib());
+        say(&mut server, "PORT 203,0,113,1,200,10\r\n");
+        server.handle(Instant::from_micros(4_000_000), Input::Timer(TimerKind::DataConnect));
+        assert_eq!(replies(&drain(&mut server)), ["421 Active data channel timed out."]);
+        assert_eq!(say(&mut server, "NOOP\r\n"), ["200 NOOP ok."], "the control connection stays open");
+        let replies_to_pasv = say(&mut server, "PASV\r\n");
+        assert!(replies_to_pasv.is_empty(), "the listener opens first");
+        let mut server = logged_in(pyftpdlib());
+        passive_ready(&mut server);
+        server.handle(Instant::from_micros(4_000_000), Input::Timer(TimerKind::DataAccept));
+        assert_eq!(replies(&drain(&mut server)), ["421 Passive data channel timed out."]);
+    }
+
+    #[test]
+    fn pyftpdlib_refused_active_connect_is_425() {
+        let mut server = logged_in(pyftpdlib());
+        drain(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"PORT 203,0,113,1,200,10\r\n".to_vec()));
+        let Some(Output::Connect { id, .. }) =
+            drain(&mut server).into_iter().find(|o| matches!(o, Output::Connect { .. }))
+        else {
+            panic!("no connect");
+        };
+        server.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(ConnectError::Refused) });
+        assert_eq!(replies(&drain(&mut server)), ["425 Can't connect to specified address."]);
+    }
+
+    #[test]
+    fn vsftpd_with_port_promiscuous_and_port_20_dies_at_the_transfer_command() {
+        let settings = ServerSettings { port_promiscuous: true, ..ServerSettings::lesson() };
+        let mut server = logged_in(settings);
+        assert_eq!(
+            say(&mut server, "PORT 192,168,1,2,200,10\r\n"),
+            ["200 PORT command successful. Consider using PASV."]
+        );
+        drain(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"LIST\r\n".to_vec()));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["500 OOPS: vsf_sysutil_bind", "500 OOPS: priv_sock_get_cmd"]);
+        assert!(outputs.contains(&Output::CloseControl));
+        assert!(!outputs.iter().any(|o| matches!(o, Output::Connect { .. })), "no data connection is attempted");
+        // Without port 20 it connects wherever PORT says.
+        let settings =
+            ServerSettings { port_promiscuous: true, connect_from_port_20: false, ..ServerSettings::lesson() };
+        let mut server = logged_in(settings);
+        say(&mut server, "PORT 192,168,1,2,200,10\r\n");
+        server.handle(Instant::ZERO, Input::ControlBytes(b"LIST\r\n".to_vec()));
+        assert!(
+            drain(&mut server)
+                .iter()
+                .any(|o| matches!(o, Output::Connect { to, .. } if *to == addr("192.168.1.2:51210")))
+        );
     }
 }

@@ -58,6 +58,9 @@ pub fn note(note: &Note) -> String {
         Note::AcceptTimeout { after } => {
             format!("no client connected to the passive port within accept_timeout ({after})")
         }
+        Note::CannotBindPort20 { port } => format!(
+            "cannot bind port {port} for the data connection: with port_promiscuous=YES vsftpd takes a path without the privilege to do so, and its session ends (500 OOPS)"
+        ),
         Note::Stored { bytes, path } => format!("stored {bytes} bytes as {path}"),
         Note::StoreFailed { path } => format!("could not store {path}"),
         Note::TlsEstablished => {

@@ -17,6 +17,9 @@ fn full_session(mode: DataMode) -> ClientSettings {
     ClientSettings {
         server: SocketAddr::from((SERVER_V4, 21)),
         mode,
+        // The lesson server's local account: anonymous users may not upload.
+        user: "demo".into(),
+        password: "demo".into(),
         operations: vec![
             Operation::List { path: Some("pub".into()) },
             Operation::Retr { path: "pub/readme.txt".into() },
@@ -65,7 +68,12 @@ fn full_session_in_every_mode() {
 
 #[test]
 fn the_transcript_of_a_passive_list_reads_like_a_client_log() {
-    let client = ClientSettings { operations: vec![Operation::List { path: None }], ..full_session(DataMode::Pasv) };
+    let client = ClientSettings {
+        user: "anonymous".into(),
+        password: "student@example.com".into(),
+        operations: vec![Operation::List { path: None }],
+        ..full_session(DataMode::Pasv)
+    };
     let net = run(client, ServerSettings::lesson());
     assert_completed(&net);
     let transcript = net.transcript();

@@ -67,11 +67,13 @@ fn full_session_in_every_mode() {
 }
 
 #[test]
-fn the_transcript_of_a_passive_list_reads_like_a_client_log() {
+fn the_transcript_of_a_passive_list_reads_like_a_curl_log() {
+    // As curl 7.88 against vsftpd 3.0.3 (FIDELITY.md): PWD, CWD into the directory, EPSV…
+    // here PASV, connect, then TYPE, then LIST.
     let client = ClientSettings {
         user: "anonymous".into(),
-        password: "student@example.com".into(),
-        operations: vec![Operation::List { path: None }],
+        password: "ftp@example.com".into(),
+        operations: vec![Operation::List { path: Some("pub".into()) }],
         ..full_session(DataMode::Pasv)
     };
     let net = run(client, ServerSettings::lesson());
@@ -81,17 +83,27 @@ fn the_transcript_of_a_passive_list_reads_like_a_client_log() {
         "< 220 (vsFTPd 3.0.3)",
         "> USER anonymous",
         "< 331 Please specify the password.",
-        "> PASS student@example.com",
+        "> PASS ftp@example.com",
         "< 230 Login successful.",
-        "> TYPE A",
-        "< 200 Switching to ASCII mode.",
+        "> PWD",
+        "< 257 \"/\" is the current directory",
+        "> CWD pub",
+        "< 250 Directory successfully changed.",
         "> PASV",
     ];
-    assert_eq!(&transcript[..8], &expected_start);
-    assert!(transcript[8].starts_with("< 227 Entering Passive Mode (198,51,100,10,"));
+    assert_eq!(&transcript[..10], &expected_start);
+    assert!(transcript[10].starts_with("< 227 Entering Passive Mode (198,51,100,10,"));
     assert_eq!(
-        &transcript[9..],
-        ["> LIST", "< 150 Here comes the directory listing.", "< 226 Directory send OK.", "> QUIT", "< 221 Goodbye."]
+        &transcript[11..],
+        [
+            "> TYPE A",
+            "< 200 Switching to ASCII mode.",
+            "> LIST",
+            "< 150 Here comes the directory listing.",
+            "< 226 Directory send OK.",
+            "> QUIT",
+            "< 221 Goodbye."
+        ]
     );
 }
 
@@ -125,13 +137,38 @@ fn auto_mode_falls_back_to_pasv_when_epsv_is_refused() {
 }
 
 #[test]
-fn explicit_epsv_mode_does_not_fall_back() {
-    let net =
-        run(full_session(DataMode::Epsv), ServerSettings { epsv: EpsvSupport::Refused500, ..ServerSettings::lesson() });
-    let Some(Outcome::Failed { failure: ClientFailure::Refused { reply, .. } }) = net.client.outcome() else {
-        panic!("expected a refusal, got {:?}", net.client.outcome());
-    };
-    assert_eq!(reply.code, 500);
+fn curl_in_epsv_mode_falls_back_to_pasv_like_ftp_pasv() {
+    // curl --ftp-pasv sends EPSV first and PASV when it is refused (measured: FIDELITY.md).
+    for epsv in [EpsvSupport::Refused500, EpsvSupport::Refused502] {
+        let net = run(full_session(DataMode::Epsv), ServerSettings { epsv, ..ServerSettings::lesson() });
+        assert_completed(&net);
+        assert_eq!(net.transcript().iter().filter(|line| *line == "> EPSV").count(), 1);
+    }
+}
+
+#[test]
+fn ftplib_sessions_complete_in_its_modes_with_its_command_order() {
+    for mode in [DataMode::Port, DataMode::Pasv, DataMode::Auto] {
+        let client = ClientSettings {
+            mode,
+            user: "demo".into(),
+            password: "demo".into(),
+            operations: full_session(mode).operations,
+            ..ClientSettings::ftplib(None)
+        };
+        let net = run(client, ServerSettings::lesson());
+        assert_completed(&net);
+        let commands: Vec<String> = net
+            .transcript()
+            .iter()
+            .filter_map(|line| line.strip_prefix("> "))
+            .map(|command| command.split(' ').next().unwrap_or("").to_owned())
+            .collect();
+        let setup = if mode == DataMode::Port { "PORT" } else { "PASV" };
+        let expected: Vec<&str> =
+            vec!["USER", "PASS", "TYPE", setup, "LIST", "TYPE", setup, "RETR", "TYPE", setup, "STOR", "QUIT"];
+        assert_eq!(commands, expected, "{mode}");
+    }
 }
 
 #[test]
@@ -143,7 +180,7 @@ fn active_mode_to_an_unreachable_client_ends_in_425_after_connect_timeout() {
     let Some(Outcome::Failed { failure: ClientFailure::Refused { command, reply } }) = net.client.outcome() else {
         panic!("expected 425, got {:?}", net.client.outcome());
     };
-    assert_eq!(command, "LIST pub");
+    assert_eq!(command, "LIST", "curl changed into pub first");
     assert_eq!(reply, &Reply::new(425, "Failed to establish connection."));
     // The server waited connect_timeout (60 s) after receiving LIST.
     let sent_425_at = net
@@ -174,10 +211,8 @@ fn passive_connect_to_a_silent_port_times_out_at_the_client() {
 #[test]
 fn a_client_timeout_setting_shortens_the_wait() {
     let client_ip = IpAddr::from(CLIENT_V4);
-    let settings = ClientSettings {
-        data_connect_timeout: Some(ftpsim::time::Duration::from_secs(5)),
-        ..full_session(DataMode::Epsv)
-    };
+    let settings =
+        ClientSettings { connect_timeout: Some(ftpsim::time::Duration::from_secs(5)), ..full_session(DataMode::Epsv) };
     let mut net = Loopback::new(settings, client_ip, ServerSettings::lesson(), FileTree::default());
     net.blackholed.insert(IpAddr::from(SERVER_V4));
     net.run();

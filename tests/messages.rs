@@ -9,7 +9,8 @@ use ftpsim::sim::scenario::{Change, Scenario};
 use ftpsim::sim::timeline::Timeline;
 use ftpsim::sim::verdict::Cause;
 
-const CAUSES: [Cause; 14] = [
+const CAUSES: [Cause; 15] = [
+    Cause::ServerCannotBindPort20,
     Cause::ServerRefusedAddress,
     Cause::ServerRefusedBounce,
     Cause::ServerDataConnectTimeout,
@@ -34,7 +35,7 @@ fn problem(text: &str, must_end_a_sentence: bool) -> Option<String> {
     if text.contains("..") && !text.contains("...") {
         return Some("doubled full stop".to_owned());
     }
-    for leak in ["Some(", "None", "{", "}", "\\n", "  "] {
+    for leak in ["Some(", "None", "{", "}", "\\n", "  ", "Client the ", "Server the "] {
         if text.contains(leak) {
             return Some(format!("contains {leak:?}"));
         }

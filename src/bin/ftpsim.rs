@@ -83,7 +83,9 @@ mod cli {
         settings::SETTINGS.iter().fold(command, |command, setting| {
             let value_name = match setting.kind {
                 Kind::Number { .. } => "N".to_owned(),
-                _ => setting.tokens().join("|"),
+                Kind::OptionalNumber { none, .. } => format!("SECONDS|{none}"),
+                Kind::Ports => "PORT,PORT".to_owned(),
+                Kind::Switch { .. } | Kind::Choice(_) => setting.tokens().join("|"),
             };
             command.arg(
                 Arg::new(setting.key)

@@ -1,25 +1,34 @@
-//! An FTP client session, sans-IO, behaving like curl (≥ 7.74) and Python's ftplib.
+//! An FTP client session, sans-IO, that behaves like curl 7.88 or like Python 3.11's ftplib
+//! ([`ClientProfile`]).
 //!
 //! The client logs in, carries out a list of [`Operation`]s (`LIST`, `NLST`, `RETR`, `STOR`),
-//! each over a fresh data connection set up in the chosen [`DataMode`], then says `QUIT`.
+//! each over a fresh data connection set up in the chosen [`DataMode`], then says `QUIT`. The
+//! two profiles differ in the ways a capture shows (measured in FIDELITY.md):
 //!
-//! What it copies from the real clients, because the lessons depend on it:
-//! - **Active** (`PORT`/`EPRT`): it opens a listening socket on its own (possibly private)
-//!   address and announces that address; it waits for the server to connect. Like curl, the
-//!   accept timeout only starts once the server has said `150`; a `425` ends the wait at once.
-//!   In `EPRT` mode a refused `EPRT` makes it retry with `PORT` (curl's "disabling EPRT usage").
-//! - **Passive** (`PASV`/`EPSV`): it connects to the port the server names *before* sending the
-//!   transfer command. By default it ignores the address inside a 227 reply and reuses the
-//!   control connection's address (curl since 7.74, ftplib since 2021 — a hostile server could
-//!   otherwise point clients at hosts inside their network); [`ClientSettings::trust_pasv_address`]
-//!   restores the classic behaviour.
-//! - **Auto**: `EPSV` first, and `PASV` when the server answers anything but 229 (curl).
-//! - `PORT` and `PASV` cannot carry IPv6 addresses: on an IPv6 control connection the client
-//!   uses `EPRT` and `EPSV` instead, as curl and ftplib do.
+//! | | curl 7.88 (`--ftp-method multicwd`) | ftplib (`retrlines`, `retrbinary`, `storbinary`) |
+//! |---|---|---|
+//! | anonymous password | `ftp@example.com` | `anonymous@` |
+//! | after logging in | `PWD`, then `CWD` into the file's directory | nothing |
+//! | each transfer | data set-up, then `TYPE` if it changed, `SIZE` before `RETR`, then the command with the file name | `TYPE` every time, then data set-up, then the command with the path as given |
+//! | passive | connects, and only then sends `TYPE`… | connects, then sends the command |
+//! | `EPSV` refused (any reply but 229) | falls back to `PASV` | — (uses `PASV` on IPv4) |
+//! | `EPSV` data connection fails | disables `EPSV` and tries `PASV` on the same session | — |
+//! | `EPRT` refused | opens a new listening port and sends `PORT` | — (uses `PORT` on IPv4) |
+//! | its connect timeout | one budget from the start of the session (`--connect-timeout`) | per connect (`timeout=`) |
+//! | reply and accept timeouts | 120 s for a reply, 60 s for the server to connect after `150` | its `timeout`, or none |
+//! | after a failure | `QUIT` after an error reply (not after 421, a failed connect or a timeout) | `QUIT` always, as a `with` block does |
+//! | a `421` | gives up at once ("We got a 421 - timeout") | an error like any 4xx |
 //!
-//! Left out on purpose: `REST`, `SIZE` before `RETR`, `CWD` navigation (operations name full
-//! paths), and `QUIT` after a failure (the client closes the control connection at once; curl
-//! would say `QUIT` first, which changes no outcome).
+//! Both reuse the control connection's address instead of the one inside a 227 reply (curl
+//! since 7.74, ftplib since 2021: a hostile server could otherwise point clients at hosts inside
+//! their network); [`ClientSettings::trust_pasv_address`] restores the classic behaviour. Both
+//! use `EPRT`/`EPSV` on IPv6, where `PORT` and `PASV` cannot carry the address. Like the real
+//! clients, the engine reads a reply only when it waits for one: a reply that arrives while it
+//! connects a data connection waits in the buffer, and is read as the answer to the next
+//! command.
+//!
+//! Left out on purpose: `REST`, `MDTM`, `EPSV ALL`, curl's `nocwd`/`singlecwd` methods, and
+//! ftplib's `NLST`-based helpers.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -35,19 +44,68 @@ use super::codec::{
 use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::time::{Duration, Instant};
 
+/// Which real client this session behaves like.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientProfile {
+    /// curl 7.88 (`curl ftp://…`), the default.
+    #[default]
+    Curl,
+    /// Python 3.11's `ftplib`, used in a `with FTP() as ftp:` block.
+    Ftplib,
+}
+
+impl ClientProfile {
+    pub const ALL: [ClientProfile; 2] = [ClientProfile::Curl, ClientProfile::Ftplib];
+
+    /// `curl` or `ftplib`, as on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientProfile::Curl => "curl",
+            ClientProfile::Ftplib => "ftplib",
+        }
+    }
+
+    /// The password it sends for an anonymous login.
+    pub fn anonymous_password(self) -> &'static str {
+        match self {
+            ClientProfile::Curl => "ftp@example.com",
+            ClientProfile::Ftplib => "anonymous@",
+        }
+    }
+
+    /// Whether it can set up data connections in `mode` on IPv4 (ftplib has no `EPRT` or
+    /// `EPSV` there; on IPv6 it uses nothing else).
+    pub fn has_mode_on_ipv4(self, mode: DataMode) -> bool {
+        match self {
+            ClientProfile::Curl => true,
+            ClientProfile::Ftplib => !matches!(mode, DataMode::Eprt | DataMode::Epsv),
+        }
+    }
+}
+
+impl fmt::Display for ClientProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How the client sets up data connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DataMode {
-    /// Active: `PORT h1,h2,h3,h4,p1,p2`; the server connects to the client.
+    /// Active: `PORT h1,h2,h3,h4,p1,p2`; the server connects to the client (curl
+    /// `--ftp-port - --disable-eprt`, ftplib `set_pasv(False)`).
     Port,
-    /// Extended active: `EPRT |1|addr|port|`, falling back to `PORT` if refused (curl `-P`).
+    /// Extended active: `EPRT |1|addr|port|`, falling back to `PORT` if refused (curl `-P -`).
     Eprt,
-    /// Passive: `PASV`; the client connects to the address in the 227 reply.
+    /// Passive: `PASV`; the client connects to the port in the 227 reply (curl
+    /// `--disable-epsv`, ftplib's default).
     Pasv,
-    /// Extended passive: `EPSV`; the client connects to the port in the 229 reply.
+    /// Extended passive: `EPSV`; the client connects to the port in the 229 reply. curl falls
+    /// back to `PASV` when `EPSV` is refused or its data connection fails.
     Epsv,
-    /// `EPSV` first, `PASV` if the server does not answer 229 (curl's default).
+    /// The client's default: curl's `EPSV` then `PASV`; ftplib's `PASV`.
     Auto,
 }
 
@@ -78,7 +136,8 @@ impl fmt::Display for DataMode {
     }
 }
 
-/// One thing the client does over a data connection.
+/// One thing the client does over a data connection. Paths are relative to the login
+/// directory, as in a URL (`pub/lesson-notes.txt`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operation {
@@ -100,6 +159,7 @@ impl Operation {
         }
     }
 
+    /// The command with the path as given (ftplib).
     fn command(&self) -> Command {
         match self {
             Operation::List { path } => Command::List(path.clone()),
@@ -109,33 +169,61 @@ impl Operation {
         }
     }
 
+    /// The directories curl changes into (`pub/lesson-notes.txt` → `pub`; a listing's path is
+    /// a directory), and the command it then sends with the bare file name.
+    fn curl_steps(&self) -> (Vec<String>, Command) {
+        let split = |path: &str| -> (Vec<String>, String) {
+            let mut parts: Vec<String> = path.split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect();
+            let file = parts.pop().unwrap_or_default();
+            (parts, file)
+        };
+        let dirs = |path: &Option<String>| -> Vec<String> {
+            path.as_deref().unwrap_or("").split('/').filter(|part| !part.is_empty()).map(str::to_owned).collect()
+        };
+        match self {
+            Operation::List { path } => (dirs(path), Command::List(None)),
+            Operation::Nlst { path } => (dirs(path), Command::Nlst(None)),
+            Operation::Retr { path } => {
+                let (dirs, file) = split(path);
+                (dirs, Command::Retr(file))
+            }
+            Operation::Stor { path, .. } => {
+                let (dirs, file) = split(path);
+                (dirs, Command::Stor(file))
+            }
+        }
+    }
+
     /// A short description such as `RETR pub/readme.txt`.
     pub fn describe(&self) -> String {
         self.command().to_string()
     }
 }
 
-/// Client settings, with curl's defaults.
+/// Client settings. [`ClientSettings::default`] is curl with its defaults;
+/// [`ClientSettings::ftplib`] is ftplib.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClientSettings {
     /// Where the control connection goes.
     pub server: SocketAddr,
+    pub profile: ClientProfile,
     pub user: String,
     pub password: String,
     pub mode: DataMode,
     pub operations: Vec<Operation>,
-    /// Connect to the address inside a 227 reply (the classic behaviour) instead of the control
-    /// connection's address (curl ≥ 7.74 `--ftp-skip-pasv-ip` default, ftplib
-    /// `trust_server_pasv_ipv4_address = False`).
+    /// Connect to the address inside a 227 reply (the classic behaviour; curl
+    /// `--no-ftp-skip-pasv-ip`, ftplib `trust_server_pasv_ipv4_address = True`) instead of the
+    /// control connection's address.
     pub trust_pasv_address: bool,
-    /// Give up on a passive data connect after this long; `None` waits until TCP itself gives up
-    /// (about 134 s on Linux 6), which is what curl and ftplib do by default.
-    pub data_connect_timeout: Option<Duration>,
+    /// The client's own connect timeout. curl counts one budget from the start of the session
+    /// (`--connect-timeout`); ftplib gives each connect this long (`timeout=`). `None` waits
+    /// until TCP itself gives up (about 134 s on Linux 6), which is what both do by default.
+    pub connect_timeout: Option<Duration>,
     /// Active mode: how long to wait for the server's connection after its 150 (curl: 60 s).
-    pub accept_timeout: Duration,
-    /// How long to wait for any reply.
-    pub reply_timeout: Duration,
+    pub accept_timeout: Option<Duration>,
+    /// How long to wait for any reply (curl: 120 s; ftplib: its `timeout`, or forever).
+    pub reply_timeout: Option<Duration>,
     /// Announce this address in `PORT`/`EPRT` instead of our own: what an FTP bounce attack
     /// does to make a server connect to a third host.
     pub announce_address: Option<IpAddr>,
@@ -147,16 +235,32 @@ impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
             server: SocketAddr::from(([198, 51, 100, 10], 21)),
+            profile: ClientProfile::Curl,
             user: "anonymous".to_owned(),
-            password: "student@example.com".to_owned(),
+            password: ClientProfile::Curl.anonymous_password().to_owned(),
             mode: DataMode::Auto,
             operations: vec![Operation::List { path: None }],
             trust_pasv_address: false,
-            data_connect_timeout: None,
-            accept_timeout: Duration::from_secs(60),
-            reply_timeout: Duration::from_secs(120),
+            connect_timeout: None,
+            accept_timeout: Some(Duration::from_secs(60)),
+            reply_timeout: Some(Duration::from_secs(120)),
             announce_address: None,
             tls: false,
+        }
+    }
+}
+
+impl ClientSettings {
+    /// Python's ftplib with socket timeout `timeout` (`None`: ftplib's default, no timeout):
+    /// the timeout bounds each connect, each reply and the wait for an active connection.
+    pub fn ftplib(timeout: Option<Duration>) -> Self {
+        ClientSettings {
+            profile: ClientProfile::Ftplib,
+            password: ClientProfile::Ftplib.anonymous_password().to_owned(),
+            connect_timeout: timeout,
+            accept_timeout: timeout,
+            reply_timeout: timeout,
+            ..ClientSettings::default()
         }
     }
 }
@@ -245,6 +349,12 @@ enum Step {
     /// `PBSZ 0` and `PROT P`, after logging in over TLS.
     SentPbsz,
     SentProt,
+    /// curl asks where it landed before it changes directory.
+    SentPwd,
+    /// curl's `CWD` into one directory of the path (`None`: back to where it logged in).
+    SentCwd {
+        dir: Option<String>,
+    },
     SentType,
     /// Active: waiting for our listening socket.
     OpeningListener,
@@ -254,10 +364,13 @@ enum Step {
     SentPassive {
         command: Command,
     },
-    /// Passive: our connect to the server is under way.
+    /// Passive: our connect to the server is under way (after `EPSV` when `via_epsv`).
     ConnectingData {
         target: SocketAddr,
+        via_epsv: bool,
     },
+    /// curl's `SIZE` before `RETR`.
+    SentSize,
     /// The transfer command went out; waiting for 150 (and, in active mode, the server).
     SentTransfer {
         command: Command,
@@ -267,7 +380,10 @@ enum Step {
         command: Command,
         completed: bool,
     },
-    SentQuit,
+    /// `QUIT` went out; after a failure the client reads one reply and hangs up.
+    SentQuit {
+        after_failure: bool,
+    },
     Done,
 }
 
@@ -282,17 +398,29 @@ impl Step {
             Step::SentProt => "AWAITING-PROT-REPLY".to_owned(),
             Step::SentUser => "AWAITING-USER-REPLY".to_owned(),
             Step::SentPass => "AWAITING-PASS-REPLY".to_owned(),
+            Step::SentPwd => "AWAITING-PWD-REPLY".to_owned(),
+            Step::SentCwd { .. } => "AWAITING-CWD-REPLY".to_owned(),
             Step::SentType => "AWAITING-TYPE-REPLY".to_owned(),
             Step::OpeningListener => "OPENING-LISTENER".to_owned(),
             Step::SentPort { command } | Step::SentPassive { command } => {
                 format!("AWAITING-{}-REPLY", command.verb())
             }
             Step::ConnectingData { .. } => "CONNECTING-DATA".to_owned(),
+            Step::SentSize => "AWAITING-SIZE-REPLY".to_owned(),
             Step::SentTransfer { .. } => "AWAITING-TRANSFER-START".to_owned(),
             Step::Transferring { .. } => "TRANSFERRING".to_owned(),
-            Step::SentQuit => "QUITTING".to_owned(),
+            Step::SentQuit { .. } => "QUITTING".to_owned(),
             Step::Done => "DONE".to_owned(),
         }
+    }
+
+    /// True while the client reads the control connection. While it connects a data
+    /// connection or opens a listener it does not: replies wait in the buffer.
+    fn reads_replies(&self) -> bool {
+        !matches!(
+            self,
+            Step::Connecting | Step::TlsHandshake | Step::OpeningListener | Step::ConnectingData { .. } | Step::Done
+        )
     }
 }
 
@@ -307,6 +435,23 @@ struct DataChannel {
     sent: bool,
 }
 
+impl DataChannel {
+    fn new(id: DataId) -> Self {
+        DataChannel { id, listening: None, connected: false, peer_closed: false, received: Vec::new(), sent: false }
+    }
+}
+
+/// How far the current operation has come before its transfer command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Progress {
+    /// ftplib: `TYPE` answered for this operation.
+    type_sent: bool,
+    /// The data connection is set up: connected (passive) or announced and accepted (active).
+    data_ready: bool,
+    /// curl: `SIZE` answered (`RETR` only).
+    sized: bool,
+}
+
 /// One client session. Feed it [`Input`]s, take [`Output`]s.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FtpClient {
@@ -314,11 +459,16 @@ pub struct FtpClient {
     decoder: ReplyDecoder,
     outputs: VecDeque<Output>,
     now: Instant,
+    /// When the session began: curl's connect timeout counts from here.
+    started: Instant,
     control: Option<(SocketAddr, SocketAddr)>,
     step: Step,
     next_operation: usize,
+    progress: Progress,
     transfer_type: Option<TransferType>,
-    /// curl remembers a refused EPSV / EPRT for the rest of the session.
+    /// curl: the directories it has changed into, from where it logged in.
+    cwd: Vec<String>,
+    /// curl remembers a refused (or failed) EPSV and a refused EPRT for the rest of the session.
     epsv_refused: bool,
     eprt_refused: bool,
     data: Option<DataChannel>,
@@ -335,15 +485,21 @@ impl FtpClient {
     pub fn new(settings: ClientSettings) -> Self {
         let mut outputs = VecDeque::new();
         outputs.push_back(Output::ConnectControl { to: settings.server });
+        if let Some(limit) = settings.connect_timeout {
+            outputs.push_back(Output::SetTimer { timer: TimerKind::DataConnect, at: Instant::ZERO + limit });
+        }
         FtpClient {
             settings,
             decoder: ReplyDecoder::default(),
             outputs,
             now: Instant::ZERO,
+            started: Instant::ZERO,
             control: None,
             step: Step::Connecting,
             next_operation: 0,
+            progress: Progress::default(),
             transfer_type: None,
+            cwd: Vec::new(),
             epsv_refused: false,
             eprt_refused: false,
             data: None,
@@ -371,7 +527,7 @@ impl FtpClient {
         self.outcome.as_ref()
     }
 
-    /// The last reply received, if any.
+    /// The last reply received before the session ended, if any.
     pub fn last_reply(&self) -> Option<&Reply> {
         self.last_reply.as_ref()
     }
@@ -389,6 +545,10 @@ impl FtpClient {
         }
     }
 
+    fn curl(&self) -> bool {
+        self.settings.profile == ClientProfile::Curl
+    }
+
     fn emit(&mut self, output: Output) {
         self.outputs.push_back(output);
     }
@@ -401,7 +561,9 @@ impl FtpClient {
         self.emit(Output::SendControl(command.to_bytes()));
         self.emit(Output::Trace(FtpTrace::CommandSent(command.clone())));
         self.last_command = Some(command);
-        self.emit(Output::SetTimer { timer: TimerKind::Reply, at: self.now + self.settings.reply_timeout });
+        if let Some(limit) = self.settings.reply_timeout {
+            self.emit(Output::SetTimer { timer: TimerKind::Reply, at: self.now + limit });
+        }
     }
 
     fn control_is_ipv6(&self) -> bool {
@@ -414,18 +576,57 @@ impl FtpClient {
         id
     }
 
-    fn fail(&mut self, failure: ClientFailure) {
-        self.note(Note::GivingUp { failure: failure.clone() });
+    fn close_data(&mut self) {
         if let Some(data) = self.data.take() {
             self.emit(Output::CloseData { id: data.id });
         }
-        for timer in [TimerKind::Reply, TimerKind::DataConnect, TimerKind::DataAccept] {
+        self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+    }
+
+    /// Whether the client says `QUIT` after this failure: curl only after an error reply it can
+    /// go on from (not a refused login, not 421) or an accept timeout (curl's `ftp_done` keeps the
+    /// control connection only then); ftplib whenever the control connection is still up, as
+    /// its `with` block's exit does.
+    fn quits_after(&self, failure: &ClientFailure) -> bool {
+        if self.control.is_none() {
+            return false;
+        }
+        match self.settings.profile {
+            ClientProfile::Curl => match failure {
+                ClientFailure::Refused { command, reply } => {
+                    reply.code != code::NOT_AVAILABLE && !command.starts_with("USER") && !command.starts_with("PASS")
+                }
+                ClientFailure::UnreadableReply { .. } | ClientFailure::AcceptTimeout { .. } => true,
+                _ => false,
+            },
+            ClientProfile::Ftplib => {
+                !matches!(failure, ClientFailure::ControlConnect { .. } | ClientFailure::ControlClosed)
+            }
+        }
+    }
+
+    fn fail(&mut self, failure: ClientFailure) {
+        self.note(Note::GivingUp { failure: failure.clone() });
+        self.close_data();
+        for timer in [TimerKind::Reply, TimerKind::DataAccept] {
             self.emit(Output::CancelTimer { timer });
         }
-        if self.control.is_some() {
+        let quit = self.quits_after(&failure);
+        self.outcome = Some(Outcome::Failed { failure });
+        if quit {
+            self.send(Command::Quit);
+            self.step = Step::SentQuit { after_failure: true };
+        } else {
+            self.hang_up();
+        }
+    }
+
+    /// Closes the control connection (if open) and ends the session.
+    fn hang_up(&mut self) {
+        if self.control.take().is_some() {
             self.emit(Output::CloseControl);
         }
-        self.outcome = Some(Outcome::Failed { failure });
+        self.emit(Output::CancelTimer { timer: TimerKind::Reply });
         self.step = Step::Done;
     }
 
@@ -435,35 +636,70 @@ impl FtpClient {
         self.step = Step::SentUser;
     }
 
+    /// Logged in (and, over TLS, protected): curl asks where it is; ftplib starts at once.
+    fn logged_in(&mut self) {
+        if self.curl() {
+            self.send(Command::Pwd);
+            self.step = Step::SentPwd;
+        } else {
+            self.advance();
+        }
+    }
+
     fn current_operation(&self) -> Option<&Operation> {
         self.settings.operations.get(self.next_operation)
     }
 
-    /// Starts the next operation, or says QUIT when all are done.
-    fn next(&mut self) {
-        let Some(operation) = self.current_operation() else {
+    /// Takes the next step of the current operation, in the profile's order, or says QUIT when
+    /// all are done.
+    fn advance(&mut self) {
+        let Some(operation) = self.current_operation().cloned() else {
             self.send(Command::Quit);
-            self.step = Step::SentQuit;
+            self.step = Step::SentQuit { after_failure: false };
             return;
         };
         let wanted = operation.transfer_type();
-        if self.transfer_type != Some(wanted) {
+        if !self.curl() {
+            // ftplib: TYPE every time, then the data connection, then the command as given.
+            if !self.progress.type_sent {
+                self.send(Command::Type(wanted));
+                self.step = Step::SentType;
+            } else if !self.progress.data_ready {
+                self.set_up_data();
+            } else {
+                self.send_transfer_command(operation.command());
+            }
+            return;
+        }
+        // curl: into the directory, the data connection, TYPE if it changed, SIZE, the command.
+        let (dirs, command) = operation.curl_steps();
+        if self.cwd != dirs {
+            let dir = if dirs.starts_with(&self.cwd) { Some(dirs[self.cwd.len()].clone()) } else { None };
+            self.send(Command::Cwd(dir.clone().unwrap_or_else(|| "/".to_owned())));
+            self.step = Step::SentCwd { dir };
+        } else if !self.progress.data_ready {
+            self.set_up_data();
+        } else if self.transfer_type != Some(wanted) {
             self.send(Command::Type(wanted));
             self.step = Step::SentType;
+        } else if let (Command::Retr(name), false) = (&command, self.progress.sized) {
+            self.send(Command::Size(name.clone()));
+            self.step = Step::SentSize;
         } else {
-            self.set_up_data();
+            self.send_transfer_command(command);
         }
     }
 
-    /// The data-connection command this operation starts with, given the mode and what the
-    /// server has refused so far.
+    /// The data-connection command this operation starts with, given the profile, the mode and
+    /// what the server has refused so far.
     fn set_up_data(&mut self) {
         let ipv6 = self.control_is_ipv6();
-        let passive_command = match self.settings.mode {
-            DataMode::Port | DataMode::Eprt => None,
-            DataMode::Pasv if !ipv6 => Some(Command::Pasv),
-            DataMode::Auto if self.epsv_refused && !ipv6 => Some(Command::Pasv),
-            DataMode::Pasv | DataMode::Epsv | DataMode::Auto => Some(Command::Epsv(EpsvArg::Any)),
+        let extended = Command::Epsv(EpsvArg::Any);
+        let passive_command = match (self.settings.profile, self.settings.mode) {
+            (_, DataMode::Port | DataMode::Eprt) => None,
+            (_, _) if ipv6 => Some(extended),
+            (ClientProfile::Curl, DataMode::Epsv | DataMode::Auto) if !self.epsv_refused => Some(extended),
+            (_, DataMode::Pasv | DataMode::Epsv | DataMode::Auto) => Some(Command::Pasv),
         };
         if let Some(command) = passive_command {
             if ipv6 && self.settings.mode == DataMode::Pasv {
@@ -477,14 +713,7 @@ impl FtpClient {
             return;
         };
         let id = self.new_data_id();
-        self.data = Some(DataChannel {
-            id,
-            listening: None,
-            connected: false,
-            peer_closed: false,
-            received: Vec::new(),
-            sent: false,
-        });
+        self.data = Some(DataChannel::new(id));
         self.emit(Output::Listen { id, on: SocketAddr::new(local.ip(), 0) });
         self.step = Step::OpeningListener;
     }
@@ -500,7 +729,7 @@ impl FtpClient {
         };
         let use_eprt = match (self.settings.mode, local) {
             (_, SocketAddr::V6(_)) => true,
-            (DataMode::Eprt, SocketAddr::V4(_)) => !self.eprt_refused,
+            (DataMode::Eprt, SocketAddr::V4(_)) => self.curl() && !self.eprt_refused,
             _ => false,
         };
         if self.settings.mode == DataMode::Port && local.is_ipv6() {
@@ -514,39 +743,77 @@ impl FtpClient {
         self.step = Step::SentPort { command };
     }
 
-    fn send_transfer_command(&mut self) {
-        let Some(command) = self.current_operation().map(Operation::command) else {
-            return;
-        };
+    fn send_transfer_command(&mut self, command: Command) {
         self.send(command.clone());
         self.step = Step::SentTransfer { command };
     }
 
-    fn connect_passive(&mut self, target: SocketAddr) {
+    fn connect_passive(&mut self, target: SocketAddr, via_epsv: bool) {
         let Some((local, _)) = self.control else {
             return;
         };
-        let id = self.new_data_id();
-        self.data = Some(DataChannel {
-            id,
-            listening: None,
-            connected: false,
-            peer_closed: false,
-            received: Vec::new(),
-            sent: false,
+        let deadline = self.settings.connect_timeout.map(|limit| match self.settings.profile {
+            ClientProfile::Curl => self.started + limit,
+            ClientProfile::Ftplib => self.now + limit,
         });
-        self.emit(Output::Connect { id, from: SocketAddr::new(local.ip(), 0), to: target });
-        if let Some(limit) = self.settings.data_connect_timeout {
-            self.emit(Output::SetTimer { timer: TimerKind::DataConnect, at: self.now + limit });
+        if let (Some(deadline), Some(limit)) = (deadline, self.settings.connect_timeout)
+            && deadline <= self.now
+        {
+            // curl's one budget is spent (an EPSV attempt used it up): it gives up without a SYN.
+            return self.fail(ClientFailure::DataConnectTimeout { target, after: limit });
         }
-        self.step = Step::ConnectingData { target };
+        let id = self.new_data_id();
+        self.data = Some(DataChannel::new(id));
+        self.emit(Output::Connect { id, from: SocketAddr::new(local.ip(), 0), to: target });
+        if let Some(at) = deadline {
+            self.emit(Output::SetTimer { timer: TimerKind::DataConnect, at });
+        }
+        self.step = Step::ConnectingData { target, via_epsv };
+    }
+
+    /// A passive data connection failed. curl, after EPSV, disables EPSV and tries PASV on the
+    /// same session ("Failed EPSV attempt"); otherwise the session fails.
+    fn passive_connect_failed(&mut self, failure: ClientFailure, via_epsv: bool) {
+        if self.curl() && via_epsv && !self.control_is_ipv6() {
+            self.close_data();
+            self.note(Note::EpsvConnectFailed);
+            self.epsv_refused = true;
+            self.send(Command::Pasv);
+            self.step = Step::SentPassive { command: Command::Pasv };
+        } else {
+            self.fail(failure);
+        }
+    }
+
+    /// Reads the replies waiting in the buffer, as long as the client is reading.
+    fn read_replies(&mut self) {
+        while self.step.reads_replies() {
+            match self.decoder.next_reply() {
+                None => break,
+                Some(Ok(reply)) => self.on_reply(reply),
+                Some(Err(error)) => self.emit(Output::Trace(FtpTrace::ReplyUnreadable(error.to_string()))),
+            }
+        }
     }
 
     fn on_reply(&mut self, reply: Reply) {
         self.emit(Output::Trace(FtpTrace::ReplyReceived(reply.clone())));
-        self.last_reply = Some(reply.clone());
+        if self.outcome.is_none() {
+            // After a failure the reply to QUIT is not the one the session ended on.
+            self.last_reply = Some(reply.clone());
+        }
         if !reply.is_preliminary() {
             self.emit(Output::CancelTimer { timer: TimerKind::Reply });
+        }
+        if let Step::SentQuit { after_failure } = self.step {
+            if !after_failure {
+                self.outcome = Some(Outcome::Completed);
+            }
+            return self.hang_up();
+        }
+        if self.curl() && reply.code == code::NOT_AVAILABLE {
+            // curl gives up on any 421, whatever it was waiting for ("We got a 421 - timeout").
+            return self.fail(ClientFailure::Refused { command: self.last_command_text(), reply });
         }
         match std::mem::replace(&mut self.step, Step::Done) {
             Step::AwaitingGreeting if reply.code == code::READY && self.settings.tls => {
@@ -567,44 +834,60 @@ impl FtpClient {
                 self.send(Command::Prot("P".to_owned()));
                 self.step = Step::SentProt;
             }
-            Step::SentProt if reply.is_completion() => self.next(),
+            Step::SentProt if reply.is_completion() => self.logged_in(),
             Step::SentUser if reply.code == code::NEED_PASSWORD => {
                 let password = self.settings.password.clone();
                 self.send(Command::Pass(password));
                 self.step = Step::SentPass;
             }
-            Step::SentUser | Step::SentPass if reply.code == code::LOGGED_IN => self.next(),
+            Step::SentUser | Step::SentPass if reply.code == code::LOGGED_IN => self.logged_in(),
+            // curl reads the entry path and goes on whatever it is.
+            Step::SentPwd if reply.is_completion() => self.advance(),
+            Step::SentCwd { dir } if reply.is_completion() => {
+                match dir {
+                    Some(dir) => self.cwd.push(dir),
+                    None => self.cwd.clear(),
+                }
+                self.advance();
+            }
             Step::SentType if reply.is_completion() => {
                 self.transfer_type = self.current_operation().map(Operation::transfer_type);
-                self.set_up_data();
+                self.progress.type_sent = true;
+                self.advance();
             }
-            Step::SentPort { .. } if reply.is_completion() => self.send_transfer_command(),
-            Step::SentPort { command: Command::Eprt(SocketAddr::V4(local)) } => {
+            // curl only wants the size for its progress meter: any answer will do.
+            Step::SentSize => {
+                self.progress.sized = true;
+                self.advance();
+            }
+            Step::SentPort { .. } if reply.is_completion() => {
+                self.progress.data_ready = true;
+                self.advance();
+            }
+            Step::SentPort { command: Command::Eprt(SocketAddr::V4(_)) } if self.curl() => {
+                // curl: "disabling EPRT usage", and a new listening socket for PORT.
                 self.note(Note::EprtRefused { code: reply.code });
                 self.eprt_refused = true;
-                let command = Command::Port(local);
-                self.send(command.clone());
-                self.step = Step::SentPort { command };
+                self.close_data();
+                self.set_up_data();
             }
             Step::SentPassive { command: Command::Pasv } if reply.code == code::PASSIVE => {
                 match parse_passive_reply(&reply) {
                     Ok(announced) => {
                         let target = self.passive_target(SocketAddr::V4(announced));
-                        self.connect_passive(target);
+                        self.connect_passive(target, false);
                     }
                     Err(error) => self.unreadable(reply, &error),
                 }
             }
             Step::SentPassive { command: Command::Epsv(_) } if reply.code == code::EXTENDED_PASSIVE => {
                 match (parse_extended_passive_reply(&reply), self.control) {
-                    (Ok(port), Some((_, peer))) => self.connect_passive(SocketAddr::new(peer.ip(), port)),
+                    (Ok(port), Some((_, peer))) => self.connect_passive(SocketAddr::new(peer.ip(), port), true),
                     (Err(error), _) => self.unreadable(reply, &error),
                     (Ok(_), None) => {}
                 }
             }
-            Step::SentPassive { command: Command::Epsv(_) }
-                if self.settings.mode == DataMode::Auto && !self.control_is_ipv6() =>
-            {
+            Step::SentPassive { command: Command::Epsv(_) } if self.curl() && !self.control_is_ipv6() => {
                 self.note(Note::EpsvRefused { code: reply.code });
                 self.epsv_refused = true;
                 self.send(Command::Pasv);
@@ -612,24 +895,20 @@ impl FtpClient {
             }
             Step::SentTransfer { command } if reply.is_preliminary() => {
                 let connected = self.data.as_ref().is_some_and(|data| data.connected);
-                if !connected && self.settings.mode.is_active() {
-                    self.emit(Output::SetTimer {
-                        timer: TimerKind::DataAccept,
-                        at: self.now + self.settings.accept_timeout,
-                    });
+                if let (false, true, Some(limit)) =
+                    (connected, self.settings.mode.is_active(), self.settings.accept_timeout)
+                {
+                    self.emit(Output::SetTimer { timer: TimerKind::DataAccept, at: self.now + limit });
                 }
-                self.emit(Output::SetTimer { timer: TimerKind::Reply, at: self.now + self.settings.reply_timeout });
+                if let Some(limit) = self.settings.reply_timeout {
+                    self.emit(Output::SetTimer { timer: TimerKind::Reply, at: self.now + limit });
+                }
                 self.step = Step::Transferring { command, completed: false };
                 self.send_upload_if_ready();
             }
             Step::SentTransfer { command } | Step::Transferring { command, .. } if reply.is_completion() => {
                 self.step = Step::Transferring { command, completed: true };
                 self.finish_operation_if_done();
-            }
-            Step::SentQuit => {
-                self.emit(Output::CloseControl);
-                self.control = None;
-                self.outcome = Some(Outcome::Completed);
             }
             Step::Transferring { completed: false, command } | Step::SentTransfer { command } if reply.is_failure() => {
                 self.fail(ClientFailure::Refused { command: command.to_string(), reply })
@@ -639,6 +918,8 @@ impl FtpClient {
             | Step::SentAuth
             | Step::SentPbsz
             | Step::SentProt
+            | Step::SentPwd
+            | Step::SentCwd { .. }
             | Step::SentType
             | Step::SentPort { .. }
             | Step::SentPassive { .. }
@@ -651,6 +932,7 @@ impl FtpClient {
             | Step::TlsHandshake
             | Step::OpeningListener
             | Step::ConnectingData { .. }
+            | Step::SentQuit { .. }
             | Step::Done) => {
                 self.note(Note::UnexpectedReply { code: reply.code, state: step.name() });
                 self.step = step;
@@ -723,7 +1005,8 @@ impl FtpClient {
         self.results.push(Arc::new(TransferResult { operation: operation.describe(), bytes }));
         self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
         self.next_operation += 1;
-        self.next();
+        self.progress = Progress::default();
+        self.advance();
     }
 
     fn on_data_event(&mut self, id: DataId, event: DataEvent) {
@@ -753,16 +1036,15 @@ impl FtpClient {
                 self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
                 self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
                 if matches!(self.step, Step::ConnectingData { .. }) {
-                    self.send_transfer_command();
+                    self.progress.data_ready = true;
+                    self.advance();
                 }
                 self.send_upload_if_ready();
             }
             DataEvent::ConnectFailed(error) => {
-                let target = match self.step {
-                    Step::ConnectingData { target } => target,
-                    _ => SocketAddr::from(([0, 0, 0, 0], 0)),
-                };
-                self.fail(ClientFailure::DataConnect { target, error });
+                if let Step::ConnectingData { target, via_epsv } = self.step {
+                    self.passive_connect_failed(ClientFailure::DataConnect { target, error }, via_epsv);
+                }
             }
             DataEvent::Bytes(bytes) => {
                 if let Some(data) = self.data.as_mut() {
@@ -783,19 +1065,21 @@ impl FtpClient {
     }
 
     fn on_timer(&mut self, timer: TimerKind) {
-        if self.outcome.is_some() {
-            return;
-        }
         match (timer, &self.step) {
-            (TimerKind::DataConnect, Step::ConnectingData { target }) => {
-                let target = *target;
-                let after = self.settings.data_connect_timeout.unwrap_or_default();
-                self.fail(ClientFailure::DataConnectTimeout { target, after });
+            (TimerKind::Reply, Step::SentQuit { after_failure: true }) => self.hang_up(),
+            _ if self.outcome.is_some() => {}
+            (TimerKind::DataConnect, Step::Connecting) => {
+                self.fail(ClientFailure::ControlConnect { error: ConnectError::TimedOut });
+            }
+            (TimerKind::DataConnect, Step::ConnectingData { target, via_epsv }) => {
+                let (target, via_epsv) = (*target, *via_epsv);
+                let after = self.settings.connect_timeout.unwrap_or_default();
+                self.passive_connect_failed(ClientFailure::DataConnectTimeout { target, after }, via_epsv);
             }
             (TimerKind::DataAccept, Step::Transferring { .. })
                 if !self.data.as_ref().is_some_and(|data| data.connected) =>
             {
-                let after = self.settings.accept_timeout;
+                let after = self.settings.accept_timeout.unwrap_or_default();
                 self.fail(ClientFailure::AcceptTimeout { after });
             }
             (TimerKind::Reply, step) => {
@@ -805,7 +1089,7 @@ impl FtpClient {
                     }
                     other => other.name(),
                 };
-                let after = self.settings.reply_timeout;
+                let after = self.settings.reply_timeout.unwrap_or_default();
                 self.fail(ClientFailure::ReplyTimeout { command, after });
             }
             _ => {}
@@ -821,7 +1105,12 @@ impl Engine for FtpClient {
             Input::ControlOpened { local, peer } if self.step == Step::Connecting => {
                 self.control = Some((local, peer));
                 self.step = Step::AwaitingGreeting;
-                self.emit(Output::SetTimer { timer: TimerKind::Reply, at: now + self.settings.reply_timeout });
+                // The connect timeout has done its job for the control connection; curl's budget
+                // still counts from the start when it connects a data connection.
+                self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
+                if let Some(limit) = self.settings.reply_timeout {
+                    self.emit(Output::SetTimer { timer: TimerKind::Reply, at: now + limit });
+                }
             }
             Input::ControlFailed(error) if self.step == Step::Connecting => {
                 self.fail(ClientFailure::ControlConnect { error });
@@ -832,25 +1121,18 @@ impl Engine for FtpClient {
                 self.note(Note::TlsEstablished);
                 self.send_user();
             }
-            Input::ControlBytes(bytes) => {
-                self.decoder.push(&bytes);
-                while self.outcome.is_none() {
-                    match self.decoder.next_reply() {
-                        None => break,
-                        Some(Ok(reply)) => self.on_reply(reply),
-                        Some(Err(error)) => self.emit(Output::Trace(FtpTrace::ReplyUnreadable(error.to_string()))),
-                    }
-                }
-            }
+            Input::ControlBytes(bytes) => self.decoder.push(&bytes),
             Input::ControlClosed => {
                 self.control = None;
-                if self.outcome.is_none() {
-                    if self.step == Step::SentQuit {
-                        self.outcome = Some(Outcome::Completed);
+                match self.step {
+                    Step::SentQuit { after_failure } => {
+                        if !after_failure {
+                            self.outcome = Some(Outcome::Completed);
+                        }
                         self.step = Step::Done;
-                    } else {
-                        self.fail(ClientFailure::ControlClosed);
                     }
+                    _ if self.outcome.is_none() => self.fail(ClientFailure::ControlClosed),
+                    _ => self.step = Step::Done,
                 }
             }
             Input::Data { id, event } => {
@@ -861,9 +1143,7 @@ impl Engine for FtpClient {
             Input::Timer(timer) => self.on_timer(timer),
             Input::ControlOpened { .. } | Input::ControlFailed(_) => {}
         }
-        if self.outcome.is_some() {
-            self.step = Step::Done;
-        }
+        self.read_replies();
         let after = self.state_name();
         if after != before {
             self.emit(Output::Trace(FtpTrace::State { from: before, to: after }));
@@ -901,26 +1181,71 @@ mod tests {
     }
 
     fn reply(client: &mut FtpClient, line: &str) -> Vec<Output> {
-        client.handle(Instant::ZERO, Input::ControlBytes(format!("{line}\r\n").into_bytes()));
+        reply_at(client, Instant::ZERO, line)
+    }
+
+    fn reply_at(client: &mut FtpClient, now: Instant, line: &str) -> Vec<Output> {
+        client.handle(now, Input::ControlBytes(format!("{line}\r\n").into_bytes()));
         drain(client)
     }
 
     fn connected(settings: ClientSettings) -> FtpClient {
         let mut client = FtpClient::new(ClientSettings { server: addr(SERVER), ..settings });
-        assert_eq!(drain(&mut client), [Output::ConnectControl { to: addr(SERVER) }]);
+        assert_eq!(drain(&mut client)[0], Output::ConnectControl { to: addr(SERVER) });
         client.handle(Instant::ZERO, Input::ControlOpened { local: addr(LOCAL), peer: addr(SERVER) });
         drain(&mut client);
         client
     }
 
-    /// A client logged in, with TYPE answered, waiting at its first data set-up.
-    fn at_data_setup(mode: DataMode) -> (FtpClient, Vec<Output>) {
-        let mut client = connected(ClientSettings { mode, ..ClientSettings::default() });
+    fn curl(mode: DataMode, operation: Operation) -> ClientSettings {
+        ClientSettings { mode, operations: vec![operation], ..ClientSettings::default() }
+    }
+
+    fn ftplib(mode: DataMode, operation: Operation) -> ClientSettings {
+        ClientSettings { mode, operations: vec![operation], ..ClientSettings::ftplib(None) }
+    }
+
+    fn list_pub() -> Operation {
+        Operation::List { path: Some("pub".to_owned()) }
+    }
+
+    fn retr_notes() -> Operation {
+        Operation::Retr { path: "pub/lesson-notes.txt".to_owned() }
+    }
+
+    /// Logged in (and, for curl, in `pub`): the outputs of the last reply, which start the data
+    /// set-up.
+    fn at_data_setup(settings: ClientSettings) -> (FtpClient, Vec<Output>) {
+        let curl = settings.profile == ClientProfile::Curl;
+        let mut client = connected(settings);
         reply(&mut client, "220 (vsFTPd 3.0.3)");
         reply(&mut client, "331 Please specify the password.");
         reply(&mut client, "230 Login successful.");
-        let outputs = reply(&mut client, "200 Switching to ASCII mode.");
+        let outputs = if curl {
+            let outputs = reply(&mut client, "257 \"/\" is the current directory");
+            if sent(&outputs).iter().any(|command| command.starts_with("CWD")) {
+                reply(&mut client, "250 Directory successfully changed.")
+            } else {
+                outputs
+            }
+        } else {
+            reply(&mut client, "200 Switching to ASCII mode.")
+        };
         (client, outputs)
+    }
+
+    fn listen_id(outputs: &[Output]) -> DataId {
+        match outputs.iter().find(|o| matches!(o, Output::Listen { .. })) {
+            Some(Output::Listen { id, .. }) => *id,
+            _ => panic!("no Listen in {outputs:?}"),
+        }
+    }
+
+    fn connect_of(outputs: &[Output]) -> (DataId, SocketAddr) {
+        match outputs.iter().find(|o| matches!(o, Output::Connect { .. })) {
+            Some(Output::Connect { id, to, .. }) => (*id, *to),
+            _ => panic!("no Connect in {outputs:?}"),
+        }
     }
 
     fn failure(client: &FtpClient) -> &ClientFailure {
@@ -931,22 +1256,33 @@ mod tests {
     }
 
     #[test]
-    fn logs_in_step_by_step() {
-        let mut client = connected(ClientSettings::default());
+    fn curl_logs_in_then_asks_pwd_and_changes_into_the_directory() {
+        let mut client = connected(curl(DataMode::Epsv, retr_notes()));
         assert_eq!(client.state_name(), "AWAITING-GREETING");
         assert_eq!(sent(&reply(&mut client, "220 (vsFTPd 3.0.3)")), ["USER anonymous"]);
-        assert_eq!(client.state_name(), "AWAITING-USER-REPLY");
-        assert_eq!(sent(&reply(&mut client, "331 Please specify the password.")), ["PASS student@example.com"]);
-        assert_eq!(client.state_name(), "AWAITING-PASS-REPLY");
+        assert_eq!(sent(&reply(&mut client, "331 Please specify the password.")), ["PASS ftp@example.com"]);
+        assert_eq!(sent(&reply(&mut client, "230 Login successful.")), ["PWD"]);
+        assert_eq!(sent(&reply(&mut client, "257 \"/\" is the current directory")), ["CWD pub"]);
+        assert_eq!(sent(&reply(&mut client, "250 Directory successfully changed.")), ["EPSV"]);
+    }
+
+    #[test]
+    fn ftplib_logs_in_and_sends_type_first() {
+        let mut client = connected(ftplib(DataMode::Pasv, list_pub()));
+        assert_eq!(sent(&reply(&mut client, "220 (vsFTPd 3.0.3)")), ["USER anonymous"]);
+        assert_eq!(sent(&reply(&mut client, "331 Please specify the password.")), ["PASS anonymous@"]);
         assert_eq!(sent(&reply(&mut client, "230 Login successful.")), ["TYPE A"]);
-        assert_eq!(client.state_name(), "AWAITING-TYPE-REPLY");
+        assert_eq!(sent(&reply(&mut client, "200 Switching to ASCII mode.")), ["PASV"]);
+        let (id, to) = connect_of(&reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,80)."));
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Connected { local: addr(LOCAL), peer: to } });
+        assert_eq!(sent(&drain(&mut client)), ["LIST pub"], "ftplib sends the path as given");
     }
 
     #[test]
     fn a_user_that_needs_no_password_skips_pass() {
         let mut client = connected(ClientSettings::default());
         reply(&mut client, "220 hi");
-        assert_eq!(sent(&reply(&mut client, "230 Welcome, no password needed.")), ["TYPE A"]);
+        assert_eq!(sent(&reply(&mut client, "230 Welcome, no password needed.")), ["PWD"]);
     }
 
     #[test]
@@ -961,7 +1297,8 @@ mod tests {
         let mut client = connected(ClientSettings::default());
         reply(&mut client, "220 hi");
         let outputs = reply(&mut client, "530 This FTP server is anonymous only.");
-        assert!(outputs.contains(&Output::CloseControl));
+        assert!(outputs.contains(&Output::CloseControl), "curl does not QUIT after a refused login");
+        assert!(sent(&outputs).is_empty());
         assert_eq!(client.state_name(), "FAILED");
         assert!(
             matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "USER anonymous" && reply.code == 530)
@@ -969,49 +1306,48 @@ mod tests {
     }
 
     #[test]
-    fn active_mode_listens_on_its_own_address_and_announces_it() {
-        let (mut client, outputs) = at_data_setup(DataMode::Port);
-        let Some(Output::Listen { id, on }) = outputs.iter().find(|o| matches!(o, Output::Listen { .. })).cloned()
-        else {
-            panic!("no Listen in {outputs:?}");
-        };
-        assert_eq!(on, addr("192.168.1.2:0"));
+    fn curl_active_announces_then_sets_type_and_size_before_retr() {
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Port, retr_notes()));
+        let id = listen_id(&outputs);
         assert_eq!(client.state_name(), "OPENING-LISTENER");
         client
             .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
         assert_eq!(sent(&drain(&mut client)), ["PORT 192,168,1,2,20,80"]);
-        assert_eq!(client.state_name(), "AWAITING-PORT-REPLY");
-        assert_eq!(sent(&reply(&mut client, "200 PORT command successful. Consider using PASV.")), ["LIST"]);
+        assert_eq!(sent(&reply(&mut client, "200 PORT command successful. Consider using PASV.")), ["TYPE I"]);
+        assert_eq!(sent(&reply(&mut client, "200 Switching to Binary mode.")), ["SIZE lesson-notes.txt"]);
+        assert_eq!(sent(&reply(&mut client, "213 3480")), ["RETR lesson-notes.txt"]);
         assert_eq!(client.state_name(), "AWAITING-TRANSFER-START");
     }
 
     #[test]
-    fn active_mode_waits_for_425_and_fails_with_it() {
-        let (mut client, outputs) = at_data_setup(DataMode::Port);
-        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
-            panic!("no Listen");
-        };
+    fn curl_quits_after_an_error_reply_and_hangs_up_after_221() {
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Port, list_pub()));
+        let id = listen_id(&outputs);
         client
             .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
         reply(&mut client, "200 PORT command successful. Consider using PASV.");
+        assert_eq!(sent(&reply(&mut client, "200 Switching to ASCII mode.")), ["LIST"]);
         let outputs = reply(&mut client, "425 Failed to establish connection.");
         assert!(outputs.contains(&Output::CloseData { id }), "the listener is closed");
+        assert_eq!(sent(&outputs), ["QUIT"]);
         assert!(
             matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "LIST" && reply.code == 425)
         );
-        assert_eq!(client.last_reply().map(|reply| reply.code), Some(425));
+        let outputs = reply(&mut client, "221 Goodbye.");
+        assert!(outputs.contains(&Output::CloseControl));
+        assert_eq!(client.state_name(), "FAILED");
+        assert!(matches!(failure(&client), ClientFailure::Refused { .. }), "QUIT does not change the outcome");
     }
 
     #[test]
     fn active_accept_timeout_starts_at_150() {
-        let (mut client, outputs) = at_data_setup(DataMode::Port);
-        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
-            panic!("no Listen");
-        };
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Port, Operation::List { path: None }));
+        let id = listen_id(&outputs);
         client
             .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
-        let after_port = reply(&mut client, "200 PORT command successful.");
-        assert!(!after_port.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataAccept, .. })));
+        reply(&mut client, "200 PORT command successful.");
+        let after_type = reply(&mut client, "200 Switching to ASCII mode.");
+        assert!(!after_type.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataAccept, .. })));
         let after_150 = reply(&mut client, "150 Here comes the directory listing.");
         assert!(after_150.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataAccept, .. })));
         client.handle(Instant::from_micros(60_000_000), Input::Timer(TimerKind::DataAccept));
@@ -1019,31 +1355,36 @@ mod tests {
     }
 
     #[test]
-    fn eprt_refused_falls_back_to_port_like_curl() {
-        let (mut client, outputs) = at_data_setup(DataMode::Eprt);
-        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
-            panic!("no Listen");
-        };
-        client
-            .handle(Instant::ZERO, Input::Data { id, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } });
+    fn curl_eprt_refused_falls_back_to_port_on_a_new_listening_port() {
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Eprt, list_pub()));
+        let first = listen_id(&outputs);
+        client.handle(
+            Instant::ZERO,
+            Input::Data { id: first, event: DataEvent::Listening { local: addr("192.168.1.2:5200") } },
+        );
         assert_eq!(sent(&drain(&mut client)), ["EPRT |1|192.168.1.2|5200|"]);
-        assert_eq!(sent(&reply(&mut client, "500 Illegal EPRT command.")), ["PORT 192,168,1,2,20,80"]);
-        reply(&mut client, "500 Illegal PORT command.");
+        let outputs = reply(&mut client, "500 Illegal EPRT command.");
+        assert!(outputs.contains(&Output::CloseData { id: first }), "the EPRT listener is closed");
+        let second = listen_id(&outputs);
+        assert_ne!(first, second);
+        client.handle(
+            Instant::ZERO,
+            Input::Data { id: second, event: DataEvent::Listening { local: addr("192.168.1.2:5300") } },
+        );
+        assert_eq!(sent(&drain(&mut client)), ["PORT 192,168,1,2,20,180"]);
+        let outputs = reply(&mut client, "500 Illegal PORT command.");
+        assert_eq!(sent(&outputs), ["QUIT"]);
         assert!(
-            matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "PORT 192,168,1,2,20,80" && reply.code == 500)
+            matches!(failure(&client), ClientFailure::Refused { command, reply } if command == "PORT 192,168,1,2,20,180" && reply.code == 500)
         );
     }
 
     #[test]
     fn pasv_connects_to_the_control_address_by_default() {
-        let (mut client, outputs) = at_data_setup(DataMode::Pasv);
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Pasv, list_pub()));
         assert_eq!(sent(&outputs), ["PASV"]);
         let outputs = reply(&mut client, "227 Entering Passive Mode (10,0,0,10,195,80).");
-        let connect = outputs.iter().find_map(|o| match o {
-            Output::Connect { to, .. } => Some(*to),
-            _ => None,
-        });
-        assert_eq!(connect, Some(addr("198.51.100.10:50000")));
+        assert_eq!(connect_of(&outputs).1, addr("198.51.100.10:50000"));
         assert!(
             outputs
                 .iter()
@@ -1054,31 +1395,22 @@ mod tests {
 
     #[test]
     fn a_classic_client_trusts_the_227_address() {
-        let mut client =
-            connected(ClientSettings { mode: DataMode::Pasv, trust_pasv_address: true, ..ClientSettings::default() });
-        for line in ["220 hi", "331 pw", "230 ok", "200 ascii"] {
-            reply(&mut client, line);
-        }
+        let settings = ClientSettings { trust_pasv_address: true, ..curl(DataMode::Pasv, list_pub()) };
+        let (mut client, _) = at_data_setup(settings);
         let outputs = reply(&mut client, "227 Entering Passive Mode (10,0,0,10,195,80).");
-        assert!(outputs.iter().any(|o| matches!(o, Output::Connect { to, .. } if *to == addr("10.0.0.10:50000"))));
+        assert_eq!(connect_of(&outputs).1, addr("10.0.0.10:50000"));
     }
 
     #[test]
-    fn passive_sends_the_transfer_command_only_once_connected() {
-        let (mut client, _) = at_data_setup(DataMode::Epsv);
+    fn curl_passive_connects_then_sends_type_then_the_command() {
+        let (mut client, _) = at_data_setup(curl(DataMode::Epsv, list_pub()));
         let outputs = reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)");
-        let Some(Output::Connect { id, to, .. }) =
-            outputs.iter().find(|o| matches!(o, Output::Connect { .. })).cloned()
-        else {
-            panic!("no Connect");
-        };
+        let (id, to) = connect_of(&outputs);
         assert_eq!(to, addr("198.51.100.10:50000"));
         assert!(sent(&outputs).is_empty());
-        client.handle(
-            Instant::ZERO,
-            Input::Data { id, event: DataEvent::Connected { local: addr("192.168.1.2:40001"), peer: to } },
-        );
-        assert_eq!(sent(&drain(&mut client)), ["LIST"]);
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Connected { local: addr(LOCAL), peer: to } });
+        assert_eq!(sent(&drain(&mut client)), ["TYPE A"]);
+        assert_eq!(sent(&reply(&mut client, "200 Switching to ASCII mode.")), ["LIST"]);
         reply(&mut client, "150 Here comes the directory listing.");
         assert_eq!(client.state_name(), "TRANSFERRING");
         client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Bytes(b"a\r\n".to_vec()) });
@@ -1092,53 +1424,105 @@ mod tests {
     }
 
     #[test]
-    fn auto_mode_falls_back_to_pasv_on_any_non_229() {
-        for refusal in ["500 Unknown command.", "502 Command not implemented."] {
-            let (mut client, outputs) = at_data_setup(DataMode::Auto);
-            assert_eq!(sent(&outputs), ["EPSV"]);
-            assert_eq!(sent(&reply(&mut client, refusal)), ["PASV"]);
-            assert_eq!(client.state_name(), "AWAITING-PASV-REPLY");
+    fn curl_falls_back_to_pasv_on_any_non_229_in_epsv_and_auto() {
+        for mode in [DataMode::Epsv, DataMode::Auto] {
+            for refusal in ["500 Unknown command.", "502 Command not implemented."] {
+                let (mut client, outputs) = at_data_setup(curl(mode, list_pub()));
+                assert_eq!(sent(&outputs), ["EPSV"]);
+                assert_eq!(sent(&reply(&mut client, refusal)), ["PASV"], "{mode} {refusal}");
+                assert_eq!(client.state_name(), "AWAITING-PASV-REPLY");
+            }
         }
     }
 
     #[test]
-    fn passive_connect_failures_are_reported_with_the_target() {
+    fn curl_retries_with_pasv_when_the_epsv_data_connection_fails() {
         for error in [ConnectError::TimedOut, ConnectError::Refused, ConnectError::Unreachable] {
-            let (mut client, _) = at_data_setup(DataMode::Pasv);
-            let outputs = reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,80).");
-            let Some(Output::Connect { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
-            else {
-                panic!("no Connect");
-            };
+            let (mut client, _) = at_data_setup(curl(DataMode::Epsv, list_pub()));
+            let (id, _) = connect_of(&reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)"));
             client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(error) });
-            assert_eq!(failure(&client), &ClientFailure::DataConnect { target: addr("198.51.100.10:50000"), error },);
+            let outputs = drain(&mut client);
+            assert_eq!(sent(&outputs), ["PASV"], "{error}");
+            assert!(outputs.iter().any(|o| matches!(o, Output::Trace(FtpTrace::Note(Note::EpsvConnectFailed)))));
+            let (id, to) = connect_of(&reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,81)."));
+            assert_eq!(to, addr("198.51.100.10:50001"));
+            client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(error) });
+            let outputs = drain(&mut client);
+            assert!(sent(&outputs).is_empty(), "no QUIT after a failed connect");
+            assert!(outputs.contains(&Output::CloseControl));
+            assert_eq!(failure(&client), &ClientFailure::DataConnect { target: to, error });
         }
     }
 
     #[test]
-    fn own_connect_timeout_and_reply_timeout() {
+    fn curl_connect_timeout_is_one_budget_from_the_start() {
+        let settings =
+            ClientSettings { connect_timeout: Some(Duration::from_secs(6)), ..curl(DataMode::Epsv, list_pub()) };
+        let (mut client, _) = at_data_setup(settings);
+        let outputs = reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)");
+        assert!(
+            outputs.contains(&Output::SetTimer { timer: TimerKind::DataConnect, at: Instant::from_micros(6_000_000) }),
+            "the deadline counts from the start of the session: {outputs:?}"
+        );
+        client.handle(Instant::from_micros(6_000_000), Input::Timer(TimerKind::DataConnect));
+        assert_eq!(sent(&drain(&mut client)), ["PASV"]);
+        let outputs =
+            reply_at(&mut client, Instant::from_micros(6_010_000), "227 Entering Passive Mode (198,51,100,10,195,81).");
+        assert!(!outputs.iter().any(|o| matches!(o, Output::Connect { .. })), "the budget is spent: no SYN");
+        assert!(matches!(failure(&client), ClientFailure::DataConnectTimeout { .. }));
+    }
+
+    #[test]
+    fn ftplib_connect_timeout_counts_per_connect_and_it_quits_after_any_failure() {
         let settings = ClientSettings {
             mode: DataMode::Pasv,
-            data_connect_timeout: Some(Duration::from_secs(5)),
-            ..ClientSettings::default()
+            operations: vec![list_pub()],
+            ..ClientSettings::ftplib(Some(Duration::from_secs(6)))
         };
         let mut client = connected(settings);
         for line in ["220 hi", "331 pw", "230 ok", "200 ascii"] {
-            reply(&mut client, line);
+            reply_at(&mut client, Instant::from_micros(1_000_000), line);
         }
-        let outputs = reply(&mut client, "227 Entering Passive Mode (198,51,100,10,195,80).");
-        assert!(outputs.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::DataConnect, .. })));
-        client.handle(Instant::from_micros(5_000_000), Input::Timer(TimerKind::DataConnect));
+        let outputs =
+            reply_at(&mut client, Instant::from_micros(1_000_000), "227 Entering Passive Mode (198,51,100,10,195,80).");
+        assert!(
+            outputs.contains(&Output::SetTimer { timer: TimerKind::DataConnect, at: Instant::from_micros(7_000_000) })
+        );
+        client.handle(Instant::from_micros(7_000_000), Input::Timer(TimerKind::DataConnect));
+        assert_eq!(sent(&drain(&mut client)), ["QUIT"]);
         assert!(matches!(failure(&client), ClientFailure::DataConnectTimeout { .. }));
+    }
 
+    #[test]
+    fn replies_wait_while_the_client_connects_and_curl_gives_up_on_421() {
+        // pyftpdlib's passive listener times out (421) while curl is still connecting to it.
+        let (mut client, _) = at_data_setup(curl(DataMode::Epsv, list_pub()));
+        let (id, _) = connect_of(&reply(&mut client, "229 Entering extended passive mode (|||50000|)."));
+        let outputs = reply(&mut client, "421 Passive data channel timed out.");
+        assert!(!outputs.iter().any(|o| matches!(o, Output::Trace(FtpTrace::ReplyReceived(_)))), "not read yet");
+        client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::ConnectFailed(ConnectError::TimedOut) });
+        let outputs = drain(&mut client);
+        assert_eq!(sent(&outputs), ["PASV"]);
+        assert!(
+            outputs.iter().any(|o| matches!(o, Output::Trace(FtpTrace::ReplyReceived(reply)) if reply.code == 421))
+        );
+        assert!(outputs.contains(&Output::CloseControl), "curl hangs up after a 421, without QUIT");
+        assert!(matches!(failure(&client), ClientFailure::Refused { reply, .. } if reply.code == 421));
+    }
+
+    #[test]
+    fn own_reply_timeout() {
         let mut silent = connected(ClientSettings::default());
         silent.handle(Instant::from_micros(120_000_000), Input::Timer(TimerKind::Reply));
         assert!(matches!(failure(&silent), ClientFailure::ReplyTimeout { .. }));
+        // ftplib without a timeout sets no reply timer at all.
+        let mut patient = FtpClient::new(ClientSettings::ftplib(None));
+        assert!(!drain(&mut patient).iter().any(|o| matches!(o, Output::SetTimer { .. })));
     }
 
     #[test]
     fn an_unreadable_227_is_a_clear_failure() {
-        let (mut client, _) = at_data_setup(DataMode::Pasv);
+        let (mut client, _) = at_data_setup(curl(DataMode::Pasv, list_pub()));
         reply(&mut client, "227 Entering Passive Mode (somewhere).");
         assert!(
             matches!(failure(&client), ClientFailure::UnreadableReply { problem, .. } if problem.contains("six numbers"))
@@ -1161,8 +1545,7 @@ mod tests {
     fn ipv6_uses_eprt_and_epsv() {
         let mut client = FtpClient::new(ClientSettings {
             server: addr("[2001:db8:2::10]:21"),
-            mode: DataMode::Port,
-            ..ClientSettings::default()
+            ..curl(DataMode::Port, Operation::List { path: None })
         });
         drain(&mut client);
         client.handle(
@@ -1172,10 +1555,8 @@ mod tests {
         for line in ["220 hi", "331 pw", "230 ok"] {
             reply(&mut client, line);
         }
-        let outputs = reply(&mut client, "200 ascii");
-        let Some(Output::Listen { id, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Listen { .. })) else {
-            panic!("no Listen");
-        };
+        let outputs = reply(&mut client, "257 \"/\"");
+        let id = listen_id(&outputs);
         client.handle(
             Instant::ZERO,
             Input::Data { id, event: DataEvent::Listening { local: addr("[2001:db8:1::2]:5200") } },
@@ -1187,23 +1568,13 @@ mod tests {
 
     #[test]
     fn stor_sends_after_150_and_connection() {
-        let settings = ClientSettings {
-            mode: DataMode::Epsv,
-            operations: vec![Operation::Stor { path: "upload/a.txt".into(), contents: b"abc".to_vec() }],
-            ..ClientSettings::default()
-        };
-        let mut client = connected(settings);
-        for line in ["220 hi", "331 pw", "230 ok"] {
-            reply(&mut client, line);
-        }
-        assert_eq!(sent(&reply(&mut client, "200 Switching to Binary mode.")), ["EPSV"]);
-        let outputs = reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)");
-        let Some(Output::Connect { id, to, .. }) = outputs.into_iter().find(|o| matches!(o, Output::Connect { .. }))
-        else {
-            panic!("no Connect");
-        };
+        let operation = Operation::Stor { path: "upload/a.txt".into(), contents: b"abc".to_vec() };
+        let (mut client, outputs) = at_data_setup(curl(DataMode::Epsv, operation));
+        assert_eq!(sent(&outputs), ["EPSV"]);
+        let (id, to) = connect_of(&reply(&mut client, "229 Entering Extended Passive Mode (|||50000|)"));
         client.handle(Instant::ZERO, Input::Data { id, event: DataEvent::Connected { local: addr(LOCAL), peer: to } });
-        assert_eq!(sent(&drain(&mut client)), ["STOR upload/a.txt"]);
+        assert_eq!(sent(&drain(&mut client)), ["TYPE I"]);
+        assert_eq!(sent(&reply(&mut client, "200 Switching to Binary mode.")), ["STOR a.txt"]);
         let outputs = reply(&mut client, "150 Ok to send data.");
         assert!(outputs.contains(&Output::SendData { id, bytes: b"abc".to_vec() }));
         assert!(outputs.contains(&Output::CloseData { id }));
@@ -1211,9 +1582,12 @@ mod tests {
     }
 
     #[test]
-    fn mode_names() {
+    fn names_and_modes() {
         assert_eq!(DataMode::ALL.map(DataMode::as_str), ["port", "eprt", "pasv", "epsv", "auto"]);
         assert!(DataMode::Eprt.is_active() && !DataMode::Epsv.is_active());
         assert_eq!(DataMode::Auto.to_string(), "auto");
+        assert_eq!(ClientProfile::ALL.map(ClientProfile::as_str), ["curl", "ftplib"]);
+        assert!(!ClientProfile::Ftplib.has_mode_on_ipv4(DataMode::Epsv));
+        assert!(ClientProfile::Curl.has_mode_on_ipv4(DataMode::Eprt));
     }
 }

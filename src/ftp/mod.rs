@@ -204,6 +204,9 @@ pub enum Note {
     EprtRefused { code: u16 },
     /// Client: the server refused EPSV; trying PASV.
     EpsvRefused { code: u16 },
+    /// Client: the data connection after EPSV failed; curl disables EPSV and tries PASV on the
+    /// same session ("Failed EPSV attempt. Disabling EPSV").
+    EpsvConnectFailed,
     /// Client: a reply that fits nothing it is waiting for.
     UnexpectedReply { code: u16, state: String },
     /// Client: the 227 reply names another address than the control connection's, and the

@@ -21,15 +21,16 @@ pub fn note(note: &Note) -> String {
                 "writes {announced}, another host's address, where its own address {own} belongs (a bounce attempt)"
             )
         }
-        Note::EprtRefused { code } => {
-            format!("the server refused EPRT with {code}, so it stops using EPRT and tries PORT, as curl does")
-        }
+        Note::EprtRefused { code } => format!(
+            "sees EPRT refused with {code}, so it stops using EPRT, opens a new listening port and announces it with PORT, as curl does"
+        ),
         Note::EpsvRefused { code } => {
-            format!("the server refused EPSV with {code}, so it falls back to PASV, as curl does")
+            format!("sees EPSV refused with {code}, so it falls back to PASV, as curl does")
         }
+        Note::EpsvConnectFailed => "could not open the data connection after EPSV, so it stops using EPSV and asks again with PASV on the same control connection, as curl does".to_owned(),
         Note::UnexpectedReply { code, state } => format!("did not expect the reply {code} while {state}"),
         Note::TrustingPassiveAddress { announced, control } => format!(
-            "the 227 reply names {announced}, not {control} where the control connection goes; this classic client trusts it and connects there"
+            "trusts the 227 reply, which names {announced}, not {control} where the control connection goes, and connects there (the classic behaviour)"
         ),
         Note::IgnoringPassiveAddress { announced, control } => format!(
             "ignores {announced} from the 227 reply and connects to {control}, the address the control connection already uses (as curl since 7.74 and Python's ftplib do)"

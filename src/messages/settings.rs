@@ -29,6 +29,9 @@ pub mod groups {
 
 /// Labels (also the controls' accessible names) and the words a change description uses.
 pub mod labels {
+    pub const CLIENT: &str = "Client program";
+    pub const SERVER: &str = "Server program";
+    pub const USER: &str = "User";
     pub const MODE: &str = "Mode";
     pub const OPERATION: &str = "Operation";
     pub const IP: &str = "IP version";
@@ -44,6 +47,11 @@ pub mod labels {
     pub const PORT_CHECK: &str = "Server checks PORT address";
     pub const TRUST_PASV_ADDRESS: &str = "Client trusts the 227 address";
     pub const SERVER_EPSV: &str = "Server supports EPSV";
+    pub const EPSV_REFUSAL: &str = "EPSV refused with";
+    pub const CONNECT_TIMEOUT: &str = "Server connect timeout";
+    pub const ACCEPT_TIMEOUT: &str = "Server accept timeout";
+    pub const CLIENT_TIMEOUT: &str = "Client timeout";
+    pub const PORT20: &str = "Server connects from port 20";
     pub const CONTROL_PORT: &str = "Control port";
     pub const HELPER_PORTS: &str = "Helper ports";
     pub const CONTROL_ENCRYPTED: &str = "Encrypted control connection (FTPS)";
@@ -55,6 +63,21 @@ pub mod labels {
 
 /// One-line help shown with each control.
 pub mod help {
+    pub const CLIENT: &str =
+        "Which real client the simulated one behaves like: its commands, their order and when it gives up.";
+    pub const SERVER: &str = "Which real server the simulated one behaves like: its replies and when it connects.";
+    pub const USER: &str = "Anonymous, or the server's demo account (password demo), which may upload.";
+    pub const EPSV_REFUSAL: &str =
+        "The reply of a server without EPSV: 500 (unknown command) or 502 (not implemented).";
+    pub const CONNECT_TIMEOUT: &str =
+        "Seconds the server tries to connect in active mode (vsftpd connect_timeout; default 60, pyftpdlib 30).";
+    pub const ACCEPT_TIMEOUT: &str =
+        "Seconds the server waits for the client in passive mode (vsftpd accept_timeout; default 60, pyftpdlib 30).";
+    pub const CLIENT_TIMEOUT: &str = "Seconds the client gives a connect (curl --connect-timeout, ftplib timeout); none: TCP gives up after about 134 s.";
+    pub const PORT20: &str = "vsftpd connect_from_port_20: active data connections come from port 20.";
+    pub const HELPER_PORTS: &str = "The control ports the FTP helpers watch, separated by commas (Linux: 21).";
+    pub const PRIVATE_DESTINATIONS: &str =
+        "What the internet does with a packet to a private address: drop it, or answer that there is no route.";
     pub const MODE: &str = "How the client sets up each data connection: active modes ask the server to connect back, passive modes connect to the server.";
     pub const OPERATION: &str = "What the client transfers over the data connection.";
     pub const IP: &str = "IPv6 has no NAT: every host has a public address. PORT and PASV cannot carry IPv6 addresses.";
@@ -68,7 +91,7 @@ pub mod help {
     pub const PORT_CHECK: &str = "vsftpd port_promiscuous=NO: refuse PORT to any address but the client's own.";
     pub const TRUST_PASV_ADDRESS: &str =
         "Classic behaviour; curl since 7.74 and ftplib reuse the control connection's address instead.";
-    pub const SERVER_EPSV: &str = "Old servers answer EPSV with 500.";
+    pub const SERVER_EPSV: &str = "Old servers refuse EPSV.";
     pub const CONTROL_PORT: &str = "The server's control port. The FTP helpers watch port 21 only.";
     pub const CONTROL_ENCRYPTED: &str =
         "FTP over TLS (AUTH TLS): the FTP helpers can no longer read PORT, EPRT, 227 or 229.";
@@ -77,12 +100,22 @@ pub mod help {
 
 /// Why a control is greyed out.
 pub mod unavailable {
+    pub const NOT_IN_FTPLIB: &str = "ftplib uses EPRT and EPSV only on IPv6.";
+    pub const PORT20_VSFTPD_ONLY: &str = "Only vsftpd connects from port 20.";
+    pub const EPSV_REFUSAL_NEEDS_NO_EPSV: &str = "Only matters when the server does not support EPSV.";
     pub const NAT_NEEDS_IPV4: &str = "NAT is an IPv4 tool: with IPv6 every host has a public address.";
     pub const PASV_ADDRESS_NEEDS_SERVER_NAT: &str = "Only matters when the server is behind NAT.";
 }
 
 /// Choices of the multi-valued settings.
 pub mod choices {
+    pub const CURL: &str = "curl 7.88";
+    pub const FTPLIB: &str = "Python ftplib";
+    pub const VSFTPD: &str = "vsftpd 3.0.3";
+    pub const PYFTPDLIB: &str = "pyftpdlib 2.2";
+    pub const ANONYMOUS: &str = "anonymous";
+    pub const DEMO: &str = "demo";
+    pub const DEFAULT: &str = "default";
     pub const LIST: &str = "List a directory (LIST)";
     pub const RETR: &str = "Download a file (RETR)";
     pub const STOR: &str = "Upload a file (STOR)";
@@ -128,6 +161,14 @@ pub mod expected {
         format!("a whole number from {min} to {max}")
     }
 
+    pub fn number_or(min: u32, max: u32, none: &str) -> String {
+        format!("a whole number from {min} to {max}, or {none}")
+    }
+
+    pub fn ports() -> String {
+        "ports from 1 to 65535 separated by commas, such as 21,2121".to_owned()
+    }
+
     /// "Mode: expected one of …, got "sideways""
     pub fn refused(label: &str, expected: &str, got: &str) -> String {
         format!("{label}: expected {expected}, got \"{got}\"")
@@ -148,7 +189,15 @@ pub mod invalid {
         format!("the bounce address must be of the same IP version as the network ({ip}), got {got}")
     }
 
-    pub const HELPER_PORT: &str = "the helper's ports must be from 1 to 65535, got 0";
+    pub const HELPER_PORT: &str = "the helper watches one to eight ports, each from 1 to 65535";
+
+    pub fn mode_not_in_client(client: &str, mode: &str) -> String {
+        format!("{client} has no {mode} mode on IPv4 (it uses EPRT and EPSV only on IPv6); choose port, pasv or auto")
+    }
+
+    pub fn timeout(max: u32, got: u32) -> String {
+        format!("a timeout must be from 1 to {max} seconds, got {got}")
+    }
 
     pub fn unreadable_file(why: &str) -> String {
         format!("could not read the scenario: {why}")

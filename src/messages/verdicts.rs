@@ -18,10 +18,18 @@ pub mod causes {
     pub const REPLY_TIMEOUT: &str = "the server stopped answering";
     pub const CONTROL_CLOSED: &str = "the control connection broke off";
     pub const STALLED: &str = "the session never finished";
+    pub const SERVER_CANNOT_BIND_PORT_20: &str = "the server could not bind port 20 and its session died";
 }
 
-/// The rule blamed when the server refuses an address.
-pub const RULE_PORT_CHECK: &str = "port_promiscuous=NO: PORT/EPRT must name the control connection's own address";
+/// The rule blamed when the server refuses an address: vsftpd's or pyftpdlib's setting.
+pub fn rule_port_check(setting: &str) -> String {
+    format!("{setting}: PORT/EPRT must name the control connection's own address")
+}
+
+pub const RULE_PORT20: &str = "port_promiscuous=YES with connect_from_port_20=YES";
+
+pub const CANNOT_BIND_PORT_20: &str = "vsftpd accepted the address in PORT (port_promiscuous=YES), but with that setting it opens the data connection without the privilege to bind port 20 (connect_from_port_20=YES). The bind fails, vsftpd answers 500 OOPS and its session process dies.";
+pub const FIX_PORT20: &str = "Turn off connect_from_port_20 on the server (or port_promiscuous), or use passive mode.";
 
 pub fn completed(transfers: usize) -> String {
     format!(
@@ -35,15 +43,15 @@ pub const STALLED_BY_LIMIT: &str = "The run was stopped by the simulator's step 
 pub const STALLED_IDLE: &str =
     "The session never finished: nothing was left to happen, yet the client was still waiting.";
 
-pub fn refused_bounce(code: u16, verb: &str, announced: &str) -> String {
+pub fn refused_bounce(code: u16, verb: &str, announced: &str, server: &str) -> String {
     format!(
-        "The server answered {code}: the {verb} command names {announced}, a third host, not the client itself. vsftpd refuses this so that nobody can use it to attack other hosts (an FTP bounce)."
+        "The server answered {code}: the {verb} command names {announced}, a third host, not the client itself. {server} refuses this so that nobody can use it to attack other hosts (an FTP bounce)."
     )
 }
 
-pub fn refused_private(code: u16, verb: &str, announced: &str) -> String {
+pub fn refused_private(code: u16, verb: &str, announced: &str, server: &str) -> String {
     format!(
-        "The server answered {code}: the {verb} command names {announced}, the client's private address behind the home router's NAT, while the control connection comes from the router's public address. vsftpd refuses an address that is not the control connection's."
+        "The server answered {code}: the {verb} command names {announced}, the client's private address behind the home router's NAT, while the control connection comes from the router's public address. {server} refuses an address that is not the control connection's."
     )
 }
 
@@ -65,7 +73,6 @@ pub const FIX_PASSIVE_OR_HELPER_PUBLIC: &str =
 pub const FIX_PASSIVE: &str = "Use passive mode.";
 pub const FIX_SAME_ADDRESS: &str = "Make both connections leave through the same public address.";
 pub const FIX_LOGIN: &str = "Log in as anonymous, or with the demo account demo / demo.";
-pub const FIX_AUTO: &str = "Use Auto mode: it falls back to PASV when the server does not understand EPSV.";
 pub const FIX_NO_EPSV_ON_IPV6: &str = "This server does not understand EPSV, and on IPv6 PASV cannot carry the address, so there is no passive mode to fall back to. Use active mode (EPRT) from a network that lets it in, or a server that supports EPSV.";
 pub const FIX_SERVER_NAT: &str = "Any one of these fixes it: use EPSV (its reply carries no address); set the server's public address for 227 (vsftpd pasv_address); turn on the FTP helper on the server's router; or use a client that reuses the control connection's address (curl since 7.74, Python's ftplib).";
 pub const FIX_LET_IT_THROUGH: &str = "Let the data connection through the device that dropped it.";
@@ -97,27 +104,39 @@ pub fn foreign_data_peer(command: &str) -> String {
     )
 }
 
-pub fn server_gave_up(command: &str) -> String {
-    format!("The server could not open the data connection for {command} and answered 425.")
+pub fn server_gave_up(command: &str, code: u16) -> String {
+    format!("The server could not open the data connection for {command} and answered {code}.")
 }
 
-pub fn active_unreachable(target: &str) -> String {
+/// Who gave up, how long it waited, and with which reply: "vsftpd" / "connect_timeout" / 425.
+pub struct GaveUp<'a> {
+    pub server: &'a str,
+    pub timeout: &'a str,
+    pub code: u16,
+}
+
+pub fn active_unreachable(target: &str, by: &GaveUp) -> String {
     format!(
-        "The server tried to connect back to {target}, the private address the client announced; the internet cannot deliver to a private address, so vsftpd gave up with 425."
+        "The server tried to connect back to {target}, the private address the client announced; the internet cannot deliver to a private address, so {} gave up with {}.",
+        by.server, by.code
     )
 }
 
-pub fn active_refused(place: &str, rule: &str) -> String {
+pub fn active_refused(place: &str, rule: &str, by: &GaveUp) -> String {
     format!(
-        "The server's connection back to the client was refused by the {place} ({rule}), so vsftpd answered 425 at once."
+        "The server's connection back to the client was refused by the {place} ({rule}), so {} answered {} at once.",
+        by.server, by.code
     )
 }
 
-pub fn active_dropped(place: &str, rule: &str, reason: &str) -> String {
+pub fn active_dropped(place: &str, rule: &str, reason: &str, by: &GaveUp) -> String {
     format!(
-        "The server tried to open the data connection back to the client, but the {place} dropped its SYN ({rule}: {reason}). After connect_timeout vsftpd gave up with 425."
+        "The server tried to open the data connection back to the client, but the {place} dropped its SYN ({rule}: {reason}). After {} {} gave up with {}.",
+        by.timeout, by.server, by.code
     )
 }
+
+pub const FIX_SERVER_HELPER_BLIND_ENCRYPTED: &str = "The server's FTP helper cannot read an encrypted control connection, so it never saw the 227 or 229 reply. Open the passive port range on the server firewall instead.";
 
 pub fn passive_unreachable(target: SocketAddr) -> String {
     format!(

@@ -14,7 +14,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ftp::client::DataMode;
+use crate::ftp::client::{ClientProfile, DataMode};
+use crate::ftp::server::ServerProfile;
 use crate::messages::settings::invalid;
 use crate::net::device::PrivateDestinations;
 use crate::time::Duration;
@@ -124,6 +125,29 @@ pub enum RefuseWith {
     Reject,
 }
 
+/// Who logs in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum User {
+    /// `anonymous`, with the client's own anonymous password.
+    #[default]
+    Anonymous,
+    /// The lesson server's local account `demo` (password `demo`), which may upload.
+    Demo,
+}
+
+/// How a server without EPSV refuses it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EpsvRefusal {
+    /// `500`: the server has never heard of the command.
+    #[default]
+    #[serde(rename = "500")]
+    Unknown500,
+    /// `502`: it knows the command but does not implement it.
+    #[serde(rename = "502")]
+    NotImplemented502,
+}
+
 /// One-way link latencies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -144,6 +168,12 @@ impl Default for Latency {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
+    /// Which client: curl 7.88 or Python's ftplib.
+    pub client: ClientProfile,
+    /// Which server: vsftpd 3.0.3 or pyftpdlib 2.2.
+    pub server: ServerProfile,
+    /// Who logs in.
+    pub user: User,
     pub ip: IpVersion,
     /// How the client sets up data connections.
     pub mode: DataMode,
@@ -170,8 +200,19 @@ pub struct Scenario {
     /// The client connects to the address in a 227 reply (classic) instead of the control
     /// connection's address (curl ≥ 7.74, ftplib).
     pub trust_pasv_address: bool,
-    /// The server understands EPSV; when off it answers 500.
+    /// The server understands EPSV; when off it refuses it with [`Scenario::epsv_refusal`].
     pub server_epsv: bool,
+    pub epsv_refusal: EpsvRefusal,
+    /// vsftpd `connect_timeout` in seconds (pyftpdlib: its active data channel timeout); `None`
+    /// is the server's default (vsftpd 60 s, pyftpdlib 30 s).
+    pub connect_timeout: Option<u32>,
+    /// vsftpd `accept_timeout` in seconds (pyftpdlib: its passive data channel timeout).
+    pub accept_timeout: Option<u32>,
+    /// The client's own connect timeout in seconds (curl `--connect-timeout`, ftplib
+    /// `timeout=`, which also bounds its replies); `None`: TCP gives up on its own.
+    pub client_timeout: Option<u32>,
+    /// vsftpd `connect_from_port_20` (on, as Debian's vsftpd.conf ships it).
+    pub port20: bool,
     /// The server's control port.
     pub control_port: u16,
     /// Control ports the FTP helpers watch (Linux's default: 21 only).
@@ -190,6 +231,9 @@ pub struct Scenario {
 impl Default for Scenario {
     fn default() -> Self {
         Scenario {
+            client: ClientProfile::Curl,
+            server: ServerProfile::Vsftpd,
+            user: User::Anonymous,
             ip: IpVersion::V4,
             mode: DataMode::Pasv,
             command: Transfer::List,
@@ -205,6 +249,11 @@ impl Default for Scenario {
             port_check: PortCheck::Strict,
             trust_pasv_address: false,
             server_epsv: true,
+            epsv_refusal: EpsvRefusal::Unknown500,
+            connect_timeout: None,
+            accept_timeout: None,
+            client_timeout: None,
+            port20: true,
             control_port: 21,
             helper_ports: vec![21],
             control_encrypted: false,
@@ -219,6 +268,9 @@ impl Default for Scenario {
 /// One setting changed: what a toggle on the page does, and what a lesson is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
+    Client(ClientProfile),
+    Server(ServerProfile),
+    User(User),
     Mode(DataMode),
     Operation(Transfer),
     Ip(IpVersion),
@@ -236,6 +288,36 @@ pub enum Change {
     ControlEncrypted(bool),
     BounceTo(IpAddr),
     Transfers(u32),
+    EpsvRefusal(EpsvRefusal),
+    ConnectTimeout(Option<u32>),
+    AcceptTimeout(Option<u32>),
+    ClientTimeout(Option<u32>),
+    Port20(bool),
+    HelperPorts(PortList),
+    PrivateDestinations(PrivateDestinations),
+}
+
+/// A short list of ports, small enough to copy (the FTP helper's ports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortList {
+    ports: [u16; PortList::MAX],
+    len: usize,
+}
+
+impl PortList {
+    /// The most ports a list holds.
+    pub const MAX: usize = 8;
+
+    /// The list, or `None` when there are too many ports.
+    pub fn new(ports: &[u16]) -> Option<PortList> {
+        let mut list = PortList { ports: [0; PortList::MAX], len: ports.len() };
+        list.ports.get_mut(..ports.len())?.copy_from_slice(ports);
+        Some(list)
+    }
+
+    pub fn as_slice(&self) -> &[u16] {
+        &self.ports[..self.len]
+    }
 }
 
 impl Change {
@@ -243,6 +325,9 @@ impl Change {
     /// [`Scenario::validate`] says so.
     pub fn apply(self, scenario: &mut Scenario) {
         match self {
+            Change::Client(client) => scenario.client = client,
+            Change::Server(server) => scenario.server = server,
+            Change::User(user) => scenario.user = user,
             Change::Mode(mode) => scenario.mode = mode,
             Change::Operation(command) => scenario.command = command,
             Change::Ip(ip) => scenario.ip = ip,
@@ -260,6 +345,13 @@ impl Change {
             Change::ControlEncrypted(on) => scenario.control_encrypted = on,
             Change::BounceTo(ip) => scenario.bounce_to = Some(ip),
             Change::Transfers(n) => scenario.transfers = n,
+            Change::EpsvRefusal(refusal) => scenario.epsv_refusal = refusal,
+            Change::ConnectTimeout(seconds) => scenario.connect_timeout = seconds,
+            Change::AcceptTimeout(seconds) => scenario.accept_timeout = seconds,
+            Change::ClientTimeout(seconds) => scenario.client_timeout = seconds,
+            Change::Port20(on) => scenario.port20 = on,
+            Change::HelperPorts(ports) => scenario.helper_ports = ports.as_slice().to_vec(),
+            Change::PrivateDestinations(what) => scenario.private_destinations = what,
         }
     }
 }
@@ -275,6 +367,10 @@ pub enum ScenarioError {
     BadBounceAddress { ip: &'static str, got: IpAddr },
     #[error("{}", invalid::HELPER_PORT)]
     BadHelperPort,
+    #[error("{}", invalid::mode_not_in_client(client.as_str(), mode.as_str()))]
+    ModeNotInClient { client: ClientProfile, mode: DataMode },
+    #[error("{}", invalid::timeout(MAX_TIMEOUT, *got))]
+    BadTimeout { got: u32 },
     #[error("{}", invalid::unreadable_file(_0))]
     Json(String),
 }
@@ -286,6 +382,9 @@ impl fmt::Debug for ScenarioError {
         write!(f, "ScenarioError({self})")
     }
 }
+
+/// The longest timeout a setting may ask for, in seconds (an hour: longer teaches nothing more).
+pub const MAX_TIMEOUT: u32 = 3600;
 
 /// The most transfers one session may repeat.
 pub const MAX_TRANSFERS: u32 = 10_000;
@@ -313,8 +412,16 @@ impl Scenario {
                 return Err(ScenarioError::BadBounceAddress { ip: if v4 { "IPv4" } else { "IPv6" }, got: target });
             }
         }
-        if self.helper_ports.contains(&0) {
+        if self.helper_ports.contains(&0) || self.helper_ports.is_empty() || self.helper_ports.len() > PortList::MAX {
             return Err(ScenarioError::BadHelperPort);
+        }
+        if self.ip == IpVersion::V4 && !self.client.has_mode_on_ipv4(self.mode) {
+            return Err(ScenarioError::ModeNotInClient { client: self.client, mode: self.mode });
+        }
+        for seconds in [self.connect_timeout, self.accept_timeout, self.client_timeout].into_iter().flatten() {
+            if !(1..=MAX_TIMEOUT).contains(&seconds) {
+                return Err(ScenarioError::BadTimeout { got: seconds });
+            }
         }
         Ok(())
     }

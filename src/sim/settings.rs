@@ -8,9 +8,14 @@
 //! values it takes, and three small functions: the value in force, the [`Change`] a value
 //! stands for, and why the setting has no effect under the other settings (NAT on IPv6).
 
-use super::scenario::{Change, IpVersion, MAX_TRANSFERS, PasvAddress, PortCheck, Scenario, ServerFirewall, Transfer};
-use crate::ftp::client::DataMode;
+use super::scenario::{
+    Change, EpsvRefusal, IpVersion, MAX_TIMEOUT, MAX_TRANSFERS, PasvAddress, PortCheck, PortList, Scenario,
+    ServerFirewall, Transfer, User,
+};
+use crate::ftp::client::{ClientProfile, DataMode};
+use crate::ftp::server::ServerProfile;
 use crate::messages::settings::{choices, expected, groups, help, labels, unavailable};
+use crate::net::device::PrivateDestinations;
 
 /// A value a setting can take, with the words the form shows for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +35,10 @@ pub enum Kind {
     Choice(&'static [Choice]),
     /// A whole number in a range, shown as a number field.
     Number { min: u32, max: u32 },
+    /// A whole number in a range, or the word `none` for "not set" (a default or no limit).
+    OptionalNumber { min: u32, max: u32, none: &'static str },
+    /// Ports separated by commas (`21,2121`).
+    Ports,
 }
 
 /// Where a setting sits in the form.
@@ -124,6 +133,8 @@ impl Setting {
                 expected::one_of(&tokens.join(", "))
             }
             Kind::Number { min, max } => expected::number(min, max),
+            Kind::OptionalNumber { min, max, none } => expected::number_or(min, max, none),
+            Kind::Ports => expected::ports(),
         }
     }
 
@@ -132,7 +143,7 @@ impl Setting {
         match self.kind {
             Kind::Switch { on, off } => vec![on, off],
             Kind::Choice(choices) => choices.iter().map(|choice| choice.token).collect(),
-            Kind::Number { .. } => Vec::new(),
+            Kind::Number { .. } | Kind::OptionalNumber { .. } | Kind::Ports => Vec::new(),
         }
     }
 }
@@ -158,6 +169,41 @@ fn needs_ipv4(scenario: &Scenario) -> Option<&'static str> {
 }
 
 const SWITCH: Kind = Kind::Switch { on: "on", off: "off" };
+
+/// Seconds, or `default`: the server's own timeout.
+const SERVER_SECONDS: Kind = Kind::OptionalNumber { min: 1, max: MAX_TIMEOUT, none: "default" };
+
+fn seconds_or(value: Option<u32>, none: &str) -> String {
+    value.map_or_else(|| none.to_owned(), |seconds| seconds.to_string())
+}
+
+/// `Some(None)` for the `none` word, `Some(Some(n))` for a number in range.
+fn parse_seconds(token: &str, none: &str) -> Option<Option<u32>> {
+    if token == none {
+        return Some(None);
+    }
+    token.parse::<u32>().ok().filter(|n| (1..=MAX_TIMEOUT).contains(n)).map(Some)
+}
+
+fn parse_ports(token: &str) -> Option<Change> {
+    let ports: Option<Vec<u16>> =
+        token.split(',').map(|part| part.trim().parse::<u16>().ok().filter(|port| *port != 0)).collect();
+    ports.filter(|ports| !ports.is_empty()).and_then(|ports| PortList::new(&ports)).map(Change::HelperPorts)
+}
+
+const CLIENTS: &[Choice] =
+    &[Choice { token: "curl", label: choices::CURL }, Choice { token: "ftplib", label: choices::FTPLIB }];
+
+const SERVERS: &[Choice] =
+    &[Choice { token: "vsftpd", label: choices::VSFTPD }, Choice { token: "pyftpdlib", label: choices::PYFTPDLIB }];
+
+const USERS: &[Choice] =
+    &[Choice { token: "anonymous", label: choices::ANONYMOUS }, Choice { token: "demo", label: choices::DEMO }];
+
+const EPSV_REFUSALS: &[Choice] = &[Choice { token: "500", label: "500" }, Choice { token: "502", label: "502" }];
+
+const PRIVATE_DESTINATIONS: &[Choice] =
+    &[Choice { token: "drop", label: choices::DROPPED }, Choice { token: "unreachable", label: choices::UNREACHABLE }];
 
 const MODES: &[Choice] = &[
     Choice { token: "port", label: crate::messages::settings::MODE_PORT },
@@ -188,7 +234,29 @@ const IP_VERSIONS: &[Choice] =
     &[Choice { token: "v4", label: choices::IPV4 }, Choice { token: "v6", label: choices::IPV6 }];
 
 /// Every setting, in the order the form shows them.
-pub static SETTINGS: [Setting; 16] = [
+pub static SETTINGS: [Setting; 26] = [
+    Setting {
+        key: "client",
+        label: labels::CLIENT,
+        help: help::CLIENT,
+        group: Group::Session,
+        kind: Kind::Choice(CLIENTS),
+        on_page: true,
+        read: |s| s.client.as_str().to_owned(),
+        change: |t| ClientProfile::ALL.into_iter().find(|client| client.as_str() == t).map(Change::Client),
+        unavailable: always,
+    },
+    Setting {
+        key: "server",
+        label: labels::SERVER,
+        help: help::SERVER,
+        group: Group::Session,
+        kind: Kind::Choice(SERVERS),
+        on_page: true,
+        read: |s| s.server.as_str().to_owned(),
+        change: |t| ServerProfile::ALL.into_iter().find(|server| server.as_str() == t).map(Change::Server),
+        unavailable: always,
+    },
     Setting {
         key: "mode",
         label: labels::MODE,
@@ -362,6 +430,108 @@ pub static SETTINGS: [Setting; 16] = [
         change: |t| match t {
             "v4" => Some(Change::Ip(IpVersion::V4)),
             "v6" => Some(Change::Ip(IpVersion::V6)),
+            _ => None,
+        },
+        unavailable: always,
+    },
+    Setting {
+        key: "user",
+        label: labels::USER,
+        help: help::USER,
+        group: Group::Session,
+        kind: Kind::Choice(USERS),
+        on_page: false,
+        read: |s| if s.user == User::Demo { "demo" } else { "anonymous" }.to_owned(),
+        change: |t| match t {
+            "anonymous" => Some(Change::User(User::Anonymous)),
+            "demo" => Some(Change::User(User::Demo)),
+            _ => None,
+        },
+        unavailable: always,
+    },
+    Setting {
+        key: "connect-timeout",
+        label: labels::CONNECT_TIMEOUT,
+        help: help::CONNECT_TIMEOUT,
+        group: Group::ServerSide,
+        kind: SERVER_SECONDS,
+        on_page: false,
+        read: |s| seconds_or(s.connect_timeout, "default"),
+        change: |t| parse_seconds(t, "default").map(Change::ConnectTimeout),
+        unavailable: always,
+    },
+    Setting {
+        key: "accept-timeout",
+        label: labels::ACCEPT_TIMEOUT,
+        help: help::ACCEPT_TIMEOUT,
+        group: Group::ServerSide,
+        kind: SERVER_SECONDS,
+        on_page: false,
+        read: |s| seconds_or(s.accept_timeout, "default"),
+        change: |t| parse_seconds(t, "default").map(Change::AcceptTimeout),
+        unavailable: always,
+    },
+    Setting {
+        key: "client-timeout",
+        label: labels::CLIENT_TIMEOUT,
+        help: help::CLIENT_TIMEOUT,
+        group: Group::ClientAndNetwork,
+        kind: Kind::OptionalNumber { min: 1, max: MAX_TIMEOUT, none: "none" },
+        on_page: false,
+        read: |s| seconds_or(s.client_timeout, "none"),
+        change: |t| parse_seconds(t, "none").map(Change::ClientTimeout),
+        unavailable: always,
+    },
+    Setting {
+        key: "port20",
+        label: labels::PORT20,
+        help: help::PORT20,
+        group: Group::ServerSide,
+        kind: SWITCH,
+        on_page: false,
+        read: |s| on_off(s.port20),
+        change: |t| switch(t).map(Change::Port20),
+        unavailable: |s| (s.server != ServerProfile::Vsftpd).then_some(unavailable::PORT20_VSFTPD_ONLY),
+    },
+    Setting {
+        key: "epsv-refusal",
+        label: labels::EPSV_REFUSAL,
+        help: help::EPSV_REFUSAL,
+        group: Group::ServerSide,
+        kind: Kind::Choice(EPSV_REFUSALS),
+        on_page: false,
+        read: |s| if s.epsv_refusal == EpsvRefusal::NotImplemented502 { "502" } else { "500" }.to_owned(),
+        change: |t| match t {
+            "500" => Some(Change::EpsvRefusal(EpsvRefusal::Unknown500)),
+            "502" => Some(Change::EpsvRefusal(EpsvRefusal::NotImplemented502)),
+            _ => None,
+        },
+        unavailable: |s| s.server_epsv.then_some(unavailable::EPSV_REFUSAL_NEEDS_NO_EPSV),
+    },
+    Setting {
+        key: "helper-ports",
+        label: labels::HELPER_PORTS,
+        help: help::HELPER_PORTS,
+        group: Group::ClientAndNetwork,
+        kind: Kind::Ports,
+        on_page: false,
+        read: |s| s.helper_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(","),
+        change: parse_ports,
+        unavailable: always,
+    },
+    Setting {
+        key: "private-destinations",
+        label: labels::PRIVATE_DESTINATIONS,
+        help: help::PRIVATE_DESTINATIONS,
+        group: Group::ClientAndNetwork,
+        kind: Kind::Choice(PRIVATE_DESTINATIONS),
+        on_page: false,
+        read: |s| {
+            if s.private_destinations == PrivateDestinations::Unreachable { "unreachable" } else { "drop" }.to_owned()
+        },
+        change: |t| match t {
+            "drop" => Some(Change::PrivateDestinations(PrivateDestinations::Drop)),
+            "unreachable" => Some(Change::PrivateDestinations(PrivateDestinations::Unreachable)),
             _ => None,
         },
         unavailable: always,

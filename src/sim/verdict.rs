@@ -15,6 +15,7 @@ use crate::ftp::ConnectError;
 use crate::ftp::FtpTrace;
 use crate::ftp::client::{ClientFailure, FtpClient, Outcome};
 use crate::ftp::codec::Command;
+use crate::ftp::server::ServerProfile;
 use crate::messages::{engine, verdicts as say};
 use crate::net::packet::{Channel, PacketKind, is_private};
 
@@ -50,6 +51,9 @@ pub enum Cause {
     ControlClosed,
     /// The run hit the simulator's step limit without finishing.
     Stalled,
+    /// vsftpd with `port_promiscuous=YES` and `connect_from_port_20=YES`: its session died with
+    /// `500 OOPS` at the transfer command.
+    ServerCannotBindPort20,
 }
 
 impl Cause {
@@ -69,6 +73,7 @@ impl Cause {
             Cause::ReplyTimeout => "reply-timeout",
             Cause::ControlClosed => "control-closed",
             Cause::Stalled => "stalled",
+            Cause::ServerCannotBindPort20 => "server-cannot-bind-port-20",
         }
     }
 }
@@ -92,6 +97,7 @@ impl Cause {
             Cause::ReplyTimeout => REPLY_TIMEOUT,
             Cause::ControlClosed => CONTROL_CLOSED,
             Cause::Stalled => STALLED,
+            Cause::ServerCannotBindPort20 => SERVER_CANNOT_BIND_PORT_20,
         }
     }
 }
@@ -262,10 +268,14 @@ fn judge_run(
             let event = refusal_event(events, reply.code).map(|event| event.index);
             let (summary, fix) = explain_refused_address(scenario, helper_on_late, command, reply.code, announced);
             let bounce = scenario.bounce_to.is_some_and(|ip| announced.is_some_and(|addr| addr.ip() == ip));
+            let setting = match scenario.server {
+                ServerProfile::Vsftpd => "port_promiscuous=NO",
+                ServerProfile::Pyftpdlib => "permit_foreign_addresses=False",
+            };
             Verdict {
                 cause: Some(if bounce { Cause::ServerRefusedBounce } else { Cause::ServerRefusedAddress }),
                 device: Some(NodeId::Server),
-                rule: Some(say::RULE_PORT_CHECK.to_owned()),
+                rule: Some(say::rule_port_check(setting)),
                 event,
                 summary,
                 fix: Some(fix),
@@ -283,13 +293,34 @@ fn judge_run(
                 ..base
             }
         }
-        ClientFailure::Refused { command, reply } if reply.code == 425 => {
+        ClientFailure::Refused { reply, .. } if reply.code == 500 && reply.text().starts_with("OOPS") => Verdict {
+            cause: Some(Cause::ServerCannotBindPort20),
+            device: Some(NodeId::Server),
+            rule: Some(say::RULE_PORT20.to_owned()),
+            event: refusal_event(events, reply.code).map(|event| event.index),
+            summary: say::CANNOT_BIND_PORT_20.to_owned(),
+            fix: Some(say::FIX_PORT20.to_owned()),
+            ..base
+        },
+        // The server gave up on its active connect: vsftpd's 425, or pyftpdlib's 421 ("Active
+        // data channel timed out") or 425 (refused).
+        ClientFailure::Refused { command, reply }
+            if reply.code == 425 || (reply.code == 421 && scenario.mode.is_active() && blocked.is_some()) =>
+        {
+            let gave_up = say::GaveUp {
+                server: scenario.server.as_str(),
+                timeout: match scenario.server {
+                    ServerProfile::Vsftpd => "connect_timeout",
+                    ServerProfile::Pyftpdlib => "its data channel timeout",
+                },
+                code: reply.code,
+            };
             let Some(blocked) = blocked else {
                 return Verdict {
                     cause: Some(Cause::ServerDataConnectTimeout),
                     device: Some(NodeId::Server),
-                    event: refusal_event(events, 425).map(|event| event.index),
-                    summary: say::server_gave_up(command),
+                    event: refusal_event(events, reply.code).map(|event| event.index),
+                    summary: say::server_gave_up(command, reply.code),
                     ..base
                 };
             };
@@ -300,12 +331,12 @@ fn judge_run(
             let (cause, summary) = if blocked.device == NodeId::Internet && private_target {
                 (
                     Cause::AddressUnreachable,
-                    say::active_unreachable(&target.map(|addr| addr.to_string()).unwrap_or_default()),
+                    say::active_unreachable(&target.map(|addr| addr.to_string()).unwrap_or_default(), &gave_up),
                 )
             } else if rejected {
-                (Cause::DataConnectionRefused, say::active_refused(&place, &rule))
+                (Cause::DataConnectionRefused, say::active_refused(&place, &rule, &gave_up))
             } else {
-                (Cause::ServerDataConnectTimeout, say::active_dropped(&place, &rule, &reason))
+                (Cause::ServerDataConnectTimeout, say::active_dropped(&place, &rule, &reason, &gave_up))
             };
             Verdict {
                 cause: Some(cause),
@@ -317,28 +348,18 @@ fn judge_run(
                 ..base
             }
         }
+        // curl read pyftpdlib's 421 ("Passive data channel timed out") after its own connect
+        // had failed: the data connection is what failed.
+        ClientFailure::Refused { reply, .. } if reply.code == 421 && blocked.is_some() => {
+            let target = blocked.and_then(|event| event.kind.packet()).map(|packet| packet.dst);
+            passive_verdict(scenario, target, ConnectError::TimedOut, blocked, base)
+        }
         ClientFailure::DataConnect { target, .. } | ClientFailure::DataConnectTimeout { target, .. } => {
             let error = match &failure {
                 ClientFailure::DataConnect { error, .. } => *error,
                 _ => ConnectError::TimedOut,
             };
-            let (device, rule, event, rejected) = match blocked {
-                Some(event) => {
-                    let (rule, _, rejected) = blocked_details(event);
-                    (Some(event.device), Some(rule), Some(event.index), rejected)
-                }
-                None => (None, None, None, false),
-            };
-            let private_target = is_private(target.ip());
-            let cause = if private_target && device == Some(NodeId::Internet) || error == ConnectError::Unreachable {
-                Cause::AddressUnreachable
-            } else if rejected || error == ConnectError::Refused {
-                Cause::DataConnectionRefused
-            } else {
-                Cause::ClientDataConnectTimeout
-            };
-            let (summary, fix) = explain_passive_failure(scenario, *target, cause, device);
-            Verdict { cause: Some(cause), device, rule, event, summary, fix: Some(fix), ..base }
+            passive_verdict(scenario, Some(*target), error, blocked, base)
         }
         ClientFailure::AcceptTimeout { after } => Verdict {
             cause: Some(Cause::ClientAcceptTimeout),
@@ -363,11 +384,9 @@ fn judge_run(
             device: Some(NodeId::Server),
             event: refusal_event(events, reply.code).map(|event| event.index),
             summary: say::command_refused(command, reply.code, &reply.text()),
-            fix: (matches!(reply.code, 500 | 502) && command.starts_with("EPSV")).then(|| {
-                // On IPv6 PASV cannot carry the address: there is nothing to fall back to.
-                let no_fallback = scenario.ip == super::scenario::IpVersion::V6;
-                if no_fallback { say::FIX_NO_EPSV_ON_IPV6 } else { say::FIX_AUTO }.to_owned()
-            }),
+            // On IPv4 curl falls back to PASV by itself; on IPv6 PASV cannot carry the address.
+            fix: (matches!(reply.code, 500 | 502) && command.starts_with("EPSV"))
+                .then(|| say::FIX_NO_EPSV_ON_IPV6.to_owned()),
             ..base
         },
         ClientFailure::ControlConnect { error } => Verdict {
@@ -386,6 +405,34 @@ fn judge_run(
     }
 }
 
+/// A passive data connection that failed, at `target` (where the client connected).
+fn passive_verdict(
+    scenario: &Scenario,
+    target: Option<std::net::SocketAddr>,
+    error: ConnectError,
+    blocked: Option<&TraceEvent>,
+    base: Verdict,
+) -> Verdict {
+    let (device, rule, event, rejected) = match blocked {
+        Some(event) => {
+            let (rule, _, rejected) = blocked_details(event);
+            (Some(event.device), Some(rule), Some(event.index), rejected)
+        }
+        None => (None, None, None, false),
+    };
+    let private_target = target.is_some_and(|target| is_private(target.ip()));
+    let cause = if private_target && device == Some(NodeId::Internet) || error == ConnectError::Unreachable {
+        Cause::AddressUnreachable
+    } else if rejected || error == ConnectError::Refused {
+        Cause::DataConnectionRefused
+    } else {
+        Cause::ClientDataConnectTimeout
+    };
+    let target = target.unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+    let (summary, fix) = explain_passive_failure(scenario, target, cause, device);
+    Verdict { cause: Some(cause), device, rule, event, summary, fix: Some(fix), ..base }
+}
+
 fn explain_refused_address(
     scenario: &Scenario,
     helper_on_late: bool,
@@ -397,10 +444,11 @@ fn explain_refused_address(
     let announced_ip = announced.map(|addr| addr.ip().to_string()).unwrap_or_default();
     let private = announced.is_some_and(|addr| is_private(addr.ip()));
     let bounce = scenario.bounce_to.is_some_and(|ip| announced.is_some_and(|addr| addr.ip() == ip));
+    let server = scenario.server.as_str();
     let summary = if bounce {
-        say::refused_bounce(code, verb, &announced_ip)
+        say::refused_bounce(code, verb, &announced_ip, server)
     } else if private {
-        say::refused_private(code, verb, &announced_ip)
+        say::refused_private(code, verb, &announced_ip, server)
     } else {
         say::refused_other(code, verb, &announced_ip)
     };
@@ -453,7 +501,11 @@ fn explain_passive_failure(
             say::fix_open_passive_range(PASSIVE_RANGE.0, PASSIVE_RANGE.1),
         ),
         _ => {
-            let fix = if scenario.server_firewall == ServerFirewall::ControlOnly || device == Some(NodeId::ServerEdge) {
+            let at_server =
+                scenario.server_firewall == ServerFirewall::ControlOnly || device == Some(NodeId::ServerEdge);
+            let fix = if at_server && scenario.server_alg && scenario.control_encrypted {
+                say::FIX_SERVER_HELPER_BLIND_ENCRYPTED.to_owned()
+            } else if at_server {
                 say::fix_open_passive_range_or_helper(PASSIVE_RANGE.0, PASSIVE_RANGE.1)
             } else {
                 say::FIX_LET_IT_THROUGH.to_owned()

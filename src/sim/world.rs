@@ -20,11 +20,11 @@ use litemap::LiteMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::scenario::{
-    IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, RefuseWith, Scenario, ScenarioError, ServerFirewall, Topology,
-    Transfer,
+    EpsvRefusal, IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, RefuseWith, Scenario, ScenarioError, ServerFirewall,
+    Topology, Transfer, User,
 };
 use super::trace::{EventKind, NodeId, PacketInfo, Role};
-use crate::ftp::client::{ClientSettings, FtpClient, Operation};
+use crate::ftp::client::{ClientProfile, ClientSettings, FtpClient, Operation};
 use crate::ftp::fs::FileTree;
 use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
 use crate::ftp::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
@@ -150,14 +150,25 @@ fn operations(scenario: &Scenario) -> Vec<Operation> {
 }
 
 fn client_settings(scenario: &Scenario, topology: &Topology) -> ClientSettings {
+    let timeout = scenario.client_timeout.map(|seconds| Duration::from_secs(u64::from(seconds)));
+    let base = match scenario.client {
+        ClientProfile::Curl => ClientSettings { connect_timeout: timeout, ..ClientSettings::default() },
+        ClientProfile::Ftplib => ClientSettings::ftplib(timeout),
+    };
+    let (user, password) = match scenario.user {
+        User::Anonymous => ("anonymous", scenario.client.anonymous_password()),
+        User::Demo => ("demo", "demo"),
+    };
     ClientSettings {
         server: SocketAddr::new(topology.server_public, scenario.control_port),
+        user: user.to_owned(),
+        password: password.to_owned(),
         mode: scenario.mode,
         operations: operations(scenario),
         trust_pasv_address: scenario.trust_pasv_address,
         announce_address: scenario.bounce_to,
         tls: scenario.control_encrypted,
-        ..ClientSettings::default()
+        ..base
     }
 }
 
@@ -166,12 +177,25 @@ fn server_settings(scenario: &Scenario, topology: &Topology) -> ServerSettings {
         (PasvAddress::Public, IpAddr::V4(public)) => Some(public),
         _ => None,
     };
+    let profile = scenario.server;
+    let seconds = |setting: Option<u32>| {
+        setting.map_or_else(|| profile.default_data_timeout(), |seconds| Duration::from_secs(u64::from(seconds)))
+    };
     ServerSettings {
+        profile,
+        banner: profile.banner().to_owned(),
         pasv_min_port: PASSIVE_RANGE.0,
         pasv_max_port: PASSIVE_RANGE.1,
         pasv_address,
         port_promiscuous: scenario.port_check == PortCheck::Off,
-        epsv: if scenario.server_epsv { EpsvSupport::Enabled } else { EpsvSupport::Refused500 },
+        connect_from_port_20: scenario.port20,
+        connect_timeout: seconds(scenario.connect_timeout),
+        accept_timeout: seconds(scenario.accept_timeout),
+        epsv: match (scenario.server_epsv, scenario.epsv_refusal) {
+            (true, _) => EpsvSupport::Enabled,
+            (false, EpsvRefusal::Unknown500) => EpsvSupport::Refused500,
+            (false, EpsvRefusal::NotImplemented502) => EpsvSupport::Refused502,
+        },
         seed: scenario.seed,
         ssl_enable: scenario.control_encrypted,
         ..ServerSettings::lesson()
@@ -471,10 +495,12 @@ impl World {
             (Role::Server, TimerKind::DataConnect) => ("connect_timeout".to_owned(), server.connect_timeout),
             (Role::Server, TimerKind::DataAccept) => ("accept_timeout".to_owned(), server.accept_timeout),
             (Role::Client, TimerKind::DataConnect) => {
-                (say::CLIENT_CONNECT_TIMEOUT.to_owned(), client.data_connect_timeout.unwrap_or_default())
+                (say::CLIENT_CONNECT_TIMEOUT.to_owned(), client.connect_timeout.unwrap_or_default())
             }
-            (Role::Client, TimerKind::DataAccept) => (say::CLIENT_ACCEPT_TIMEOUT.to_owned(), client.accept_timeout),
-            (_, TimerKind::Reply) => (say::CLIENT_REPLY_TIMEOUT.to_owned(), client.reply_timeout),
+            (Role::Client, TimerKind::DataAccept) => {
+                (say::CLIENT_ACCEPT_TIMEOUT.to_owned(), client.accept_timeout.unwrap_or_default())
+            }
+            (_, TimerKind::Reply) => (say::CLIENT_REPLY_TIMEOUT.to_owned(), client.reply_timeout.unwrap_or_default()),
         }
     }
 
@@ -936,13 +962,18 @@ impl World {
     /// their next command. Settings that change addresses need a restart instead.
     pub fn apply(&mut self, scenario: &Scenario) -> Result<(), NeedsRestart> {
         let old = &self.scenario;
-        let checks: [(&'static str, bool); 6] = [
-            ("IP version", old.ip != scenario.ip),
-            ("client NAT", old.client_nat_active() != scenario.client_nat_active()),
-            ("server behind NAT", old.server_nat_active() != scenario.server_nat_active()),
-            ("control port", old.control_port != scenario.control_port),
-            ("operation", old.command != scenario.command || old.transfers != scenario.transfers),
-            ("seed or latency", old.seed != scenario.seed || old.latency != scenario.latency),
+        use messages::settings::labels;
+        // A different program or user is a different session, not a branch of this one.
+        let checks: [(&'static str, bool); 9] = [
+            (labels::CLIENT, old.client != scenario.client),
+            (labels::SERVER, old.server != scenario.server),
+            (labels::USER, old.user != scenario.user),
+            (labels::IP, old.ip != scenario.ip),
+            (labels::CLIENT_NAT, old.client_nat_active() != scenario.client_nat_active()),
+            (labels::SERVER_NAT, old.server_nat_active() != scenario.server_nat_active()),
+            (labels::CONTROL_PORT, old.control_port != scenario.control_port),
+            (labels::OPERATION, old.command != scenario.command || old.transfers != scenario.transfers),
+            (labels::SEED, old.seed != scenario.seed || old.latency != scenario.latency),
         ];
         if let Some((setting, _)) = checks.into_iter().find(|(_, changed)| *changed) {
             return Err(NeedsRestart { setting });

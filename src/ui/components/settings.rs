@@ -72,17 +72,22 @@ fn field(setting: &'static Setting, props: &SettingsProps) -> Html {
                 </div>
             }
         }
-        Kind::Number { min, max } => {
+        Kind::Number { .. } | Kind::OptionalNumber { .. } | Kind::Ports => {
             let onchange = Callback::from(move |event: Event| {
                 let text = event.target_unchecked_into::<web_sys::HtmlInputElement>().value();
                 on_action.emit(action_for(setting, &text));
             });
+            // A number field where the value is only a number; text where it may be a word
+            // ("none") or a list ("21,2121").
+            let (kind, min, max) = match setting.kind {
+                Kind::Number { min, max } => ("number", Some(min.to_string()), Some(max.to_string())),
+                _ => ("text", None, None),
+            };
             html! {
                 <div class={classes!("field", changed.then_some("changed"))} title={setting.help}>
                     <label for={id.clone()}>{ setting.label }{ mark }</label>
                     // Keyed by the revision: a refused value is replaced by the one in force.
-                    <input key={props.revision} type="number" id={id} min={min.to_string()} max={max.to_string()}
-                           value={value} {onchange} />
+                    <input key={props.revision} type={kind} id={id} {min} {max} value={value} {onchange} />
                 </div>
             }
         }

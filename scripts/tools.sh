@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping every tool that is already present at the
-# pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test
+# pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test|fidelity
 #
 # Pins (change them here and nowhere else):
 #   trunk 0.21.14 (0.22 needs a newer rustc than this project's 1.95)
@@ -10,6 +10,12 @@
 #   axe-core 4.14.1, from npm: the accessibility checks inside the browser tests
 #   terser 5.51.4, from npm: minifies the wasm-bindgen JS glue (scripts/post-build.sh)
 #   zopfli 0.4.3, from PyPI: compresses the wasm a little better than gzip (scripts/pack_wasm.py)
+#   fidelity harness (tests/fidelity, FIDELITY.md), component `fidelity`, also part of `test`:
+#     Debian's vsftpd curl nftables iproute2 tcpdump, installed only when missing, as root
+#     (without root the harness is skipped anyway), with vsftpd kept from starting on the host;
+#     pyftpdlib 2.2.0 (tests/fidelity/requirements.txt) in a venv of its own,
+#     $TOOLS_DIR/fidelity-venv, apart from the browser tests' venv, which is rebuilt whenever
+#     their requirements change
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -101,6 +107,49 @@ ensure_python_env() {
   cp "$wanted" "$venv/requirements.txt"
 }
 
+FIDELITY_PACKAGES=(vsftpd curl nftables iproute2 tcpdump)
+
+ensure_fidelity_packages() {
+  local missing=() pkg
+  for pkg in "${FIDELITY_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then return; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    say "not root: not installing ${missing[*]} (the fidelity harness needs root and will say it skipped)"
+    return
+  fi
+  say "installing Debian's ${missing[*]} for the fidelity harness"
+  # The vsftpd package starts a daemon on port 21 of the host when installed; a policy-rc.d that
+  # answers 101 ("action forbidden") stops invoke-rc.d from starting it. Ours only if none exists.
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# written by ftpsim scripts/tools.sh while installing packages\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
+  local rc=0
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+      || { DEBIAN_FRONTEND=noninteractive apt-get update \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }; } || rc=$?
+  if [ -n "$own_policy" ]; then rm -f "$policy"; fi
+  return "$rc"
+}
+
+ensure_fidelity_python() {
+  local venv="$TOOLS_DIR/fidelity-venv" wanted="$ROOT/tests/fidelity/requirements.txt"
+  if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/requirements.txt"; then return; fi
+  say "creating the fidelity harness's Python environment (pyftpdlib) in $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
+  cp "$wanted" "$venv/requirements.txt"
+}
+
+ensure_fidelity_tools() {
+  ensure_fidelity_packages
+  ensure_fidelity_python
+}
+
 ensure_web_tools() {
   ensure_wasm_target
   ensure_trunk
@@ -112,7 +161,8 @@ ensure_web_tools() {
 
 case "${1:-}" in
   web) ensure_web_tools ;;
-  test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe ;;
+  test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe; ensure_fidelity_tools ;;
+  fidelity) ensure_fidelity_tools ;;
   "") ;; # sourced for its functions and PATH
-  *) say "usage: tools.sh web|test"; exit 2 ;;
+  *) say "usage: tools.sh web|test|fidelity"; exit 2 ;;
 esac

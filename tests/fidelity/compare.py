@@ -17,7 +17,8 @@ Both sides are reduced to the same raw observation:
   reply (>= 400) the client acted on, i.e. the last one that arrived at most 0.5 s before it gave
   up, or none (a timeout, a refused or unreachable connection);
 - `sequence`: commands and reply codes, commands verbatim except PORT/EPRT (verb only: the ports
-  are random); replies as their codes (multi-line replies once);
+  are random); replies as their codes (multi-line replies once); after a failing reply, repeats
+  of its code are left out (vsftpd's second "500 OOPS" races the client's QUIT);
 - `failure_time_s` on a `failure_time_basis`: the failing reply's arrival, or the moment the
   client gave up, measured from the last transfer command (LIST/RETR/STOR) if it was sent before,
   else from the first data SYN, else from the last command sent before it (e.g. PORT refused with
@@ -70,13 +71,15 @@ def compact(dialogue) -> list[str]:
 def summarise(obs: dict) -> dict:
     dialogue = obs.get("dialogue") or []
     ok = bool(obs.get("ok"))
+    # Positions rather than times decide what came before what: on the real side's zero-latency
+    # links a reply and the client's next command often carry the same millisecond.
+    quit_at = next((i for i, (_t, d, x) in enumerate(dialogue) if d == "C" and x.upper().startswith("QUIT")),
+                   len(dialogue))
     replies_before_quit = []
-    for t, d, x in dialogue:
-        if d == "C" and x.upper().startswith("QUIT"):
-            break
+    for i, (t, d, x) in enumerate(dialogue[:quit_at]):
         rc = reply_code(x) if d == "S" else None
         if rc and rc[1]:
-            replies_before_quit.append((t, rc[0]))
+            replies_before_quit.append((t, rc[0], i))
     out = {"outcome": "ok" if ok else "fail", "sequence": compact(dialogue), "final_reply": None,
            "failure_time_s": None, "failure_time_basis": None, "t_fail_s": None}
     if ok:
@@ -87,29 +90,40 @@ def summarise(obs: dict) -> dict:
         t_gave_up = dialogue[-1][0] if dialogue else 0.0
     errors = [x for x in replies_before_quit if x[1] >= 400 and x[0] <= t_gave_up + 0.05]
     if errors and t_gave_up - errors[-1][0] < 0.5:
-        out["final_reply"] = errors[-1][1]
-        t_fail = errors[-1][0]
+        k = len(errors) - 1
+        # the client acted on the first of repeated replies with no command in between
+        while k > 0 and errors[k - 1][1] == errors[k][1] and not any(
+                d == "C" for _t, d, _x in dialogue[errors[k - 1][2]:errors[k][2]]):
+            k -= 1
+        out["final_reply"] = errors[k][1]
+        t_fail, fail_at = errors[k][0], errors[k][2]
     else:
-        t_fail = t_gave_up
+        t_fail, fail_at = t_gave_up, quit_at
     out["t_fail_s"] = round(t_fail, 3)
-    transfers = [(t, x) for t, d, x in dialogue if d == "C" and x.split(" ")[0].upper() in TRANSFER_VERBS]
+    if out["final_reply"] is not None:
+        # vsftpd's session dying with "500 OOPS" sends a second 500 OOPS that races the client's
+        # QUIT (before it, after it, or not at all): repeats of the failing code after the failing
+        # reply are left out of the compared sequence.
+        tail = [x for x in dialogue[fail_at + 1:]
+                if not (x[1] == "S" and (reply_code(x[2]) or (0,))[0] == out["final_reply"])]
+        out["sequence"] = compact(dialogue[:fail_at + 1] + tail)
+    commands = [(t, x) for t, d, x in dialogue[:fail_at] if d == "C"]
+    transfers = [(t, x) for t, x in commands if x.split(" ")[0].upper() in TRANSFER_VERBS]
     syns = obs.get("data_syns_s") or []
-    if transfers and transfers[-1][0] <= t_fail:
+    if transfers:
         out["failure_time_s"] = round(t_fail - transfers[-1][0], 3)
         out["failure_time_basis"] = f"from {transfers[-1][1].split(' ')[0].upper()} sent"
     elif syns and syns[0] <= t_fail:
         out["failure_time_s"] = round(t_fail - syns[0], 3)
         out["failure_time_basis"] = "from first data SYN"
-    else:
+    elif commands:
         # e.g. 500 to PORT: from the last command before the failure, not from the session's start,
         # which would add up the simulator's modelled link latency over the whole login
-        commands = [(t, x) for t, d, x in dialogue if d == "C" and t <= t_fail]
-        if commands:
-            out["failure_time_s"] = round(t_fail - commands[-1][0], 3)
-            out["failure_time_basis"] = f"from {commands[-1][1].split(' ')[0].upper()} sent"
-        else:
-            out["failure_time_s"] = round(t_fail, 3)
-            out["failure_time_basis"] = "from session start"
+        out["failure_time_s"] = round(t_fail - commands[-1][0], 3)
+        out["failure_time_basis"] = f"from {commands[-1][1].split(' ')[0].upper()} sent"
+    else:
+        out["failure_time_s"] = round(t_fail, 3)
+        out["failure_time_basis"] = "from session start"
     return out
 
 

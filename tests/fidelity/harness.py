@@ -341,7 +341,8 @@ def main(argv=None) -> int:
         errors_syn = None
 
     run_meta = {"generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "elapsed_s": round(elapsed, 1),
-                "mode": "sim-only" if args.sim_only else "full", "ftpsim": git_describe(),
+                "mode": "sim-only" if args.sim_only else "full",
+                "ftpsim": f"{binary} (given with --ftpsim)" if args.ftpsim else git_describe(),
                 "ftpsim_binary": str(binary), "cells": len(entries), "jobs": args.jobs,
                 "filtered": filtered, "slow": args.slow}
     result = {"meta": {"run": run_meta, "real": real_meta},
@@ -476,12 +477,15 @@ def run_real(args, cells, ftpsim, out_dir: Path, started: float):
                       "cells": merged})
         say(f"wrote {STORED.relative_to(ROOT)} ({len(merged)} cells)")
         # Stored slow cells not rerun now are still compared (the simulator side costs nothing).
+        earlier = []
         for c in cellmod.all_cells(slow=True):
             if (c.slow and c.id not in fresh and c.id in old
                     and old[c.id].get("settings_digest") == settings_digest(asdict(c.settings))):
                 entries.append(judge(c, old[c.id], ftpsim))
+                earlier.append(f"{c.id} ({old[c.id].get('measured', '?')})")
         syn_results = syn_results if len(syn_ok) == 3 else stored.get("syn_schedule", [])
-        meta = dict(meta, slow_cells_from_earlier_run=[c.id for c in cellmod.slow_cells() if c.id not in fresh])
+        if earlier:
+            meta = dict(meta, slow_cells_from_earlier_run=earlier)
     return meta, syn_results, entries, errors
 
 

@@ -153,7 +153,7 @@ def fidelity_md(result: dict) -> str:
         + ".",
     ]
     if real.get("slow_cells_from_earlier_run"):
-        out.append(f"- Slow cells not rerun here (their stored results are compared): "
+        out.append(f"- Slow cells measured by an earlier `--slow` run (stored results, compared here): "
                    f"{', '.join(real['slow_cells_from_earlier_run'])}.")
     if result.get("errors"):
         out.append("- Errors: " + "; ".join(result["errors"]))

@@ -130,6 +130,14 @@ fn every_cause_has_its_own_words() {
 }
 
 #[test]
+fn every_cause_prints_as_it_serialises() {
+    for cause in CAUSES {
+        let json = serde_json::to_string(&cause).expect("serialises");
+        assert_eq!(json, format!("\"{}\"", cause.as_str()));
+    }
+}
+
+#[test]
 fn the_problem_finder_finds_problems() {
     assert!(problem("Please specify the password..", true).is_some());
     assert!(problem("Cause: server-refused-address.", true).is_some());

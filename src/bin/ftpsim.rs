@@ -22,7 +22,7 @@ mod cli {
     use ftpsim::sim::scenario::{Change, Scenario};
     use ftpsim::sim::settings::{self, Kind};
     use ftpsim::sim::timeline::Timeline;
-    use ftpsim::sim::trace::Level;
+    use ftpsim::sim::trace::{self, Level};
     use serde_json::json;
 
     #[derive(Parser)]
@@ -215,6 +215,8 @@ mod cli {
                     "event": verdict.event,
                     "summary": verdict.summary,
                     "fix": verdict.fix,
+                    "failed_at": trace::failed_at(timeline.events()),
+                    "dialogue": trace::dialogue(timeline.events()),
                     "events": timeline.events(),
                 });
                 emit(&serde_json::to_string_pretty(&document).unwrap_or_default());

@@ -869,8 +869,14 @@ impl FtpServer {
                 // vsftpd takes its unprivileged path when port_promiscuous is set, cannot bind
                 // port 20 there, and its session process dies.
                 self.note(Note::CannotBindPort20 { port: self.settings.ftp_data_port });
-                self.reply(code::SYNTAX_ERROR, "OOPS: vsf_sysutil_bind");
-                self.reply(code::SYNTAX_ERROR, "OOPS: priv_sock_get_cmd");
+                // The dying session writes both at once; they usually reach the client together.
+                let first = Reply::new(code::SYNTAX_ERROR, "OOPS: vsf_sysutil_bind");
+                let second = Reply::new(code::SYNTAX_ERROR, "OOPS: priv_sock_get_cmd");
+                let mut bytes = first.to_bytes();
+                bytes.extend_from_slice(&second.to_bytes());
+                self.emit(Output::SendControl(bytes));
+                self.emit(Output::Trace(FtpTrace::ReplySent(first)));
+                self.emit(Output::Trace(FtpTrace::ReplySent(second)));
                 self.emit(Output::CloseControl);
                 self.close_session();
             }

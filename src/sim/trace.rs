@@ -93,6 +93,22 @@ pub struct PacketInfo {
     /// see only scrambled bytes. The preview still shows what is inside, for the class.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
+    /// Every line of a readable control-channel segment that holds more than one (a multi-line
+    /// reply, or two replies sent together); the preview shows only the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
+}
+
+/// The lines of a cleartext control segment, when there is more than one.
+fn control_lines(packet: &Packet) -> Vec<String> {
+    if packet.channel != Channel::Control || packet.encrypted {
+        return Vec::new();
+    }
+    let Ok(text) = std::str::from_utf8(packet.payload()) else {
+        return Vec::new();
+    };
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if lines.len() > 1 { lines } else { Vec::new() }
 }
 
 impl PacketInfo {
@@ -107,6 +123,7 @@ impl PacketInfo {
             payload_len: packet.payload().len(),
             preview: if packet.payload().is_empty() { String::new() } else { packet.payload_preview() },
             encrypted: packet.encrypted && !packet.payload().is_empty(),
+            lines: control_lines(packet),
         }
     }
 
@@ -310,6 +327,85 @@ impl TraceEvent {
     }
 }
 
+/// One line of the control conversation as it crossed the client's wire: a command the client
+/// sent, or a reply that reached it (read or not: a client busy connecting reads it later, and
+/// one that has hung up never does). This is what a packet capture on the client shows, and
+/// what the fidelity harness compares with real captures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DialogueLine {
+    /// Virtual time in microseconds.
+    pub time: Instant,
+    pub from: Role,
+    /// The command, or the reply's first line.
+    pub line: String,
+}
+
+/// The control conversation on the client's wire, in order. Encrypted segments (FTPS) are left
+/// out: a capture cannot read them either.
+pub fn dialogue(events: &[TraceEvent]) -> Vec<DialogueLine> {
+    events
+        .iter()
+        .filter(|event| event.device == NodeId::Client)
+        .flat_map(|event| {
+            let (packet, from) = match &event.kind {
+                EventKind::PacketSent { packet, .. } => (packet, Role::Client),
+                EventKind::PacketDelivered { packet } => (packet, Role::Server),
+                _ => return Vec::new(),
+            };
+            let readable = packet.channel == Channel::Control
+                && packet.payload_len > 0
+                && !packet.encrypted
+                && !packet.preview.starts_with("TLS handshake");
+            if !readable {
+                return Vec::new();
+            }
+            let lines: Vec<&str> = if packet.lines.is_empty() {
+                vec![packet.preview.as_str()]
+            } else {
+                first_lines_of_replies(&packet.lines)
+            };
+            lines.into_iter().map(|line| DialogueLine { time: event.time, from, line: line.to_owned() }).collect()
+        })
+        .collect()
+}
+
+/// The first line of each reply in a segment: a multi-line reply (`211-Features:` … `211 End`)
+/// counts once, and two replies sent together count twice.
+fn first_lines_of_replies(lines: &[String]) -> Vec<&str> {
+    let mut firsts = Vec::new();
+    let mut open: Option<&str> = None;
+    for line in lines {
+        match open {
+            // Inside a multi-line reply: it ends at "<code> ".
+            Some(code) => {
+                if line.starts_with(code) && line.as_bytes().get(3) == Some(&b' ') {
+                    open = None;
+                }
+            }
+            None => {
+                firsts.push(line.as_str());
+                if line.as_bytes().get(3) == Some(&b'-') {
+                    open = line.get(..3);
+                }
+            }
+        }
+    }
+    firsts
+}
+
+/// When the client gave up, if it did.
+pub fn failed_at(events: &[TraceEvent]) -> Option<Instant> {
+    events
+        .iter()
+        .find(|event| {
+            matches!(
+                &event.kind,
+                EventKind::Ftp { role: Role::Client, event: FtpTrace::Note(crate::ftp::Note::GivingUp { .. }) }
+            )
+        })
+        .map(|event| event.time)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +421,7 @@ mod tests {
             payload_len: 0,
             preview: String::new(),
             encrypted: false,
+            lines: Vec::new(),
         }
     }
 
@@ -429,5 +526,18 @@ mod tests {
         };
         assert_eq!(levels.observe(&timer(true)), Level::Detail);
         assert_eq!(levels.observe(&timer(false)), Level::Key);
+    }
+
+    #[test]
+    fn a_segment_with_two_replies_is_two_dialogue_lines_and_a_multiline_reply_is_one() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            first_lines_of_replies(&lines("500 OOPS: vsf_sysutil_bind\r\n500 OOPS: priv_sock_get_cmd\r\n")),
+            ["500 OOPS: vsf_sysutil_bind", "500 OOPS: priv_sock_get_cmd"]
+        );
+        assert_eq!(
+            first_lines_of_replies(&lines("211-Features:\r\n EPRT\r\n211 End\r\n226 Done\r\n")),
+            ["211-Features:", "226 Done"]
+        );
     }
 }

@@ -73,7 +73,7 @@ impl Cause {
             Cause::ReplyTimeout => "reply-timeout",
             Cause::ControlClosed => "control-closed",
             Cause::Stalled => "stalled",
-            Cause::ServerCannotBindPort20 => "server-cannot-bind-port-20",
+            Cause::ServerCannotBindPort20 => "server-cannot-bind-port20",
         }
     }
 }

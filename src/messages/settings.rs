@@ -41,6 +41,7 @@ pub mod labels {
     pub const CLIENT_NAT: &str = "Client NAT";
     pub const CLIENT_ALG: &str = "FTP helper (ALG)";
     pub const SERVER_FIREWALL: &str = "Server firewall";
+    pub const SERVER_FIREWALL_ACTION: &str = "Server firewall refuses by";
     pub const SERVER_ALG: &str = "Server FTP helper";
     pub const SERVER_NAT: &str = "Server behind NAT";
     pub const PASV_ADDRESS: &str = "Address in 227";

@@ -190,6 +190,8 @@ pub struct Scenario {
     /// The home router's FTP helper (ALG).
     pub client_alg: bool,
     pub server_firewall: ServerFirewall,
+    /// How the server firewall refuses.
+    pub server_firewall_action: RefuseWith,
     /// An FTP helper on the server's firewall or router.
     pub server_alg: bool,
     /// The server sits behind its own NAT router that forwards the control port and the passive
@@ -243,6 +245,7 @@ impl Default for Scenario {
             client_nat: true,
             client_alg: false,
             server_firewall: ServerFirewall::PassiveRange,
+            server_firewall_action: RefuseWith::Drop,
             server_alg: false,
             server_nat: false,
             pasv_address: PasvAddress::Private,
@@ -484,7 +487,11 @@ impl Scenario {
         use crate::messages::settings::{choices, labels, latency};
         let on = |flag: bool| crate::messages::on_off(flag).to_owned();
         let ports: Vec<String> = self.helper_ports.iter().map(u16::to_string).collect();
+        let seconds = |value: Option<u32>| value.map_or_else(|| choices::DEFAULT.to_owned(), |n| format!("{n} s"));
         vec![
+            (labels::CLIENT, self.client.as_str().to_owned()),
+            (labels::SERVER, self.server.as_str().to_owned()),
+            (labels::USER, if self.user == User::Demo { choices::DEMO } else { choices::ANONYMOUS }.to_owned()),
             (labels::IP, if self.ip == IpVersion::V4 { choices::IPV4 } else { choices::IPV6 }.to_owned()),
             (labels::MODE, crate::messages::settings::mode(self.mode).to_owned()),
             (labels::OPERATION, self.command.verb().to_owned()),
@@ -498,6 +505,11 @@ impl Scenario {
             (labels::CLIENT_NAT, on(self.client_nat)),
             (labels::CLIENT_ALG, on(self.client_alg)),
             (labels::SERVER_FIREWALL, self.server_firewall.as_str().to_owned()),
+            (
+                labels::SERVER_FIREWALL_ACTION,
+                if self.server_firewall_action == RefuseWith::Drop { choices::DROPPING } else { choices::REJECTING }
+                    .to_owned(),
+            ),
             (labels::SERVER_ALG, on(self.server_alg)),
             (labels::SERVER_NAT, on(self.server_nat)),
             (
@@ -511,6 +523,14 @@ impl Scenario {
             ),
             (labels::TRUST_PASV_ADDRESS, on(self.trust_pasv_address)),
             (labels::SERVER_EPSV, on(self.server_epsv)),
+            (labels::EPSV_REFUSAL, if self.epsv_refusal == EpsvRefusal::Unknown500 { "500" } else { "502" }.to_owned()),
+            (labels::CONNECT_TIMEOUT, seconds(self.connect_timeout)),
+            (labels::ACCEPT_TIMEOUT, seconds(self.accept_timeout)),
+            (
+                labels::CLIENT_TIMEOUT,
+                self.client_timeout.map_or_else(|| choices::NONE.to_owned(), |n| format!("{n} s")),
+            ),
+            (labels::PORT20, on(self.port20)),
             (labels::CONTROL_PORT, self.control_port.to_string()),
             (labels::HELPER_PORTS, ports.join(", ")),
             (labels::CONTROL_ENCRYPTED, on(self.control_encrypted)),

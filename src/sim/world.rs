@@ -269,7 +269,11 @@ fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
                 ));
             }
             rules.push(accept_rule(rules::ANSWERS_ROUTER, Chain::Input, None, answers, None));
-            Filter { rules, forward_policy: Action::Drop, input_policy: Action::Drop }
+            let refuse = match scenario.server_firewall_action {
+                RefuseWith::Drop => Action::Drop,
+                RefuseWith::Reject => Action::Reject,
+            };
+            Filter { rules, forward_policy: refuse, input_policy: refuse }
         }
     };
     let nat = scenario.server_nat_active();

@@ -10,16 +10,25 @@ Both sides are reduced to the same raw observation:
   `failed_at`);
 - `data_syns_s`: the times of the data connections' SYNs (both directions).
 
-`summarise` turns that into the four compared fields:
+`client_view` first puts the replies in the order the client read them. A client (curl, ftplib)
+reads the control connection only while it waits for a reply: for the greeting, and after each
+command until that command's final reply (a 1xx reply is preliminary). A reply that arrives while
+it waits for none (pyftpdlib's "421 Passive data channel timed out." while curl is connecting the
+data connection, a second "500 OOPS") stays in the socket and is read as the answer to the next
+command, at that command's time; one never read is left out (kept in `unread`). The real side's
+wire order is reconstructed this way; the simulator's dialogue already is the client's view, and
+the same reconstruction leaves it as it is.
+
+`summarise` turns that view into the four compared fields:
 
 - `outcome` ok | fail;
 - `final_reply`: for a success the last reply before the client's QUIT; for a failure the error
-  reply (>= 400) the client acted on, i.e. the last one that arrived at most 0.5 s before it gave
-  up, or none (a timeout, a refused or unreachable connection);
+  reply (>= 400) the client acted on, i.e. the last one it read at most 0.5 s before it gave up
+  (the first of a run of the same code), or none (a timeout, a refused or unreachable connection);
 - `sequence`: commands and reply codes, commands verbatim except PORT/EPRT (verb only: the ports
-  are random); replies as their codes (multi-line replies once); after a failing reply, repeats
-  of its code are left out (vsftpd's second "500 OOPS" races the client's QUIT);
-- `failure_time_s` on a `failure_time_basis`: the failing reply's arrival, or the moment the
+  are random); replies as their codes; after a failing reply, repeats of its code are left out
+  (vsftpd's second "500 OOPS" races the client's QUIT, and sometimes never comes);
+- `failure_time_s` on a `failure_time_basis`: when the failing reply was read, or the moment the
   client gave up, measured from the last transfer command (LIST/RETR/STOR) if it was sent before,
   else from the first data SYN, else from the last command sent before it (e.g. PORT refused with
   500), else from the start of the session.
@@ -68,20 +77,66 @@ def compact(dialogue) -> list[str]:
     return out
 
 
+def messages(dialogue) -> list[list]:
+    """Whole messages: commands, and replies as one line each (the final line of a multi-line reply,
+    at the time its last line arrived)."""
+    out: list[list] = []
+    pending = None
+    for t, d, text in dialogue:
+        if d == "C":
+            out.append([t, "C", text])
+            continue
+        rc = reply_code(text)
+        if rc is None:
+            continue
+        code, last = rc
+        if pending is not None:
+            if code == pending and last:
+                pending = None
+                out.append([t, "S", text])
+            continue
+        if not last:
+            pending = code
+            continue
+        out.append([t, "S", text])
+    return out
+
+
+def client_view(dialogue) -> tuple[list[list], list[list]]:
+    """(the messages in the order the client read them, the replies it never read)."""
+    view: list[list] = []
+    queued: list[list] = []
+    waiting = 1                                   # for the greeting
+    for t, d, text in messages(dialogue):
+        if d == "C":
+            view.append([t, d, text])
+            waiting += 1
+            while queued and waiting:
+                _qt, _qd, qtext = queued.pop(0)
+                view.append([t, "S", qtext])      # read now, as the answer to this command
+                if not qtext.startswith("1"):
+                    waiting -= 1
+            continue
+        if waiting and not queued:
+            view.append([t, d, text])
+            if not text.startswith("1"):
+                waiting -= 1
+        else:
+            queued.append([t, d, text])
+    return view, queued
+
+
 def summarise(obs: dict) -> dict:
-    dialogue = obs.get("dialogue") or []
+    dialogue, unread = client_view(obs.get("dialogue") or [])
     ok = bool(obs.get("ok"))
     # Positions rather than times decide what came before what: on the real side's zero-latency
     # links a reply and the client's next command often carry the same millisecond.
     quit_at = next((i for i, (_t, d, x) in enumerate(dialogue) if d == "C" and x.upper().startswith("QUIT")),
                    len(dialogue))
-    replies_before_quit = []
-    for i, (t, d, x) in enumerate(dialogue[:quit_at]):
-        rc = reply_code(x) if d == "S" else None
-        if rc and rc[1]:
-            replies_before_quit.append((t, rc[0], i))
+    replies_before_quit = [(t, reply_code(x)[0], i) for i, (t, d, x) in enumerate(dialogue[:quit_at]) if d == "S"]
     out = {"outcome": "ok" if ok else "fail", "sequence": compact(dialogue), "final_reply": None,
-           "failure_time_s": None, "failure_time_basis": None, "t_fail_s": None}
+           "failure_time_s": None, "failure_time_basis": None, "t_fail_s": None,
+           "unread": [x[2] for x in unread]}
     if ok:
         out["final_reply"] = replies_before_quit[-1][1] if replies_before_quit else None
         return out
@@ -104,8 +159,7 @@ def summarise(obs: dict) -> dict:
         # vsftpd's session dying with "500 OOPS" sends a second 500 OOPS that races the client's
         # QUIT (before it, after it, or not at all): repeats of the failing code after the failing
         # reply are left out of the compared sequence.
-        tail = [x for x in dialogue[fail_at + 1:]
-                if not (x[1] == "S" and (reply_code(x[2]) or (0,))[0] == out["final_reply"])]
+        tail = [x for x in dialogue[fail_at + 1:] if not (x[1] == "S" and reply_code(x[2])[0] == out["final_reply"])]
         out["sequence"] = compact(dialogue[:fail_at + 1] + tail)
     commands = [(t, x) for t, d, x in dialogue[:fail_at] if d == "C"]
     transfers = [(t, x) for t, x in commands if x.split(" ")[0].upper() in TRANSFER_VERBS]

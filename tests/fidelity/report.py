@@ -152,6 +152,13 @@ def fidelity_md(result: dict) -> str:
         + "; SYN schedule: " + ("not compared" if not syn_cmp else "agrees" if syn_cmp["agree"] else "**disagrees**")
         + ".",
     ]
+    full = meta_run.get("mode") == "full"
+    again = [e for e in cells if full and (e.get("real") or {}).get("first_measurement")]
+    if again:
+        flaky = [e for e in again if e["agree"]]
+        out.append(f"- {len(again)} cells disagreed at first and had their real side measured again (marked ² "
+                   f"below); {len(flaky)} of them then agreed"
+                   + (": " + ", ".join(f"`{e['id']}`" for e in flaky) if flaky else "") + ".")
     if real.get("slow_cells_from_earlier_run"):
         out.append(f"- Slow cells measured by an earlier `--slow` run (stored results, compared here): "
                    f"{', '.join(real['slow_cells_from_earlier_run'])}.")
@@ -234,7 +241,8 @@ def fidelity_md(result: dict) -> str:
             ss = (e.get("sim") or {}).get("summary") or {}
             fields = sorted({FIELD_NAMES.get(d["field"], d["field"]) for d in e.get("diffs", [])})
             mark = "✓" if e["agree"] else "✗ " + ", ".join(fields)
-            out.append(f"| `{e['id']}` | {cell_text(rs)} | {cell_text(ss)} | {mark} |")
+            again = "²" if full and (e.get("real") or {}).get("first_measurement") else ""
+            out.append(f"| `{e['id']}` | {cell_text(rs)}{again} | {cell_text(ss)} | {mark} |")
         out.append("")
     out += ["## Deliberately not modelled", "", NOT_MODELLED]
     return "\n".join(out).rstrip() + "\n"

@@ -422,7 +422,7 @@ def run_real(args, cells, ftpsim, out_dir: Path, started: float):
                 and not real.shutting_down.is_set():
             # A real run can lose a packet or lose a race; a disagreement must survive a second
             # measurement. The second one is what is compared and stored; the first is kept here.
-            again = real.run_cell(c, run_dir / "again", ftproot)
+            again = real.run_cell(c, run_dir, ftproot, attempt=2)
             if again.get("outcome") != "harness-error":
                 first = {k: v for k, v in entry["real"]["summary"].items() if k != "t_fail_s"}
                 obs = dict(again, first_measurement=first)

@@ -680,12 +680,12 @@ def wait_listening(ns: str, port: int, proc: subprocess.Popen, timeout: float = 
     raise RuntimeError("server did not start listening")
 
 
-def run_cell(cell: Cell, run_dir: Path, ftproot: Path) -> dict:
+def run_cell(cell: Cell, run_dir: Path, ftproot: Path, attempt: int = 1) -> dict:
     """Run one cell for real. Returns the raw observation (see `summarise` in compare.py for what
     is derived from it): the client's view of the control conversation with times from the
     client's first control SYN, the data SYN times, and when the client gave up."""
     s = cell.settings
-    workdir = run_dir / cell.id
+    workdir = run_dir / cell.id if attempt == 1 else run_dir / f"attempt-{attempt}" / cell.id
     workdir.mkdir(parents=True, exist_ok=True)
     topo = Topology(cell.index, s, workdir)
     result: dict = {"id": cell.id, "group": cell.group, "note": cell.note, "settings": asdict(s),

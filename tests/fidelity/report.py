@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compare
+
 GROUP_TITLES = {
     "main": "Main matrix: home router × server side × mode × LIST/RETR × curl/ftplib (vsftpd)",
     "server-nat": "Server behind NAT (pasv_address, server-side helper, trusting and non-trusting clients)",
@@ -159,6 +161,11 @@ def fidelity_md(result: dict) -> str:
         out.append(f"- {len(again)} cells disagreed at first and had their real side measured again (marked ² "
                    f"below); {len(flaky)} of them then agreed"
                    + (": " + ", ".join(f"`{e['id']}`" for e in flaky) if flaky else "") + ".")
+        unstable = [e for e in again if compare.compare(e["real"]["first_measurement"], e["real"]["summary"],
+                                                        e["settings"])]
+        if unstable:
+            out.append("- The two real measurements differed (the real side is not deterministic there): "
+                       + ", ".join(f"`{e['id']}`" for e in unstable) + ".")
     if real.get("slow_cells_from_earlier_run"):
         out.append(f"- Slow cells measured by an earlier `--slow` run (stored results, compared here): "
                    f"{', '.join(real['slow_cells_from_earlier_run'])}.")

@@ -257,6 +257,8 @@ def main(argv=None) -> int:
     ap.add_argument("--list", action="store_true", help="list the cell ids and exit")
     ap.add_argument("--ftpsim", help="the ftpsim binary to compare (default: cargo build --release, then "
                                      "target/release/ftpsim)")
+    ap.add_argument("--ftpsim-label", help="how FIDELITY.md names the binary given with --ftpsim "
+                                           "(e.g. the commit it was built from)")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default artifacts/fidelity)")
     ap.add_argument("--update-doc", action="store_true",
                     help="with --sim-only: also rewrite FIDELITY.md at the root (real side from the stored results)")
@@ -345,7 +347,7 @@ def main(argv=None) -> int:
 
     run_meta = {"generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "elapsed_s": round(elapsed, 1),
                 "mode": "sim-only" if args.sim_only else "full",
-                "ftpsim": f"{binary} (given with --ftpsim)" if args.ftpsim else git_describe(),
+                "ftpsim": (args.ftpsim_label or f"{binary} (given with --ftpsim)") if args.ftpsim else git_describe(),
                 "ftpsim_binary": str(binary), "cells": len(entries), "jobs": args.jobs,
                 "filtered": filtered, "slow": args.slow}
     result = {"meta": {"run": run_meta, "real": real_meta},

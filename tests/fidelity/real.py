@@ -45,7 +45,7 @@ SERVER_PRIVATE = "10.0.0.10"
 PASSIVE_RANGE = (50000, 51000)
 FILE_NAME = "lesson-notes.txt"
 FILE_TEXT = "FTP lesson notes: active mode = server connects to client; passive = client connects.\n"
-UPLOAD_NAME = "homework.txt"          # what both clients upload, into pub/
+UPLOAD_NAME = "homework.txt"          # what both clients upload, into upload/
 PYTHON = sys.executable
 TRANSFER_VERBS = ("LIST", "RETR", "STOR", "NLST")
 
@@ -350,12 +350,15 @@ table ip edgenat {{
 # --------------------------------------------------------------------------------------------
 
 def prepare_run_dir(run_dir: Path) -> Path:
-    """The FTP root (pub/ and pub/lesson-notes.txt, as the simulator's file tree) and the scripts."""
+    """The FTP root (pub/, pub/lesson-notes.txt and upload/, as the simulator's file tree) and the
+    scripts."""
     root = run_dir / "ftproot"
     (root / "pub").mkdir(parents=True, exist_ok=True)
+    (root / "upload").mkdir(parents=True, exist_ok=True)
     (root / "pub" / FILE_NAME).write_text(FILE_TEXT)
     os.chmod(root, 0o755)
     os.chmod(root / "pub", 0o755)
+    os.chmod(root / "upload", 0o755)
     os.chmod(root / "pub" / FILE_NAME, 0o644)
     empty = run_dir / "empty"
     empty.mkdir(exist_ok=True)
@@ -452,7 +455,7 @@ server.serve_forever()
 # --------------------------------------------------------------------------------------------
 
 # ftplib sends the argument it is given verbatim, so the paths are the ones the simulator's ftplib
-# profile sends: LIST pub, RETR pub/lesson-notes.txt, STOR pub/homework.txt.
+# profile sends: LIST pub, RETR pub/lesson-notes.txt, STOR upload/homework.txt.
 FTPLIB_CLIENT = r'''
 import ftplib, io, json, socket, sys, time
 a = json.loads(sys.argv[1])
@@ -477,7 +480,7 @@ try:
                 ftp.retrbinary("RETR pub/lesson-notes.txt", buf.write)
                 res["received"] = len(buf.getvalue())
             else:
-                ftp.storbinary("STOR pub/homework.txt", io.BytesIO(b"hello\n"))
+                ftp.storbinary("STOR upload/homework.txt", io.BytesIO(b"hello\n"))
             res["ok"] = True
             res["t_end"] = time.time()
         except BaseException as e:
@@ -512,11 +515,11 @@ def curl_command(s: Settings, workdir: Path) -> list[str]:
     elif s.command == "retr":
         cmd += ["-o", str(workdir / "download.txt"), f"{base}/pub/{FILE_NAME}"]
     else:
-        upload_dir = workdir / "upload"
-        upload_dir.mkdir(exist_ok=True)
-        up = upload_dir / UPLOAD_NAME
+        local_dir = workdir / "to-upload"
+        local_dir.mkdir(exist_ok=True)
+        up = local_dir / UPLOAD_NAME
         up.write_text("hello\n")
-        cmd += ["-T", str(up), f"{base}/pub/"]    # CWD pub, STOR homework.txt
+        cmd += ["-T", str(up), f"{base}/upload/"]    # CWD upload, STOR homework.txt
     return cmd
 
 

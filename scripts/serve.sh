@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/tools.sh web
-exec trunk serve --release
+exec scripts/trunk-release.sh serve --release

@@ -26,7 +26,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --target wasm32-unknown-unknown
 
 step "release build with Trunk"
-trunk build --release
+scripts/trunk-release.sh build --release
 
 step "size budget"
 mkdir -p artifacts

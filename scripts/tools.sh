@@ -3,7 +3,8 @@
 # pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test|fidelity
 #
 # Pins (change them here and nowhere else):
-#   trunk 0.21.14 (0.22 needs a newer rustc than this project's 1.95)
+#   trunk 0.21.14 (0.22 needs a newer rustc than this project's 1.95), run for release through
+#     scripts/trunk-release.sh, which rebuilds std (the rust-src component) without panic messages
 #   wasm-bindgen-cli = the `wasm-bindgen = "=X"` pin in Cargo.toml
 #   wasm-opt (binaryen) 132, from npm: Trunk's own download is unreachable here, Debian's is too old
 #   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
@@ -43,6 +44,13 @@ ensure_wasm_target() {
   if rustup target list --installed | grep -qx wasm32-unknown-unknown; then return; fi
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+}
+
+# The release page rebuilds the standard library for size (scripts/trunk-release.sh).
+ensure_rust_src() {
+  if rustup component list --installed | grep -qx 'rust-src'; then return; fi
+  say "adding the rust-src component (the release page rebuilds std for size)"
+  rustup component add rust-src
 }
 
 ensure_trunk() {
@@ -152,6 +160,7 @@ ensure_fidelity_tools() {
 
 ensure_web_tools() {
   ensure_wasm_target
+  ensure_rust_src
   ensure_trunk
   ensure_wasm_bindgen
   ensure_wasm_opt

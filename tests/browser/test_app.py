@@ -516,6 +516,42 @@ class Classroom(Page):
             wait_for(driver, lambda d: "Completed" in verdict(d), message="the page still works")
             self.assertNoConsoleErrors(driver)
 
+    def test_the_client_and_server_programs_can_be_switched(self):
+        """Issue 8: the page switches profiles; the transcript follows the chosen programs."""
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=passive-nat-firewall")
+            log = lambda d: d.find_element(By.CSS_SELECTOR, '[role="log"][aria-label="Transcript"]').text
+            key(driver, Keys.END)
+            wait_for(driver, lambda d: "PWD" in log(d) and "PASS ftp@example.com" in log(d), message="curl by default")
+            key(driver, Keys.HOME)
+            Select(driver.find_element(By.ID, "setting-client")).select_by_value("ftplib")
+            Select(driver.find_element(By.ID, "setting-server")).select_by_value("pyftpdlib")
+            to_stage(driver)
+            key(driver, Keys.END)
+            wait_for(driver, lambda d: "PASS anonymous@" in log(d), message="ftplib's password")
+            text = log(driver)
+            self.assertNotIn("PWD", text, "ftplib does not ask where it is")
+            self.assertIn("pyftpdlib 2.2.0 ready", text)
+            self.assertIn("125", text, "pyftpdlib says 125 when the data connection is open")
+            wait_for(driver, lambda d: "Completed" in verdict(d))
+            self.assertAccessible(driver, "ftplib and pyftpdlib")
+            self.assertNoConsoleErrors(driver)
+
+    def test_a_stopped_simulator_says_so(self):
+        """A bug that stops the WebAssembly shows a notice to reload, not a frozen page."""
+        with Browser(*LAPTOP) as driver:
+            open_page(driver)
+            self.assertFalse(driver.find_elements(By.ID, "stopped"))
+            driver.execute_script(
+                "window.dispatchEvent(new ErrorEvent('error', {error: new WebAssembly.RuntimeError('unreachable')}))"
+            )
+            notice = wait_for(driver, lambda d: d.find_elements(By.ID, "stopped"))[0]
+            self.assertIn("Reload the page", notice.text)
+            self.assertEqual(notice.get_attribute("role"), "alert")
+            # Other errors (a browser extension's, say) do not trigger it twice or at all.
+            driver.execute_script("window.dispatchEvent(new ErrorEvent('error', {error: new Error('x')}))")
+            self.assertEqual(len(driver.find_elements(By.ID, "stopped")), 1)
+
     def test_reduced_motion_steps_without_animation(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
             open_page(driver)

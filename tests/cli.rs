@@ -137,3 +137,83 @@ fn matrix_prints_every_combination() {
         serde_json::from_slice(&ftpsim(&["matrix", "--format", "json", "--ip", "v6"]).stdout).expect("json");
     assert_eq!(json["rows"].as_array().map(Vec::len), Some(48));
 }
+
+#[test]
+fn every_issue_8_setting_is_a_flag_and_the_json_has_the_dialogue() {
+    let output = ftpsim(&[
+        "run",
+        "--client",
+        "ftplib",
+        "--server",
+        "pyftpdlib",
+        "--user",
+        "demo",
+        "--mode",
+        "port",
+        "--client-nat",
+        "off",
+        "--command",
+        "stor",
+        "--connect-timeout",
+        "4",
+        "--accept-timeout",
+        "4",
+        "--client-timeout",
+        "6",
+        "--port20",
+        "off",
+        "--server-epsv",
+        "off",
+        "--epsv-refusal",
+        "502",
+        "--helper-ports",
+        "21,2121",
+        "--private-destinations",
+        "unreachable",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let scenario = &json["scenario"];
+    assert_eq!(scenario["client"], "ftplib");
+    assert_eq!(scenario["server"], "pyftpdlib");
+    assert_eq!(scenario["user"], "demo");
+    assert_eq!(scenario["connect_timeout"], 4);
+    assert_eq!(scenario["client_timeout"], 6);
+    assert_eq!(scenario["port20"], false);
+    assert_eq!(scenario["epsv_refusal"], "502");
+    assert_eq!(scenario["helper_ports"], serde_json::json!([21, 2121]));
+    assert_eq!(scenario["private_destinations"], "unreachable");
+    // The client firewall drops pyftpdlib's connect at PORT time: 421 after 4 s, then ftplib QUITs.
+    let lines: Vec<String> = json["dialogue"]
+        .as_array()
+        .expect("dialogue")
+        .iter()
+        .map(|line| line["line"].as_str().unwrap_or_default().chars().take(4).collect())
+        .collect();
+    assert_eq!(lines[..6], ["220 ", "USER", "331 ", "PASS", "230 ", "TYPE"]);
+    assert!(
+        lines.ends_with(&["PORT".to_owned(), "421 ".to_owned(), "QUIT".to_owned(), "221 ".to_owned()]),
+        "{lines:?}"
+    );
+    assert!(json["failed_at"].as_u64().is_some_and(|micros| (4_000_000..5_000_000).contains(&micros)));
+}
+
+#[test]
+fn bad_values_of_the_new_settings_say_what_was_expected() {
+    for (flag, value, expected) in [
+        ("--client-timeout", "0", "a whole number from 1 to 3600, or none"),
+        ("--connect-timeout", "soon", "a whole number from 1 to 3600, or default"),
+        ("--helper-ports", "21,0", "ports from 1 to 65535 separated by commas"),
+        ("--client", "wget", "one of curl, ftplib"),
+        ("--epsv-refusal", "404", "one of 500, 502"),
+    ] {
+        let output = ftpsim(&["run", flag, value]);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        assert!(stderr(&output).contains(expected), "{flag} {value}: {}", stderr(&output));
+    }
+    let output = ftpsim(&["run", "--client", "ftplib", "--mode", "epsv"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("ftplib has no epsv mode on IPv4"), "{}", stderr(&output));
+}

@@ -20,10 +20,10 @@ Usage (the real side needs root; see FIDELITY.md):
 
 Outputs: artifacts/fidelity/results.json (every cell: real, simulator, disagreements),
 artifacts/fidelity/disagreements.md, artifacts/fidelity/FIDELITY.md, artifacts/fidelity/run/<cell>/
-(topology.sh, vsftpd.conf and log, client.pcap, server.pcap, curl.stderr). A full run (no
---only/--quick/--no-syn, real side included) also rewrites FIDELITY.md and
+(topology.sh, vsftpd.conf and log, client.pcap, server.pcap, curl.stderr). With --update-doc a
+full run (no --only/--quick/--no-syn, real side included) also rewrites FIDELITY.md and
 tests/fidelity/real-results.json (the real observations --sim-only reuses; slow cells measured
-earlier are kept).
+earlier are kept); without it the working tree is left as it was.
 
 Without root, or without the tools (scripts/tools.sh fidelity installs them), the real side is
 skipped with a message and exit 0 — unless the environment variable CI is set, where it fails.
@@ -261,7 +261,8 @@ def main(argv=None) -> int:
                                            "(e.g. the commit it was built from)")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default artifacts/fidelity)")
     ap.add_argument("--update-doc", action="store_true",
-                    help="with --sim-only: also rewrite FIDELITY.md at the root (real side from the stored results)")
+                    help="rewrite FIDELITY.md at the root, and after a full real run also "
+                         "tests/fidelity/real-results.json (with --sim-only: FIDELITY.md from the stored results)")
     ap.add_argument("--allow-disagreements", action="store_true",
                     help="exit 0 even if the simulator disagrees (harness errors still fail)")
     ap.add_argument("--cleanup-stale", action="store_true",
@@ -358,7 +359,8 @@ def main(argv=None) -> int:
     (out_dir / "FIDELITY.md").write_text(doc)
     (out_dir / "disagreements.md").write_text(report.disagreements_md(result))
     full_real_run = not args.sim_only and not filtered and not args.no_syn
-    if full_real_run or (args.sim_only and args.update_doc and not filtered):
+    # The committed files change only when asked: a test run leaves the working tree as it was.
+    if args.update_doc and (full_real_run or (args.sim_only and not filtered)):
         DOC.write_text(doc)
         say(f"wrote {DOC.relative_to(ROOT)}")
 
@@ -488,9 +490,10 @@ def run_real(args, cells, ftpsim, out_dir: Path, started: float):
             elif c.id in old and c.id in known:
                 merged.append(old[c.id])
         syn_ok = [x for x in syn_results if "error" not in x]
-        write_stored({"meta": meta, "syn_schedule": syn_ok if len(syn_ok) == 3 else stored.get("syn_schedule", []),
-                      "cells": merged})
-        say(f"wrote {STORED.relative_to(ROOT)} ({len(merged)} cells)")
+        if args.update_doc:
+            write_stored({"meta": meta, "syn_schedule": syn_ok if len(syn_ok) == 3 else stored.get("syn_schedule", []),
+                          "cells": merged})
+            say(f"wrote {STORED.relative_to(ROOT)} ({len(merged)} cells)")
         # Stored slow cells not rerun now are still compared (the simulator side costs nothing).
         earlier = []
         for c in cellmod.all_cells(slow=True):

@@ -106,13 +106,18 @@ ensure_axe() {
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/axe" "axe-core@$AXE_VERSION"
 }
 
-ensure_python_env() {
-  local venv="$TOOLS_DIR/venv" wanted="$ROOT/tests/browser/requirements.txt"
+# A Python venv at $1 with the pinned requirements file $2, (re)built when they change.
+ensure_venv() {
+  local venv="$1" wanted="$2" what="$3"
   if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/requirements.txt"; then return; fi
-  say "creating the browser-test Python environment in $venv"
+  say "creating the $what Python environment in $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
   cp "$wanted" "$venv/requirements.txt"
+}
+
+ensure_python_env() {
+  ensure_venv "$TOOLS_DIR/venv" "$ROOT/tests/browser/requirements.txt" "browser-test"
 }
 
 FIDELITY_PACKAGES=(vsftpd curl nftables iproute2 tcpdump)
@@ -145,12 +150,7 @@ ensure_fidelity_packages() {
 }
 
 ensure_fidelity_python() {
-  local venv="$TOOLS_DIR/fidelity-venv" wanted="$ROOT/tests/fidelity/requirements.txt"
-  if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/requirements.txt"; then return; fi
-  say "creating the fidelity harness's Python environment (pyftpdlib) in $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
-  cp "$wanted" "$venv/requirements.txt"
+  ensure_venv "$TOOLS_DIR/fidelity-venv" "$ROOT/tests/fidelity/requirements.txt" "fidelity harness's (pyftpdlib)"
 }
 
 ensure_fidelity_tools() {

@@ -55,25 +55,12 @@ def reply_code(line: str) -> tuple[int, bool] | None:
 def compact(dialogue) -> list[str]:
     """Commands (PORT/EPRT as the verb only) and reply codes, in order; multi-line replies once."""
     out: list[str] = []
-    pending_multiline = None
-    for _t, d, text in dialogue:
+    for _t, d, text in messages(dialogue):
         if d == "C":
             verb = text.split(" ")[0].upper()
             out.append(verb if verb in MASKED_VERBS else text)
-            continue
-        rc = reply_code(text)
-        if rc is None:
-            continue
-        code, last = rc
-        if pending_multiline is not None:
-            if code == pending_multiline and last:
-                pending_multiline = None
-                out.append(str(code))
-            continue
-        if not last:
-            pending_multiline = code
-            continue
-        out.append(str(code))
+        else:
+            out.append(text[:3])
     return out
 
 

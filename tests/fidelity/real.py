@@ -267,9 +267,7 @@ table inet internet {
         # ---- nftables: home router ("fwd" is an nft keyword: chains are named *_filter)
         home = ["table inet home {"]
         if s.client_alg:
-            home += ['  ct helper ftp-std {', '    type "ftp" protocol tcp', '  }',
-                     '  chain prerouting_helper {', '    type filter hook prerouting priority filter;',
-                     f'    iifname "lan" tcp dport {{ {helper_ports} }} ct helper set "ftp-std"', '  }']
+            home += ftp_helper_rules("lan", helper_ports)
         if s.client_firewall:
             refuse = "reject with tcp reset" if s.client_firewall_action == "reject" else "drop"
             home += ['  chain forward_filter {', '    type filter hook forward priority filter; policy drop;',
@@ -295,9 +293,7 @@ table ip homenat {
         # world.rs, so active mode is never blocked on the server's side)
         edge = ["table inet edge {"]
         if s.server_alg:
-            edge += ['  ct helper ftp-std {', '    type "ftp" protocol tcp', '  }',
-                     '  chain prerouting_helper {', '    type filter hook prerouting priority filter;',
-                     f'    iifname "wan" tcp dport {{ {helper_ports} }} ct helper set "ftp-std"', '  }']
+            edge += ftp_helper_rules("wan", helper_ports)
         if s.server_firewall != "off":
             edge += ['  chain forward_filter {', '    type filter hook forward priority filter; policy drop;',
                      '    ct state established,related accept',
@@ -348,6 +344,14 @@ table ip edgenat {{
 # --------------------------------------------------------------------------------------------
 # Servers.
 # --------------------------------------------------------------------------------------------
+
+def ftp_helper_rules(interface: str, ports: str) -> list[str]:
+    """The kernel's FTP helper, declared and assigned to control connections that arrive on
+    `interface` for `ports` (these kernels assign no helper on their own)."""
+    return ['  ct helper ftp-std {', '    type "ftp" protocol tcp', '  }',
+            '  chain prerouting_helper {', '    type filter hook prerouting priority filter;',
+            f'    iifname "{interface}" tcp dport {{ {ports} }} ct helper set "ftp-std"', '  }']
+
 
 def prepare_run_dir(run_dir: Path) -> Path:
     """The FTP root (pub/, pub/lesson-notes.txt and upload/, as the simulator's file tree) and the

@@ -537,6 +537,11 @@ impl FtpClient {
         &self.results
     }
 
+    /// True once the session is over and the control connection closed.
+    pub fn is_done(&self) -> bool {
+        self.step == Step::Done
+    }
+
     /// The state name the trace shows.
     pub fn state_name(&self) -> String {
         match (&self.step, &self.outcome) {

@@ -7,6 +7,8 @@
 //! Left out on purpose: permissions per user, links, timestamps that change (every entry shows
 //! the same fixed date, since the engine never reads a clock), and file sizes beyond a few KiB.
 
+use std::sync::Arc;
+
 use litemap::LiteMap;
 
 use serde::{Deserialize, Serialize};
@@ -14,11 +16,12 @@ use serde::{Deserialize, Serialize};
 /// The date every listing line shows.
 const LISTING_DATE: &str = "Nov 24 09:00";
 
-/// One entry of the tree.
+/// One entry of the tree. A file's contents are shared, so cloning a tree (a snapshot of the
+/// simulated world, a session of `ftpsim serve`) copies no file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Node {
     Directory { writable: bool },
-    File { contents: Vec<u8> },
+    File { contents: Arc<[u8]> },
 }
 
 /// Why a file operation failed.
@@ -85,8 +88,8 @@ impl FileTree {
     }
 
     /// Adds (or replaces) a file.
-    pub fn insert_file(&mut self, path: &str, contents: Vec<u8>) {
-        self.nodes.insert(path.to_owned(), Node::File { contents });
+    pub fn insert_file(&mut self, path: &str, contents: impl Into<Arc<[u8]>>) {
+        self.nodes.insert(path.to_owned(), Node::File { contents: contents.into() });
     }
 
     /// Resolves `arg` against the current directory `cwd` into a normalised absolute path.

@@ -433,8 +433,17 @@ impl FtpServer {
         self.control.map(|(_, peer)| peer.ip())
     }
 
-    /// True while a command is being carried out and further commands must wait, as they do in
-    /// vsftpd's single-threaded session process.
+    /// True while a command is being carried out and further commands wait, as they do in
+    /// vsftpd's single-threaded session process (a driver on real sockets stops reading then).
+    pub fn is_busy(&self) -> bool {
+        self.busy()
+    }
+
+    /// True once the session is over (QUIT, or the control connection closed).
+    pub fn is_closed(&self) -> bool {
+        self.login == Login::Closed
+    }
+
     fn busy(&self) -> bool {
         self.transfer.is_some()
             || matches!(

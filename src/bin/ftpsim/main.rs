@@ -1,11 +1,26 @@
 //! `ftpsim`, the terminal runner: list the lessons, play one scenario as a transcript or JSON,
-//! or print the comparison matrix.
+//! or print the comparison matrix — and put the simulator's engines on real sockets:
+//! `ftpsim serve` for real FTP clients, `ftpsim get/ls/put` against real FTP servers.
 //!
-//! Exit status: 0 when the run completed (or for `presets` / `matrix`), 1 when the simulated
-//! FTP session failed, 2 for bad flags or a bad scenario file.
+//! Exit status: 0 when the run or the transfer completed (or for `presets` / `matrix` /
+//! `serve`), 1 when the FTP session failed, 2 for bad flags, a bad scenario file or a bad URL.
+//!
+//! The real sockets live here, in the native binary only: `driver` feeds socket events into the
+//! sans-IO engines of the library, which never see a socket.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod driver;
+#[cfg(not(target_arch = "wasm32"))]
+mod fetch;
+#[cfg(not(target_arch = "wasm32"))]
+mod files;
+#[cfg(not(target_arch = "wasm32"))]
+mod serve;
+#[cfg(not(target_arch = "wasm32"))]
+mod transcript;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -61,6 +76,30 @@ mod cli {
         Matrix {
             #[arg(long, value_enum, default_value_t = Format::Text)]
             format: Format,
+        },
+        /// Serve FTP on a real socket with the simulator's server engine.
+        Serve(crate::serve::ServeArgs),
+        /// Download a file with the simulator's client engine: ftp://[user[:pass]@]host[:port]/path
+        Get {
+            url: String,
+            /// Where to save it (default: its name, in the current directory).
+            #[arg(short = 'o', long)]
+            output: Option<PathBuf>,
+            #[command(flatten)]
+            client: crate::fetch::ClientArgs,
+        },
+        /// List a directory with the simulator's client engine (the listing on stdout).
+        Ls {
+            url: String,
+            #[command(flatten)]
+            client: crate::fetch::ClientArgs,
+        },
+        /// Upload a file with the simulator's client engine (a URL ending in / names the directory).
+        Put {
+            file: PathBuf,
+            url: String,
+            #[command(flatten)]
+            client: crate::fetch::ClientArgs,
         },
     }
 
@@ -140,6 +179,16 @@ mod cli {
             Commands::Run { preset, scenario, detail, format } => {
                 run(preset.as_deref(), scenario, &changes, detail, format)
             }
+            Commands::Serve(args) => Ok(runtime(crate::serve::serve(args))),
+            Commands::Get { url, output, client } => {
+                Ok(runtime(async move { crate::fetch::fetch(&url, crate::fetch::Job::Get { output }, &client).await }))
+            }
+            Commands::Ls { url, client } => {
+                Ok(runtime(async move { crate::fetch::fetch(&url, crate::fetch::Job::List, &client).await }))
+            }
+            Commands::Put { file, url, client } => {
+                Ok(runtime(async move { crate::fetch::fetch(&url, crate::fetch::Job::Put { file }, &client).await }))
+            }
             Commands::Matrix { format } => base_scenario(None, None, &changes).map(|base| {
                 let table = matrix::run(&base);
                 match format {
@@ -153,6 +202,17 @@ mod cli {
             Ok(code) => code,
             Err(UsageError(message)) => {
                 eprintln!("error: {message}");
+                2
+            }
+        }
+    }
+
+    /// Runs a socket command on a tokio runtime; its exit status, or 2 if no runtime starts.
+    fn runtime(work: impl std::future::Future<Output = i32>) -> i32 {
+        match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(work),
+            Err(error) => {
+                eprintln!("error: cannot start the network runtime: {error}");
                 2
             }
         }

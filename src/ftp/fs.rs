@@ -127,6 +127,14 @@ impl FileTree {
         }
     }
 
+    /// The contents of the file at `path`, shared rather than copied (to keep it elsewhere).
+    pub fn shared(&self, path: &str) -> Option<Arc<[u8]>> {
+        match self.nodes.get(path) {
+            Some(Node::File { contents }) => Some(Arc::clone(contents)),
+            _ => None,
+        }
+    }
+
     /// Checks that a file may be written at `path` (its directory exists and is writable).
     pub fn check_writable(&self, path: &str) -> Result<(), FsError> {
         let (dir, name) = split_parent(path);

@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use ftpsim::ftp::client::FtpClient;
@@ -70,7 +71,7 @@ pub trait Driven: Engine + Send {
     /// an outcome and hung up (client).
     fn finished(&self) -> bool;
     /// The contents of a file the engine has just stored (server), to keep beyond the session.
-    fn stored_file(&self, _path: &str) -> Option<&[u8]> {
+    fn stored_file(&self, _path: &str) -> Option<Arc<[u8]>> {
         None
     }
 }
@@ -82,8 +83,8 @@ impl Driven for FtpServer {
     fn finished(&self) -> bool {
         self.is_closed()
     }
-    fn stored_file(&self, path: &str) -> Option<&[u8]> {
-        self.files().read(path).ok()
+    fn stored_file(&self, path: &str) -> Option<Arc<[u8]>> {
+        self.files().shared(path)
     }
 }
 
@@ -158,7 +159,7 @@ pub struct Session<E: Driven> {
 /// Hears every trace event the engine writes (the transcript).
 pub type TraceHook = Box<dyn FnMut(&FtpTrace) + Send>;
 /// Hears of a file the engine stored (an upload), by path and contents.
-pub type StoreHook = Box<dyn FnMut(&str, &[u8]) + Send>;
+pub type StoreHook = Box<dyn FnMut(&str, Arc<[u8]>) + Send>;
 
 /// What the caller wants to hear of a session.
 pub struct Hooks {

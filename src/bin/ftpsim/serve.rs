@@ -236,15 +236,13 @@ pub async fn serve(args: ServeArgs) -> i32 {
             let hooks = Hooks {
                 trace: Box::new(move |event| trace.trace(event)),
                 stored: Box::new(move |path, contents| {
-                    shared_tree
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert_file(path, contents.to_vec());
                     if let Some(root) = &root
-                        && let Err(error) = files::store(root, path, contents)
+                        && let Err(error) = files::store(root, path, &contents)
                     {
                         stored_transcript.event(&format!("could not write {path} under the root: {error}"));
                     }
+                    // New sessions see the upload too.
+                    shared_tree.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert_file(path, contents);
                 }),
             };
             let mut session = Session::new(engine, limits, hooks);

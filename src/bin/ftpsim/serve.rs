@@ -71,8 +71,8 @@ pub struct ServeArgs {
     /// Most sessions at once from one address; 0 for no limit (vsftpd max_per_ip).
     #[arg(long, default_value_t = 0)]
     pub max_per_ip: usize,
-    /// The largest upload accepted, in bytes.
-    #[arg(long, default_value_t = 1 << 30)]
+    /// The largest upload accepted, in bytes (an upload is held in memory until it is complete).
+    #[arg(long, default_value_t = 100_000_000)]
     pub max_upload: u64,
     /// How to print the transcript.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -17,12 +17,14 @@
 //! - while a quiz question is open nothing moves past it and nothing shows the outcome.
 
 mod compare;
+pub mod link;
 mod playback;
 mod quiz;
 
 use std::rc::Rc;
 
 pub use compare::{Compare, Pane, Side};
+pub use link::{Link, LinkProblem, Unlinkable};
 pub use playback::{KEY_HOLD_MS, PLAY_HOP_MS, Playback, SPEEDS, STEP_HOP_MS, TICK_MS};
 pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
 
@@ -62,6 +64,8 @@ pub enum Notice {
     SettingsInvalid(ScenarioError),
     /// A branch could not be made.
     BranchImpossible(BranchError),
+    /// Parts of a link could not be read; the rest is shown.
+    LinkProblems(Vec<LinkProblem>),
 }
 
 impl Notice {
@@ -72,6 +76,10 @@ impl Notice {
             Notice::SettingRefused(error) => notices::setting_refused(&error.to_string()),
             Notice::SettingsInvalid(error) => notices::settings_invalid(&error.to_string()),
             Notice::BranchImpossible(error) => notices::branch_impossible(&error.to_string()),
+            Notice::LinkProblems(problems) => {
+                let texts: Vec<String> = problems.iter().map(LinkProblem::text).collect();
+                notices::link_problems(&texts)
+            }
         }
     }
 }
@@ -91,6 +99,9 @@ pub struct Classroom {
     pub scenario: Scenario,
     /// The lesson the settings came from, while they are unchanged.
     pub lesson: Option<&'static str>,
+    /// The lesson the session began from, changed or not: a link names it and the settings
+    /// that differ.
+    pub origin: Option<&'static str>,
     pub timeline: Rc<Timeline>,
     pub cursor: Cursor,
     pub step_level: Level,
@@ -139,6 +150,8 @@ pub enum Action {
     ConfirmBranch,
     CancelChanges,
     LoadLesson(String),
+    /// Show what a link describes (the page's address changed).
+    OpenLink(String),
     TogglePresenter,
     ToggleQuiz,
     Answer(QuizAnswer),
@@ -171,6 +184,7 @@ impl Classroom {
         quiz.reset(&timeline, 0);
         Classroom {
             lesson: chosen.as_ref().map(|lesson| lesson.id),
+            origin: chosen.as_ref().map(|lesson| lesson.id),
             comparison: Rc::new(matrix::compare_modes(&scenario, &matrix::MODES)),
             scenario,
             timeline,
@@ -514,10 +528,12 @@ impl Classroom {
                     self.notice = None;
                     self.restart_with(lesson.scenario);
                     self.lesson = Some(lesson.id);
+                    self.origin = Some(lesson.id);
                     self.stage_focus += 1;
                 }
                 None => self.notice = Some(Notice::UnknownLesson { asked: id.chars().take(80).collect() }),
             },
+            Action::OpenLink(fragment) => self.open_link(&fragment),
             Action::TogglePresenter => self.presenter = !self.presenter,
             Action::ToggleQuiz => {
                 self.quiz.enabled = !self.quiz.enabled;
@@ -565,6 +581,75 @@ impl Classroom {
             Action::ShowTab(tab) => self.tab = tab,
         }
         true
+    }
+
+    /// The link of what is on screen (the page's address), or why there is none.
+    pub fn link(&self) -> Result<String, Unlinkable> {
+        Link {
+            lesson: self.origin,
+            scenario: self.timeline.started_with().clone(),
+            branches: self.timeline.branches().to_vec(),
+            step: self.compare.as_ref().map_or(self.position(), |compare| compare.step),
+            level: self.step_level,
+            quiz: self.quiz.enabled,
+            compare: self.compare.as_ref().map(|compare| (compare.left.mode(), compare.right.mode())),
+            pending: self.pending.as_ref().map(|pending| pending.scenario.clone()),
+        }
+        .write()
+    }
+
+    /// Shows what a link describes; what cannot be read is named in a notice.
+    fn open_link(&mut self, fragment: &str) {
+        let (link, problems) = Link::read(fragment);
+        self.playback.stop();
+        self.pending = None;
+        self.compare = None;
+        self.quiz.enabled = false;
+        self.step_level = link.level;
+        self.restart_with(link.scenario.clone());
+        self.origin = link.lesson;
+        self.lesson = link.lesson.filter(|_| link.branches.is_empty() && link.scenario == self.scenario);
+        let mut problems = problems;
+        for (at, scenario) in link.branches {
+            match self.timeline.branch(at, &scenario) {
+                Ok(timeline) => {
+                    self.scenario = scenario;
+                    self.timeline = Rc::new(timeline);
+                    self.lesson = None;
+                }
+                Err(error) => {
+                    problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
+                    break;
+                }
+            }
+        }
+        if self.timeline.is_branched() {
+            self.comparison = Rc::new(matrix::compare_modes(&self.scenario, &matrix::MODES));
+            self.cursor = Cursor::new(&self.timeline);
+        }
+        if let Some((left, right)) = link.compare {
+            match Compare::new(&self.scenario, left, right) {
+                Ok(mut compare) => {
+                    compare.seek(link.step);
+                    self.compare = Some(compare);
+                }
+                Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
+            }
+        } else {
+            if link.quiz {
+                self.quiz.enabled = true;
+                self.quiz.reset(&self.timeline, 0);
+            }
+            let step = link.step.min(self.last());
+            self.seek(step);
+        }
+        if let Some(pending) = link.pending.filter(|pending| *pending != self.scenario) {
+            let restart_only = self.cursor.world().clone().apply(&pending).err().map(|error| error.to_string());
+            let description = describe_changes(&self.scenario, &pending);
+            self.pending = Some(Pending { scenario: pending, description, restart_only });
+        }
+        self.notice = (!problems.is_empty()).then_some(Notice::LinkProblems(problems));
+        self.stage_focus += 1;
     }
 
     fn confirm_restart(&mut self) {

@@ -362,3 +362,83 @@ fn picking_a_lesson_or_closing_a_dialog_returns_the_keyboard_to_the_stage() {
     classroom.apply(Action::CancelChanges);
     assert_eq!(classroom.stage_focus, focus + 2);
 }
+
+/// Opens `classroom`'s link in a fresh classroom.
+fn reopened(classroom: &Classroom) -> Classroom {
+    let link = classroom.link().expect("linkable");
+    let mut other = still(None);
+    other.apply(Action::OpenLink(format!("#{link}")));
+    assert_eq!(other.notice, None, "{link}");
+    other
+}
+
+#[test]
+fn a_link_opens_the_same_network_at_the_same_step() {
+    let mut classroom = still(Some("active-nat"));
+    for _ in 0..6 {
+        classroom.apply(Action::StepForward);
+    }
+    classroom.apply(Action::SetStepLevel(Level::Packet));
+    let other = reopened(&classroom);
+    assert_eq!(other.origin, Some("active-nat"));
+    assert_eq!(other.lesson, Some("active-nat"), "unchanged lesson settings are the lesson");
+    assert_eq!(other.scenario, classroom.scenario);
+    assert_eq!(other.position(), classroom.position());
+    assert_eq!(other.step_level, Level::Packet);
+    assert_eq!(other.link(), classroom.link(), "the link is stable");
+}
+
+#[test]
+fn a_branched_run_with_changes_waiting_opens_the_same() {
+    let mut classroom = still(Some("active-nat"));
+    step_until(&mut classroom, |kind| {
+        matches!(kind, EventKind::Ftp { event: FtpTrace::CommandSent(Command::Pwd), .. })
+    });
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    classroom.apply(Action::ConfirmBranch);
+    assert!(classroom.timeline.is_branched());
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::Change(Change::ServerFirewall(ServerFirewall::ControlOnly)));
+    assert!(classroom.pending.is_some());
+    let other = reopened(&classroom);
+    assert!(other.timeline.is_branched());
+    assert_eq!(other.timeline.events(), classroom.timeline.events(), "the same run, event for event");
+    assert_eq!(other.position(), classroom.position());
+    assert_eq!(
+        other.pending.as_ref().map(|pending| &pending.scenario),
+        classroom.pending.as_ref().map(|p| &p.scenario)
+    );
+    assert_eq!(other.timeline.verdict(), classroom.timeline.verdict());
+}
+
+#[test]
+fn side_by_side_and_quiz_are_in_the_link() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::ToggleCompare);
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::StepForward);
+    let other = reopened(&classroom);
+    let (left, right) = (other.compare.as_ref().map(|c| c.left.mode()), other.compare.as_ref().map(|c| c.right.mode()));
+    assert_eq!(
+        (left, right),
+        (classroom.compare.as_ref().map(|c| c.left.mode()), classroom.compare.as_ref().map(|c| c.right.mode()))
+    );
+    assert_eq!(other.compare.as_ref().map(|c| c.step), Some(2));
+    let mut quiz = still(Some("active-nat"));
+    quiz.apply(Action::ToggleQuiz);
+    assert!(reopened(&quiz).quiz.enabled);
+}
+
+#[test]
+fn a_garbage_link_shows_a_working_page_and_says_why() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::OpenLink("#v=1&lesson=nope&step=abc&%3Cscript%3E=1".to_owned()));
+    let Some(Notice::LinkProblems(problems)) = &classroom.notice else {
+        panic!("expected a notice, got {:?}", classroom.notice);
+    };
+    assert_eq!(problems.len(), 3);
+    assert!(classroom.notice.as_ref().map(Notice::text).unwrap_or_default().contains("<script>"));
+    assert_eq!(classroom.scenario, Scenario::default(), "the default network is shown");
+    classroom.apply(Action::StepForward);
+    assert!(classroom.position() > 0, "and it works");
+}

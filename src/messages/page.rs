@@ -68,6 +68,11 @@ pub mod notices {
         format!("The run cannot continue from here with that change: {error}.")
     }
 
+    /// Parts of a link that were left out; what is on screen is the rest.
+    pub fn link_problems(problems: &[String]) -> String {
+        format!("Part of this link could not be read, so the page shows it without that part: {}.", problems.join("; "))
+    }
+
     /// "Server gives up with 425 in 52 s (connect_timeout)"; `server` says whose timer it is,
     /// `accept` whether it waits for a connection to arrive rather than to open.
     pub fn timer_countdown(who: &str, name: &str, server: bool, accept: bool, left: &str) -> String {
@@ -365,5 +370,42 @@ pub mod compare {
 
     pub fn pane(side: &str, mode: &str) -> String {
         format!("{side}: {mode}")
+    }
+}
+
+/// A link (the page's address) that could not be read in full, or cannot be written.
+pub mod link {
+    pub fn too_long(length: usize, max: usize) -> String {
+        format!("the address is {length} characters long; a link from this page has at most {max}")
+    }
+
+    pub fn unknown_version(got: &str, known: u32) -> String {
+        format!("the link is of version \"{got}\", and this page reads version {known}")
+    }
+
+    pub fn unknown_lesson(got: &str) -> String {
+        format!("there is no lesson called \"{got}\"")
+    }
+
+    pub fn unknown_key(key: &str) -> String {
+        format!("\"{key}\" is not a setting or a part of a link")
+    }
+
+    pub fn bad_value(key: &str, problem: &str) -> String {
+        format!("{key}: {problem}")
+    }
+
+    pub fn invalid_settings(problem: &str) -> String {
+        format!("the settings do not fit together: {problem}")
+    }
+
+    pub const NOT_A_STEP: &str = "expected a step number such as 42";
+
+    pub fn expected_one_of(what: &str) -> String {
+        format!("expected {what}")
+    }
+
+    pub fn cannot_write(fields: &str) -> String {
+        format!("a link cannot carry these settings, which differ from the lesson: {fields}")
     }
 }

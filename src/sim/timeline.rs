@@ -33,6 +33,9 @@ pub struct Timeline {
     verdict: Verdict,
     /// World steps after which settings were changed (branch points, in order).
     branch_steps: Vec<usize>,
+    /// How each branch was made: the event it was made at and the settings from then on, so
+    /// that the same run can be made again (a shared link).
+    branches: Vec<(usize, Scenario)>,
 }
 
 impl Timeline {
@@ -47,6 +50,7 @@ impl Timeline {
             Vec::new(),
             vec![(0, world.clone())],
             Vec::new(),
+            Vec::new(),
             world,
         ))
     }
@@ -60,6 +64,7 @@ impl Timeline {
         mut step_ends: Vec<usize>,
         mut snapshots: Vec<(usize, World)>,
         branch_steps: Vec<usize>,
+        branches: Vec<(usize, Scenario)>,
         mut world: World,
     ) -> Timeline {
         let mut steps = step_ends.len();
@@ -90,7 +95,7 @@ impl Timeline {
             text,
         });
         step_ends.push(events.len());
-        Timeline { scenario, started_with, events, step_ends, snapshots, last: world, verdict, branch_steps }
+        Timeline { scenario, started_with, events, step_ends, snapshots, last: world, verdict, branch_steps, branches }
     }
 
     /// The settings this run was played with (the latest, after a branch).
@@ -192,6 +197,10 @@ impl Timeline {
         snapshots.push((steps, world.clone()));
         let mut branch_steps: Vec<usize> = self.branch_steps.iter().copied().filter(|done| *done < steps).collect();
         branch_steps.push(steps);
+        // Branches made later than this one are replaced by it, as their events are.
+        let mut branches: Vec<(usize, Scenario)> =
+            self.branches.iter().filter(|(at, _)| self.steps_at(*at) < steps).cloned().collect();
+        branches.push((index, scenario.clone()));
         Ok(Timeline::play(
             scenario.clone(),
             self.started_with.clone(),
@@ -200,8 +209,14 @@ impl Timeline {
             step_ends,
             snapshots,
             branch_steps,
+            branches,
             world,
         ))
+    }
+
+    /// How this run was branched: the event of each branch and the settings from then on.
+    pub fn branches(&self) -> &[(usize, Scenario)] {
+        &self.branches
     }
 }
 

@@ -1,0 +1,467 @@
+//! The page's address: what is on screen, written as a URL fragment that opens the same thing
+//! anywhere, and read back.
+//!
+//! ```text
+//! #v=1&lesson=active-nat&client-alg=on&step=42&by=key&quiz=on&sbs=port,pasv&at37.server-alg=on
+//! ```
+//!
+//! - `v` is the format's version (1). A fragment without it is an old link, which only ever
+//!   named a lesson (`#lesson=active-nat`); it is read the same way.
+//! - `lesson` names the lesson the settings start from; every other setting is written only
+//!   when it differs from that lesson (or from the default network), under the key the
+//!   settings table gives it (`client-alg=on`, the terminal runner's flags), so links stay
+//!   short and readable.
+//! - `step` is the event on screen (side by side: the shared step), `by` the step level
+//!   (`key`, `packet`, `detail`), `quiz=on` the quiz, `sbs` the two modes side by side.
+//! - `at<event>.<setting>=<value>` is a branch: the settings changed at that event of the run
+//!   (a teacher switching the helper on mid-session). Several branches may follow each other.
+//!
+//! Reading is forgiving in the way a teacher needs: a part that cannot be read is left out
+//! and named in a [`LinkProblem`], and the rest is shown. What it leaves out on purpose: the
+//! settings only a scenario file can hold (latency, seed, a bounce address, how the firewalls
+//! refuse) when they differ from the lesson's, which a link cannot carry — [`Link::write`]
+//! says so instead of writing a link that would show something else.
+
+use crate::ftp::client::DataMode;
+use crate::messages::page::link as say;
+use crate::sim::lessons;
+use crate::sim::scenario::Scenario;
+use crate::sim::settings::{self, SETTINGS};
+use crate::sim::trace::Level;
+
+/// The version this module writes.
+pub const VERSION: u32 = 1;
+
+/// The longest fragment read; anything longer is not a link this page wrote.
+pub const MAX_LENGTH: usize = 4096;
+
+/// What a link describes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// The lesson the settings start from.
+    pub lesson: Option<&'static str>,
+    /// The settings the run started with.
+    pub scenario: Scenario,
+    /// Branches: at which event, which settings from then on.
+    pub branches: Vec<(usize, Scenario)>,
+    pub step: usize,
+    pub level: Level,
+    pub quiz: bool,
+    /// The modes of the two panes, side by side.
+    pub compare: Option<(DataMode, DataMode)>,
+    /// Changes waiting in the pending panel, as the settings they would make.
+    pub pending: Option<Scenario>,
+}
+
+/// A part of a link that could not be read, and was left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// Longer than any link this page writes.
+    TooLong {
+        length: usize,
+    },
+    /// A version this page does not know (a link from a newer page).
+    UnknownVersion {
+        got: String,
+    },
+    UnknownLesson {
+        got: String,
+    },
+    /// A key that is neither a setting nor a part of the format.
+    UnknownKey {
+        key: String,
+    },
+    /// A value a setting or part does not take.
+    BadValue {
+        key: String,
+        problem: String,
+    },
+    /// The settings do not make a valid network together.
+    InvalidSettings {
+        problem: String,
+    },
+}
+
+impl LinkProblem {
+    pub fn text(&self) -> String {
+        match self {
+            LinkProblem::TooLong { length } => say::too_long(*length, MAX_LENGTH),
+            LinkProblem::UnknownVersion { got } => say::unknown_version(got, VERSION),
+            LinkProblem::UnknownLesson { got } => say::unknown_lesson(got),
+            LinkProblem::UnknownKey { key } => say::unknown_key(key),
+            LinkProblem::BadValue { key, problem } => say::bad_value(key, problem),
+            LinkProblem::InvalidSettings { problem } => say::invalid_settings(problem),
+        }
+    }
+}
+
+/// The link of something that cannot be written as a link.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", say::cannot_write(.fields))]
+pub struct Unlinkable {
+    /// The settings a link cannot carry.
+    pub fields: String,
+}
+
+const LEVELS: [(Level, &str); 3] = [(Level::Key, "key"), (Level::Packet, "packet"), (Level::Detail, "detail")];
+
+impl Link {
+    /// The fragment (without `#`).
+    pub fn write(&self) -> Result<String, Unlinkable> {
+        let base = base_scenario(self.lesson);
+        let mut parts = vec![format!("v={VERSION}")];
+        if let Some(lesson) = self.lesson {
+            parts.push(format!("lesson={lesson}"));
+        }
+        check_linkable(&base, &self.scenario)?;
+        parts.extend(differences(&base, &self.scenario, ""));
+        let mut previous = &self.scenario;
+        for (at, scenario) in &self.branches {
+            check_linkable(previous, scenario)?;
+            parts.extend(differences(previous, scenario, &format!("at{at}.")));
+            previous = scenario;
+        }
+        if let Some(pending) = &self.pending {
+            check_linkable(previous, pending)?;
+            parts.extend(differences(previous, pending, "pending."));
+        }
+        if self.step > 0 {
+            parts.push(format!("step={}", self.step));
+        }
+        if self.level != Level::Key {
+            let name = LEVELS.iter().find(|(level, _)| *level == self.level).map_or("key", |(_, name)| name);
+            parts.push(format!("by={name}"));
+        }
+        if self.quiz {
+            parts.push("quiz=on".to_owned());
+        }
+        if let Some((left, right)) = self.compare {
+            parts.push(format!("sbs={},{}", left.as_str(), right.as_str()));
+        }
+        Ok(parts.join("&"))
+    }
+
+    /// Reads a fragment (with or without `#`). Never fails: what cannot be read is left out and
+    /// listed; with nothing readable it is the default network at its first event.
+    pub fn read(fragment: &str) -> (Link, Vec<LinkProblem>) {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        let mut problems = Vec::new();
+        let mut link = Link {
+            lesson: None,
+            scenario: Scenario::default(),
+            branches: Vec::new(),
+            step: 0,
+            level: Level::Key,
+            quiz: false,
+            compare: None,
+            pending: None,
+        };
+        if fragment.len() > MAX_LENGTH {
+            problems.push(LinkProblem::TooLong { length: fragment.len() });
+            return (link, problems);
+        }
+        let pairs: Vec<(String, String)> = fragment
+            .split('&')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (key, value) = part.split_once('=').unwrap_or((part, ""));
+                (decode(key), decode(value))
+            })
+            .collect();
+        if let Some((_, version)) = pairs.iter().find(|(key, _)| key == "v")
+            && version != &VERSION.to_string()
+        {
+            problems.push(LinkProblem::UnknownVersion { got: clip(version) });
+        }
+        if let Some((_, id)) = pairs.iter().find(|(key, _)| key == "lesson") {
+            match lessons::find(id) {
+                Some(lesson) => {
+                    link.lesson = Some(lesson.id);
+                    link.scenario = lesson.scenario;
+                }
+                None => problems.push(LinkProblem::UnknownLesson { got: clip(id) }),
+            }
+        }
+        let mut branch_points: Vec<usize> = Vec::new();
+        let mut has_pending = false;
+        for (key, value) in &pairs {
+            let bad = |problem: String| LinkProblem::BadValue { key: clip(key), problem };
+            match key.as_str() {
+                "v" | "lesson" => {}
+                "step" => match value.parse::<usize>() {
+                    Ok(step) => link.step = step,
+                    Err(_) => problems.push(bad(say::NOT_A_STEP.to_owned())),
+                },
+                "by" => match LEVELS.iter().find(|(_, name)| name == value) {
+                    Some((level, _)) => link.level = *level,
+                    None => problems.push(bad(say::expected_one_of("key, packet, detail"))),
+                },
+                "quiz" => link.quiz = value == "on",
+                "sbs" => match value.split_once(',').map(|(left, right)| (mode(left), mode(right))) {
+                    Some((Some(left), Some(right))) => link.compare = Some((left, right)),
+                    _ => problems.push(bad(say::expected_one_of("two modes such as port,pasv"))),
+                },
+                _ => {
+                    // A pending change, a branch's setting, or a setting of the run.
+                    if let Some(setting_key) = key.strip_prefix("pending.") {
+                        match settings::find(setting_key).map(|setting| setting.parse(value)) {
+                            Some(Ok(_)) => has_pending = true,
+                            Some(Err(error)) => problems.push(bad(error.to_string())),
+                            None => problems.push(LinkProblem::UnknownKey { key: clip(key) }),
+                        }
+                        continue;
+                    }
+                    let (branch_at, setting_key) = match key.strip_prefix("at").and_then(|rest| rest.split_once('.')) {
+                        Some((at, setting)) => match at.parse::<usize>() {
+                            Ok(at) => (Some(at), setting),
+                            Err(_) => {
+                                problems.push(LinkProblem::UnknownKey { key: clip(key) });
+                                continue;
+                            }
+                        },
+                        None => (None, key.as_str()),
+                    };
+                    let Some(setting) = settings::find(setting_key) else {
+                        problems.push(LinkProblem::UnknownKey { key: clip(key) });
+                        continue;
+                    };
+                    let change = match setting.parse(value) {
+                        Ok(change) => change,
+                        Err(error) => {
+                            problems.push(bad(error.to_string()));
+                            continue;
+                        }
+                    };
+                    match branch_at {
+                        None => change.apply(&mut link.scenario),
+                        // Applied below, on the settings in force at that point.
+                        Some(at) if !branch_points.contains(&at) => branch_points.push(at),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if let Err(error) = link.scenario.validate() {
+            problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
+            link.scenario = base_scenario(link.lesson);
+            branch_points.clear();
+        }
+        // Each branch changes the settings in force before it: replay the written keys on them.
+        branch_points.sort_unstable();
+        let mut previous = link.scenario.clone();
+        for at in branch_points {
+            let mut scenario = previous.clone();
+            for (key, value) in &pairs {
+                let Some(setting_key) = key.strip_prefix(&format!("at{at}.")) else { continue };
+                if let Some(change) = settings::find(setting_key).and_then(|setting| setting.parse(value).ok()) {
+                    change.apply(&mut scenario);
+                }
+            }
+            match scenario.validate() {
+                Ok(()) => {
+                    link.branches.push((at, scenario.clone()));
+                    previous = scenario;
+                }
+                Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
+            }
+        }
+        if has_pending {
+            let mut pending = previous;
+            for (key, value) in &pairs {
+                if let Some(change) =
+                    key.strip_prefix("pending.").and_then(settings::find).and_then(|setting| setting.parse(value).ok())
+                {
+                    change.apply(&mut pending);
+                }
+            }
+            match pending.validate() {
+                Ok(()) => link.pending = Some(pending),
+                Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
+            }
+        }
+        (link, problems)
+    }
+}
+
+fn base_scenario(lesson: Option<&str>) -> Scenario {
+    lesson.and_then(lessons::find).map(|lesson| lesson.scenario).unwrap_or_default()
+}
+
+fn mode(token: &str) -> Option<DataMode> {
+    DataMode::ALL.into_iter().find(|mode| mode.as_str() == token)
+}
+
+/// `key=value` for each setting of the table whose value differs, in table order.
+fn differences(from: &Scenario, to: &Scenario, prefix: &str) -> Vec<String> {
+    SETTINGS
+        .iter()
+        .filter_map(|setting| {
+            let value = setting.value(to);
+            (setting.value(from) != value).then(|| format!("{prefix}{}={}", setting.key, encode(&value)))
+        })
+        .collect()
+}
+
+/// The settings a link cannot carry must be as in the base (names them when they are not).
+fn check_linkable(base: &Scenario, scenario: &Scenario) -> Result<(), Unlinkable> {
+    let mut carried = base.clone();
+    for setting in &SETTINGS {
+        if let Ok(change) = setting.parse(&setting.value(scenario)) {
+            change.apply(&mut carried);
+        }
+    }
+    if carried == *scenario {
+        return Ok(());
+    }
+    let differing: Vec<&str> = base
+        .in_words()
+        .into_iter()
+        .zip(scenario.in_words())
+        .filter(|(before, after)| before != after)
+        .map(|((name, _), _)| name)
+        .collect();
+    Err(Unlinkable { fields: differing.join(", ") })
+}
+
+/// Percent-encodes what is not plain in a fragment value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' | b'~' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Percent-decoding; a broken escape is kept as it is (and then fails as a value).
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| text.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// At most 60 characters of something a visitor typed, for a message.
+fn clip(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::{Change, ServerFirewall};
+
+    fn link(lesson: Option<&'static str>, scenario: Scenario) -> Link {
+        Link {
+            lesson,
+            scenario,
+            branches: Vec::new(),
+            step: 0,
+            level: Level::Key,
+            quiz: false,
+            compare: None,
+            pending: None,
+        }
+    }
+
+    #[test]
+    fn a_lesson_link_is_short_and_reads_back() {
+        let lesson = lessons::find("active-nat").expect("lesson");
+        let written = link(Some(lesson.id), lesson.scenario.clone()).write().expect("linkable");
+        assert_eq!(written, "v=1&lesson=active-nat");
+        let (read, problems) = Link::read(&format!("#{written}"));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(read, link(Some(lesson.id), lesson.scenario));
+    }
+
+    #[test]
+    fn everything_on_screen_round_trips() {
+        let lesson = lessons::find("active-nat").expect("lesson");
+        let mut scenario = lesson.scenario.clone();
+        Change::ServerFirewall(ServerFirewall::ControlOnly).apply(&mut scenario);
+        let mut branched = scenario.clone();
+        Change::ClientAlg(true).apply(&mut branched);
+        let mut again = branched.clone();
+        Change::Mode(DataMode::Pasv).apply(&mut again);
+        let mut waiting = again.clone();
+        Change::ClientNat(false).apply(&mut waiting);
+        let original = Link {
+            lesson: Some(lesson.id),
+            scenario,
+            branches: vec![(37, branched), (90, again)],
+            step: 120,
+            level: Level::Packet,
+            quiz: true,
+            compare: Some((DataMode::Port, DataMode::Epsv)),
+            pending: Some(waiting),
+        };
+        let written = original.write().expect("linkable");
+        assert_eq!(
+            written,
+            "v=1&lesson=active-nat&server-firewall=control-only&at37.client-alg=on&at90.mode=pasv&pending.client-nat=off&step=120&by=packet&quiz=on&sbs=port,epsv"
+        );
+        let (read, problems) = Link::read(&written);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(read, original);
+    }
+
+    #[test]
+    fn an_old_lesson_link_still_opens() {
+        let (read, problems) = Link::read("#lesson=passive-nat-firewall");
+        assert!(problems.is_empty());
+        assert_eq!(read.lesson, Some("passive-nat-firewall"));
+    }
+
+    #[test]
+    fn unreadable_parts_are_named_and_the_rest_is_shown() {
+        let (read, problems) =
+            Link::read("v=1&lesson=active-nat&client-alg=maybe&colour=blue&step=-3&by=fast&mode=pasv&<script>=1");
+        assert_eq!(read.lesson, Some("active-nat"));
+        assert_eq!(read.scenario.mode, DataMode::Pasv, "the readable setting is kept");
+        assert_eq!(read.step, 0);
+        let texts: Vec<String> = problems.iter().map(LinkProblem::text).collect();
+        assert_eq!(problems.len(), 5, "{texts:?}");
+        assert!(texts.iter().any(|text| text.contains("client-alg")), "{texts:?}");
+        assert!(texts.iter().any(|text| text.contains("<script>")), "named as text: {texts:?}");
+        let (_, problems) = Link::read(&"x".repeat(MAX_LENGTH + 1));
+        assert_eq!(problems, [LinkProblem::TooLong { length: MAX_LENGTH + 1 }]);
+        let (read, problems) = Link::read("v=1&control-port=50500");
+        assert!(matches!(problems.as_slice(), [LinkProblem::InvalidSettings { .. }]));
+        assert_eq!(read.scenario, Scenario::default(), "invalid settings fall back to the base");
+        let (_, problems) = Link::read("v=9&lesson=active-nat");
+        assert!(matches!(problems.as_slice(), [LinkProblem::UnknownVersion { .. }]));
+    }
+
+    #[test]
+    fn what_a_link_cannot_carry_is_said() {
+        let mut scenario = Scenario::default();
+        scenario.seed = 7;
+        let error = link(None, scenario).write().expect_err("the seed is not in the settings table");
+        assert!(error.to_string().contains("Seed"), "{error}");
+    }
+
+    #[test]
+    fn values_are_encoded() {
+        assert_eq!(encode("21,2121"), "21,2121");
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+        assert_eq!(decode("a%20b%26c"), "a b&c");
+        assert_eq!(decode("%zz"), "%zz");
+    }
+}

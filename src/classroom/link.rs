@@ -451,8 +451,7 @@ mod tests {
 
     #[test]
     fn what_a_link_cannot_carry_is_said() {
-        let mut scenario = Scenario::default();
-        scenario.seed = 7;
+        let scenario = Scenario { seed: 7, ..Scenario::default() };
         let error = link(None, scenario).write().expect_err("the seed is not in the settings table");
         assert!(error.to_string().contains("Seed"), "{error}");
     }

@@ -234,8 +234,12 @@ impl Link {
                     };
                     match branch_at {
                         None => change.apply(&mut link.scenario),
-                        // Applied below, on the settings in force at that point.
-                        Some(at) if !branch_points.contains(&at) => branch_points.push(at),
+                        // Applied below, on the settings in force at that point, in order (kept
+                        // sorted as they come: no sort routine in the browser build).
+                        Some(at) if !branch_points.contains(&at) => {
+                            let place = branch_points.iter().position(|known| *known > at).unwrap_or(branch_points.len());
+                            branch_points.insert(place, at);
+                        }
                         Some(_) => {}
                     }
                 }
@@ -247,7 +251,6 @@ impl Link {
             branch_points.clear();
         }
         // Each branch changes the settings in force before it: replay the written keys on them.
-        branch_points.sort_unstable();
         let mut previous = link.scenario.clone();
         for at in branch_points {
             let mut scenario = previous.clone();
@@ -355,7 +358,8 @@ fn decode(text: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Not UTF-8: no setting or lesson has such a name, so an empty value fails where it is used.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// At most 60 characters of something a visitor typed, for a message.

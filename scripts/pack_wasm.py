@@ -1,51 +1,75 @@
 #!/usr/bin/env python3
-"""Stores the page's WebAssembly compressed, and teaches index.html to inflate it.
+"""Stores the page's WebAssembly compressed with LZMA, and teaches index.html to unpack it.
 
-Called by scripts/post-build.sh with Trunk's staging directory. The .wasm file keeps its name
-and gets gzip-format content (zopfli when the `zopfli` module is installed, else gzip -9); the
-loader in index.html fetches it, inflates it with DecompressionStream when it starts with the
-gzip magic bytes, and hands it to wasm-bindgen's `init` as an `application/wasm` response. A
-server or browser that already undid the compression is fine too: plain wasm passes through.
+Called by scripts/post-build.sh as `pack_wasm.py STAGING_DIR DECODER_JS`. LZMA (the .lzma
+"alone" format, preset 9e, from Python's own lzma module) makes the wasm about 14 % smaller than
+the best gzip (zopfli), which is what the page's download budget counts (BENCHMARKS.md).
+Browsers cannot unpack LZMA themselves, so the decoder of LZMA-JS (the npm package `lzma`,
+decoder only, 3 KB gzip, MIT licence; scripts/tools.sh installs it) goes inline into
+index.html, ahead of the loader. The .wasm file keeps its name; the loader fetches it, unpacks
+it when it starts with the LZMA header, and hands it to wasm-bindgen's `init` as an
+`application/wasm` response. Plain wasm (a server or tool that already unpacked it) passes
+through.
+
+Without the decoder (tools not installed) the wasm is stored gzip-compressed instead and
+unpacked with the browser's DecompressionStream, as before: the page works, and is larger.
 """
 import gzip
+import lzma
 import pathlib
 import re
 import sys
 
+# LZMA "alone" header: the properties byte of lc=3, lp=0, pb=2 (what every preset writes).
+LZMA_PROPERTIES = 0x5D
+
 LOADER = (
     "(async (url) => {"
     " const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());"
-    " const body = bytes[0] === 0x1f && bytes[1] === 0x8b"
-    " ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')) : bytes;"
+    " let body = bytes;"
+    " if (bytes[0] === 0x5d && bytes[1] === 0 && typeof LZMA !== 'undefined') {"
+    # LZMA-JS gives back text when the bytes happen to be UTF-8, else signed bytes.
+    "  const out = await new Promise((ok, fail) => LZMA.decompress(bytes, (r, e) => e ? fail(e) : ok(r)));"
+    "  body = typeof out === 'string' ? new TextEncoder().encode(out) : Uint8Array.from(out, (b) => b & 255);"
+    " } else if (bytes[0] === 0x1f && bytes[1] === 0x8b) {"
+    "  body = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));"
+    " }"
     " return new Response(body, {headers: {'Content-Type': 'application/wasm'}});"
     " })"
 )
 
-
-def compress(data: bytes) -> bytes:
-    try:
-        import zopfli.gzip
-    except ImportError:
-        print("pack_wasm: zopfli is not installed; using gzip -9", file=sys.stderr)
-        return gzip.compress(data, compresslevel=9, mtime=0)
-    return zopfli.gzip.compress(data, numiterations=15)
+NOTICE = "/* LZMA-JS decoder, (c) 2015 Nathan Rugg, MIT licence: https://github.com/LZMA-JS/LZMA-JS */"
 
 
 def main() -> int:
     staging = pathlib.Path(sys.argv[1])
+    decoder_path = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    decoder = decoder_path.read_text() if decoder_path and decoder_path.is_file() else None
+    if decoder is None:
+        print("pack_wasm: the LZMA-JS decoder is not installed (scripts/tools.sh web); storing gzip", file=sys.stderr)
     html_path = staging / "index.html"
     html = html_path.read_text()
     for wasm in staging.glob("*.wasm"):
         data = wasm.read_bytes()
         if data[:4] != b"\0asm":
             continue  # already packed
-        wasm.write_bytes(compress(data))
+        if decoder is not None:
+            packed = lzma.compress(
+                data, format=lzma.FORMAT_ALONE, filters=[{"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME}]
+            )
+            assert packed[0] == LZMA_PROPERTIES, "unexpected LZMA properties"
+        else:
+            packed = gzip.compress(data, compresslevel=9, mtime=0)
+        wasm.write_bytes(packed)
         # init({ module_or_path: 'x_bg.wasm' }) → init({ module_or_path: loader('x_bg.wasm') })
         pattern = re.compile(r"module_or_path:\s*('[^']*" + re.escape(wasm.name) + r"')")
         html, count = pattern.subn(lambda m: f"module_or_path: {LOADER}({m.group(1)})", html)
         if count != 1:
             print(f"pack_wasm: did not find the loader of {wasm.name} in index.html", file=sys.stderr)
             return 1
+    if decoder is not None and "LZMA-JS decoder" not in html:
+        script = f"<script>{NOTICE}\n{decoder.strip()}</script>"
+        html = html.replace("</head>", f"{script}</head>", 1)
     html_path.write_text(html)
     return 0
 

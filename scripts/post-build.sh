@@ -3,8 +3,8 @@
 # page's 210 KB download budget (BENCHMARKS.md):
 #   1. the wasm-bindgen JavaScript glue is minified with terser (Trunk's own JS minifier fails
 #      on it);
-#   2. the WebAssembly file is stored compressed with zopfli (gzip format, about 4 % smaller than
-#      gzip -9), and index.html inflates it with the browser's own DecompressionStream. The
+#   2. the WebAssembly file is stored LZMA-compressed (about 14 % smaller than the best gzip), and
+#      index.html unpacks it with the LZMA-JS decoder it carries inline (scripts/pack_wasm.py). The
 #      download is then small on any host, whether it compresses or not.
 # Debug builds are left as they are.
 set -euo pipefail
@@ -23,6 +23,4 @@ else
   echo "post-build: terser is not installed ($TERSER); run scripts/tools.sh web. The JS stays as it is." >&2
 fi
 
-PYTHON="$TOOLS_DIR/zopfli/bin/python"
-[ -x "$PYTHON" ] || PYTHON=python3
-"$PYTHON" "$here/pack_wasm.py" "$TRUNK_STAGING_DIR"
+python3 "$here/pack_wasm.py" "$TRUNK_STAGING_DIR" "$TOOLS_DIR/lzma/node_modules/lzma/src/lzma-d-min.js"

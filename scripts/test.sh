@@ -62,4 +62,13 @@ FIDELITY_PYTHON="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}/fidelity-venv/bi
 "$FIDELITY_PYTHON" tests/fidelity/test_cleanup.py
 "$FIDELITY_PYTHON" tests/fidelity/harness.py
 
+step "real sockets: ftpsim serve and get/ls/put against real programs"
+# tests/sockets (issue 9), on loopback only: curl, ftplib and lftp against `ftpsim serve`; `ftpsim
+# get/ls/put` in every mode against pyftpdlib and vsftpd; hostile and faulty input over the socket,
+# each expectation checked against a real vsftpd first; then the server alive, its sockets closed
+# and its memory back to its level. ~25 s. vsftpd must start as root: without root those cases say
+# they skipped, except in CI (CI set), where that fails. Known ftpsim bugs are listed apart.
+cargo build --release --locked --bin ftpsim
+"$FIDELITY_PYTHON" tests/sockets/run.py
+
 step "all test suites passed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping every tool that is already present at the
-# pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test|fidelity
+# pinned version. Sourced by scripts/serve.sh and scripts/test.sh; usage: tools.sh web|test|fidelity|sockets
 #
 # Pins (change them here and nowhere else):
 #   trunk 0.21.14 (0.22 needs a newer rustc than this project's 1.95), run for release through
@@ -10,7 +10,8 @@
 #   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
 #   axe-core 4.14.1, from npm: the accessibility checks inside the browser tests
 #   terser 5.51.4, from npm: minifies the wasm-bindgen JS glue (scripts/post-build.sh)
-#   zopfli 0.4.3, from PyPI: compresses the wasm a little better than gzip (scripts/pack_wasm.py)
+#   lzma (LZMA-JS) 2.3.2, from npm: the decoder index.html carries to unpack the LZMA-compressed
+#     wasm (scripts/pack_wasm.py)
 #   fidelity harness (tests/fidelity, FIDELITY.md), component `fidelity`, also part of `test`:
 #     Debian's vsftpd curl nftables iproute2 tcpdump, installed only when missing, as root
 #     (without root the harness is skipped anyway), with vsftpd kept from starting on the host;
@@ -24,7 +25,7 @@ TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
 AXE_VERSION="4.14.1"
 TERSER_VERSION="5.51.4"
-ZOPFLI_VERSION="0.4.3"
+LZMA_JS_VERSION="2.3.2"
 # Tools that are not cargo binaries live here, outside the clone, so every clone reuses them.
 TOOLS_DIR="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}"
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/binaryen/node_modules/.bin:$PATH"
@@ -90,12 +91,12 @@ ensure_terser() {
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/terser" "terser@$TERSER_VERSION"
 }
 
-ensure_zopfli() {
-  local venv="$TOOLS_DIR/zopfli"
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('zopfli') != '$ZOPFLI_VERSION')" 2>/dev/null; then return; fi
-  say "installing zopfli $ZOPFLI_VERSION from PyPI into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "zopfli==$ZOPFLI_VERSION"
+ensure_lzma_js() {
+  local installed="$TOOLS_DIR/lzma/node_modules/lzma/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$LZMA_JS_VERSION\"" "$installed"; then return; fi
+  say "installing lzma (LZMA-JS) $LZMA_JS_VERSION from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/lzma"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/lzma" "lzma@$LZMA_JS_VERSION"
 }
 
 ensure_axe() {
@@ -121,18 +122,21 @@ ensure_python_env() {
 }
 
 FIDELITY_PACKAGES=(vsftpd curl nftables iproute2 tcpdump)
+# The real-socket suite (tests/sockets) also drives Debian's lftp against `ftpsim serve` (besides
+# vsftpd, curl and the fidelity venv's pyftpdlib); it comes in the same way, only when missing.
+SOCKETS_PACKAGES=(lftp)
 
 ensure_fidelity_packages() {
   local missing=() pkg
-  for pkg in "${FIDELITY_PACKAGES[@]}"; do
+  for pkg in "${FIDELITY_PACKAGES[@]}" "${SOCKETS_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -eq 0 ]; then return; fi
   if [ "$(id -u)" -ne 0 ]; then
-    say "not root: not installing ${missing[*]} (the fidelity harness needs root and will say it skipped)"
+    say "not root: not installing ${missing[*]} (the fidelity harness and the real-socket suite's vsftpd and lftp cases need root and will say they skipped)"
     return
   fi
-  say "installing Debian's ${missing[*]} for the fidelity harness"
+  say "installing Debian's ${missing[*]} for the fidelity harness and the real-socket suite"
   # The vsftpd package starts a daemon on port 21 of the host when installed; a policy-rc.d that
   # answers 101 ("action forbidden") stops invoke-rc.d from starting it. Ours only if none exists.
   local policy=/usr/sbin/policy-rc.d own_policy=""
@@ -165,13 +169,13 @@ ensure_web_tools() {
   ensure_wasm_bindgen
   ensure_wasm_opt
   ensure_terser
-  ensure_zopfli
+  ensure_lzma_js
 }
 
 case "${1:-}" in
   web) ensure_web_tools ;;
   test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe; ensure_fidelity_tools ;;
-  fidelity) ensure_fidelity_tools ;;
+  fidelity|sockets) ensure_fidelity_tools ;;
   "") ;; # sourced for its functions and PATH
-  *) say "usage: tools.sh web|test|fidelity"; exit 2 ;;
+  *) say "usage: tools.sh web|test|fidelity|sockets"; exit 2 ;;
 esac

@@ -207,6 +207,25 @@ impl Classroom {
         }
     }
 
+    /// A session on what a link describes (the page's address at load). A plain lesson link
+    /// runs the lesson once; anything more is opened on top of it.
+    pub fn open(fragment: &str) -> Classroom {
+        let (link, problems) = Link::read(fragment);
+        let plain = problems.is_empty()
+            && link.branches.is_empty()
+            && link.pending.is_none()
+            && link.compare.is_none()
+            && !link.quiz
+            && link.step == 0
+            && link.level == Level::Key
+            && link.lesson.and_then(lessons::find).map(|lesson| lesson.scenario).unwrap_or_default() == link.scenario;
+        let mut classroom = Classroom::new(link.lesson);
+        if !plain {
+            classroom.open_link(fragment);
+        }
+        classroom
+    }
+
     /// The event the page is on.
     pub fn position(&self) -> usize {
         self.cursor.position()

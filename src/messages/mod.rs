@@ -17,6 +17,9 @@
 //! | [`settings`]  | the network settings' labels, help and choices                        |
 //! | [`page`]      | the page's controls, headings, quiz and notices                       |
 //!
+//! Two sentences live in `index.html` instead, because they are shown when the WebAssembly is
+//! not running: the note while it loads, and the notice if it ever stops.
+//!
 //! This module imports the plain types it formats from the layers below the simulation
 //! (`ftp`, `net`, `time`) and nothing above them: the simulation passes place names and
 //! numbers in.

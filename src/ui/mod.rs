@@ -56,10 +56,31 @@ fn narrow_window() -> bool {
         .is_some_and(|width| width < NARROW)
 }
 
-/// The lesson named in the address (`#lesson=active-nat`), if any.
-fn lesson_from_location() -> Option<String> {
-    let hash = web_sys::window()?.location().hash().ok()?;
-    hash.trim_start_matches('#').split('&').find_map(|pair| pair.strip_prefix("lesson=").map(str::to_owned))
+/// The page's address fragment (`#v=1&lesson=active-nat…`), without the `#`.
+fn location_fragment() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .map(|hash| hash.trim_start_matches('#').to_owned())
+        .unwrap_or_default()
+}
+
+/// Writes the link of what is on screen into the address: a new history entry when the
+/// network changed (so Back returns to the previous lesson or settings), the same entry when
+/// only the step or the view did.
+fn write_location(link: &str, previous: Option<&str>) {
+    let network = |link: &str| -> String {
+        link.split('&').filter(|part| !part.starts_with("step=") && !part.starts_with("by=")).collect::<Vec<_>>().join("&")
+    };
+    let Some(history) = web_sys::window().and_then(|window| window.history().ok()) else {
+        return;
+    };
+    let url = format!("#{link}");
+    // The first write only tidies the address the page was opened with.
+    let _ = if previous.is_some_and(|previous| network(link) != network(previous)) {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    } else {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+    };
 }
 
 /// The action a key stands for: what a presentation clicker sends, and the usual keys.
@@ -98,7 +119,7 @@ fn focus(node: &NodeRef) {
 #[component]
 pub fn App() -> Html {
     let state = use_reducer_eq(|| {
-        let mut classroom = Classroom::new(lesson_from_location().as_deref());
+        let mut classroom = Classroom::open(&location_fragment());
         // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
         classroom.animate = !prefers_reduced_motion();
         PageState::new(classroom)
@@ -152,6 +173,43 @@ pub fn App() -> Html {
     }
 
     let classroom = &state.classroom;
+
+    // The address follows what is on screen; a changed address (Back, Forward, a pasted link)
+    // is opened. `written` is the last fragment the page wrote or opened.
+    // (the fragment, whether the page wrote it itself)
+    let written = use_mut_ref(|| (location_fragment(), false));
+    {
+        let written = written.clone();
+        use_effect_with(classroom.link().ok(), move |link| {
+            if let Some(link) = link {
+                let mut written = written.borrow_mut();
+                if written.0 != *link {
+                    // After opening an address, writing its tidy form replaces it.
+                    write_location(link, written.1.then_some(written.0.as_str()));
+                    *written = (link.clone(), true);
+                }
+            }
+        });
+    }
+    {
+        let on_action = on_action.clone();
+        let written = written.clone();
+        use_effect_with((), move |_| {
+            let listeners = web_sys::window().map(|window| {
+                let on_change = move |_: &web_sys::Event| {
+                    let fragment = location_fragment();
+                    let mut written = written.borrow_mut();
+                    if written.0 != fragment {
+                        *written = (fragment.clone(), false);
+                        on_action.emit(Action::OpenLink(fragment));
+                    }
+                };
+                let again = on_change.clone();
+                (EventListener::new(&window, "hashchange", on_change), EventListener::new(&window, "popstate", again))
+            });
+            move || drop(listeners)
+        });
+    }
 
     // The playback clock: a tick every TICK_MS while something moves.
     {

@@ -151,6 +151,7 @@ class Classroom(Page):
                     self.assertTrue(element.is_displayed(), f"{name} is visible")
                 self.assertTrue(driver.find_elements(By.CSS_SELECTOR, '[role="log"][aria-label="Transcript"]'))
                 self.assertTrue(driver.find_elements(By.CSS_SELECTOR, '[role="status"][aria-label="Verdict"]'))
+                self.assertFalse(driver.find_elements(By.ID, "loading"), "the loading note is gone once the app runs")
                 self.assertTrue(driver.find_elements(By.CSS_SELECTOR, '[aria-live="polite"]'), "steps are announced")
                 # Everything the page loaded came from its own origin: it works offline from dist/.
                 urls = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")

@@ -237,7 +237,8 @@ impl Link {
                         // Applied below, on the settings in force at that point, in order (kept
                         // sorted as they come: no sort routine in the browser build).
                         Some(at) if !branch_points.contains(&at) => {
-                            let place = branch_points.iter().position(|known| *known > at).unwrap_or(branch_points.len());
+                            let place =
+                                branch_points.iter().position(|known| *known > at).unwrap_or(branch_points.len());
                             branch_points.insert(place, at);
                         }
                         Some(_) => {}

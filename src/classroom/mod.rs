@@ -84,6 +84,15 @@ impl Notice {
     }
 }
 
+/// The Share dialog, while it is open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Share {
+    /// The QR code is shown.
+    pub qr: bool,
+    /// The teacher asked to copy the link.
+    pub copied: bool,
+}
+
 /// The panel that the ladder diagram and the device tables share.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
@@ -127,6 +136,8 @@ pub struct Classroom {
     /// Counts the moments the keyboard should return to the stage (after a lesson is picked,
     /// a dialog closes), so a clicker's → steps again.
     pub stage_focus: u32,
+    /// The Share dialog, when open.
+    pub share: Option<Share>,
 }
 
 /// What the page can ask for.
@@ -159,6 +170,13 @@ pub enum Action {
     SetPaneMode(Side, DataMode),
     DismissNotice,
     ShowTab(Tab),
+    OpenShare,
+    ToggleQr,
+    /// The link was put on the clipboard (or selected for the teacher to copy).
+    Copied,
+    CloseDialog,
+    /// Escape: closes a dialog, or else cancels the changes waiting.
+    Escape,
 }
 
 /// A wait the page counts down: who waits, what happens at the end, and how long is left.
@@ -204,6 +222,7 @@ impl Classroom {
             announce: true,
             revealed: false,
             stage_focus: 0,
+            share: None,
         }
     }
 
@@ -598,6 +617,27 @@ impl Classroom {
                 self.stage_focus += 1;
             }
             Action::ShowTab(tab) => self.tab = tab,
+            Action::OpenShare => {
+                self.playback.stop();
+                self.share = Some(Share::default());
+            }
+            Action::ToggleQr => {
+                if let Some(share) = &mut self.share {
+                    share.qr = !share.qr;
+                }
+            }
+            Action::Copied => {
+                if let Some(share) = &mut self.share {
+                    share.copied = true;
+                }
+            }
+            Action::CloseDialog => {
+                if self.share.take().is_some() {
+                    self.stage_focus += 1;
+                }
+            }
+            Action::Escape if self.share.is_some() => return self.apply(Action::CloseDialog),
+            Action::Escape => return self.apply(Action::CancelChanges),
         }
         true
     }

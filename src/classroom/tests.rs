@@ -442,3 +442,22 @@ fn a_garbage_link_shows_a_working_page_and_says_why() {
     classroom.apply(Action::StepForward);
     assert!(classroom.position() > 0, "and it works");
 }
+
+#[test]
+fn the_share_dialog_opens_shows_a_qr_code_and_closes_with_escape() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::TogglePlay);
+    classroom.apply(Action::OpenShare);
+    assert_eq!(classroom.share, Some(Share::default()));
+    assert!(!classroom.playback.playing, "the class is not stepped on behind the dialog");
+    classroom.apply(Action::ToggleQr);
+    classroom.apply(Action::Copied);
+    assert_eq!(classroom.share, Some(Share { qr: true, copied: true }));
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    let focus = classroom.stage_focus;
+    classroom.apply(Action::Escape);
+    assert_eq!(classroom.share, None, "Escape closes the dialog first");
+    assert_eq!(classroom.stage_focus, focus + 1, "the keyboard returns to the stage");
+    classroom.apply(Action::Escape);
+    assert_eq!(classroom.share, None);
+}

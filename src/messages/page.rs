@@ -409,3 +409,25 @@ pub mod link {
         format!("a link cannot carry these settings, which differ from the lesson: {fields}")
     }
 }
+
+/// The Share dialog.
+pub mod share {
+    pub const SHARE: &str = "Share";
+    pub const SHARE_HELP: &str = "A link to exactly what is on screen, to copy or to show as a QR code";
+    pub const TITLE: &str = "Share what is on screen";
+    pub const LINK: &str = "Link";
+    pub const COPY: &str = "Copy link";
+    pub const COPIED: &str = "Copied. If your browser did not allow it, the link is selected: press Ctrl+C.";
+    pub const SHOW_QR: &str = "Show QR code";
+    pub const HIDE_QR: &str = "Hide QR code";
+    pub const QR_LABEL: &str = "QR code of the link";
+    pub const CLOSE: &str = "Close";
+
+    pub fn too_long_for_qr(length: usize) -> String {
+        format!("this link is {length} characters long, too long for a QR code; copy it instead")
+    }
+
+    pub fn no_link(why: &str) -> String {
+        format!("There is no link for this: {why}.")
+    }
+}

@@ -8,6 +8,7 @@
 //! escapes it by construction: nothing a user types ever becomes markup.
 
 pub mod ladder;
+pub mod qr;
 pub mod tables;
 pub mod text;
 pub mod topology;

@@ -30,7 +30,7 @@ use crate::sim::caption;
 use crate::sim::scene;
 use components::{
     CaptionPanel, ComparePanes, ComparisonPanel, Header, LadderView, LowerTabs, Markup, NoticeBar, PendingPanel,
-    PlaybackBar, QuizPanel, SettingsForm, TranscriptView, VerdictPanel,
+    PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
 use state::PageState;
 
@@ -64,12 +64,34 @@ fn location_fragment() -> String {
         .unwrap_or_default()
 }
 
+/// The full address of a link: this page's address with the link as its fragment.
+fn page_address(link: &str) -> String {
+    let location = web_sys::window().map(|window| window.location());
+    let base = location
+        .and_then(|location| {
+            Some(format!("{}{}{}", location.origin().ok()?, location.pathname().ok()?, location.search().ok()?))
+        })
+        .unwrap_or_default();
+    format!("{base}#{link}")
+}
+
+/// The QR code of a link, or why there is none.
+fn qr_code(link: &Result<AttrValue, AttrValue>) -> Result<AttrValue, AttrValue> {
+    let link = link.as_ref().map_err(Clone::clone)?;
+    crate::picture::qr::svg(link, crate::messages::page::share::QR_LABEL)
+        .map(AttrValue::from)
+        .map_err(|error| AttrValue::from(error.to_string()))
+}
+
 /// Writes the link of what is on screen into the address: a new history entry when the
 /// network changed (so Back returns to the previous lesson or settings), the same entry when
 /// only the step or the view did.
 fn write_location(link: &str, previous: Option<&str>) {
     let network = |link: &str| -> String {
-        link.split('&').filter(|part| !part.starts_with("step=") && !part.starts_with("by=")).collect::<Vec<_>>().join("&")
+        link.split('&')
+            .filter(|part| !part.starts_with("step=") && !part.starts_with("by="))
+            .collect::<Vec<_>>()
+            .join("&")
     };
     let Some(history) = web_sys::window().and_then(|window| window.history().ok()) else {
         return;
@@ -98,7 +120,7 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
         // Page Up / Page Down come from clickers and work everywhere.
         "PageDown" => Some(Action::StepForward),
         "PageUp" => Some(Action::StepBack),
-        "Escape" => Some(Action::CancelChanges),
+        "Escape" => Some(Action::Escape),
         _ if in_field => None,
         // On a focused button, Space and Enter press the button instead.
         " " | "Spacebar" if tag != "button" => Some(Action::TogglePlay),
@@ -353,6 +375,10 @@ pub fn App() -> Html {
         }
     };
 
+    let share_link: Result<AttrValue, AttrValue> = match classroom.link() {
+        Ok(link) => Ok(AttrValue::from(page_address(&link))),
+        Err(why) => Err(AttrValue::from(crate::messages::page::share::no_link(&why.to_string()))),
+    };
     let verdict = classroom.verdict_visible().then(|| classroom.timeline.verdict().clone());
     let looking_back =
         (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
@@ -368,6 +394,10 @@ pub fn App() -> Html {
             </div>
             if let Some(notice) = &classroom.notice {
                 <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
+            }
+            if let Some(share) = classroom.share {
+                <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
+                             on_action={on_action.clone()} />
             }
             <div class="layout">
                 <div class="stage">{ stage_view }</div>

@@ -56,6 +56,10 @@ pub fn Header(props: &HeaderProps) -> Html {
                         onclick={on_click(&props.on_action, Action::TogglePresenter)}>
                     { if props.presenter { say::LEAVE_PRESENTER } else { say::PRESENTER } }
                 </button>
+                <button type="button" title={say::share::SHARE_HELP} aria-haspopup="dialog"
+                        onclick={on_click(&props.on_action, Action::OpenShare)}>
+                    { say::share::SHARE }
+                </button>
             </div>
         </header>
     }

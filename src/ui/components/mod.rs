@@ -5,11 +5,13 @@
 mod controls;
 mod panels;
 mod settings;
+mod share;
 mod views;
 
 pub use controls::{Header, PlaybackBar};
 pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};
 pub use settings::SettingsForm;
+pub use share::ShareDialog;
 pub use views::{ComparePanes, LadderView, LowerTabs, Markup, PaneView, TranscriptView};
 
 use yew::prelude::*;

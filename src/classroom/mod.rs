@@ -35,6 +35,7 @@ use crate::sim::caption::{self, Caption};
 use crate::sim::lessons::{self, Lesson};
 use crate::sim::matrix::{self, Cell};
 use crate::sim::scenario::{Change, Scenario, ScenarioError};
+use crate::sim::scenario_file::{self, Json};
 use crate::sim::settings::SettingError;
 use crate::sim::timeline::{BranchError, Cursor, Timeline, describe_changes};
 use crate::sim::trace::{Level, NodeId};
@@ -163,6 +164,10 @@ pub enum Action {
     LoadLesson(String),
     /// Show what a link describes (the page's address changed).
     OpenLink(String),
+    /// Open a scenario file, as the browser parsed it (the JSON `ftpsim run --scenario` reads).
+    OpenScenario(Json),
+    /// A file that is not JSON at all: say so.
+    UnreadableFile(String),
     TogglePresenter,
     ToggleQuiz,
     Answer(QuizAnswer),
@@ -572,6 +577,20 @@ impl Classroom {
                 None => self.notice = Some(Notice::UnknownLesson { asked: id.chars().take(80).collect() }),
             },
             Action::OpenLink(fragment) => self.open_link(&fragment),
+            Action::UnreadableFile(why) => self.notice = Some(Notice::SettingsInvalid(ScenarioError::Json(why))),
+            Action::OpenScenario(json) => match scenario_file::read(&json) {
+                Ok(scenario) => {
+                    self.pending = None;
+                    self.compare = None;
+                    self.notice = None;
+                    self.restart_with(scenario);
+                    self.lesson = None;
+                    self.origin = None;
+                    self.share = None;
+                    self.stage_focus += 1;
+                }
+                Err(error) => self.notice = Some(Notice::SettingsInvalid(error)),
+            },
             Action::TogglePresenter => self.presenter = !self.presenter,
             Action::ToggleQuiz => {
                 self.quiz.enabled = !self.quiz.enabled;

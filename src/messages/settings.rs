@@ -200,6 +200,10 @@ pub mod invalid {
         format!("a timeout must be from 1 to {max} seconds, got {got}")
     }
 
+    pub fn file_too_large(got: usize, max: usize) -> String {
+        format!("the file is {got} bytes long; a scenario file has at most {max}")
+    }
+
     pub fn unreadable_file(why: &str) -> String {
         format!("could not read the scenario: {why}")
     }
@@ -221,4 +225,29 @@ pub mod rules {
     pub const CONTROL_PORT: &str = "new connections to the FTP control port";
     pub const PASSIVE_RANGE: &str = "new connections to the passive port range";
     pub const NO_TRANSLATION: &str = "no translation for this address and port";
+}
+
+/// Why a scenario file could not be read.
+pub mod file {
+    pub const NOT_AN_OBJECT: &str = "expected a JSON object of settings, such as {\"mode\": \"port\"}";
+    pub const AN_ADDRESS: &str = "an IP address such as \"192.0.2.99\", or null";
+    pub const MICROSECONDS: &str = "a whole number of microseconds";
+
+    pub fn wrong_type(field: &str, expected: &str) -> String {
+        format!("{field}: expected {expected}")
+    }
+
+    pub fn unknown_field(field: &str) -> String {
+        format!("unknown field `{field}`")
+    }
+
+    /// What the fields that only a file holds take.
+    pub fn expected_for(field: &str) -> &'static str {
+        match field {
+            "bounce_to" => AN_ADDRESS,
+            "seed" => "a whole number",
+            "latency" => "an object such as {\"lan\": 1000, \"wan\": 10000}",
+            _ => "\"drop\" or \"reject\"",
+        }
+    }
 }

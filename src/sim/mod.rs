@@ -3,6 +3,7 @@
 //! | module         | what it holds                                                       |
 //! |----------------|---------------------------------------------------------------------|
 //! | [`scenario`]   | every setting of a run, in one serde type                             |
+//! | [`scenario_file`] | scenario files on the page, read and written through the table     |
 //! | [`settings`]   | the one table of settings behind the form, the parser and the flags   |
 //! | [`world`]      | hosts + devices + one event queue; one step = one queued event        |
 //! | [`trace`]      | the events of a run, in data and in words                             |
@@ -15,6 +16,7 @@ pub mod caption;
 pub mod lessons;
 pub mod matrix;
 pub mod scenario;
+pub mod scenario_file;
 pub mod scene;
 pub mod settings;
 pub mod timeline;

@@ -376,6 +376,8 @@ pub enum ScenarioError {
     BadTimeout { got: u32 },
     #[error("{}", invalid::unreadable_file(_0))]
     Json(String),
+    #[error("{}", invalid::file_too_large(*got, *max))]
+    TooLarge { got: usize, max: usize },
 }
 
 /// Debug output is the message itself: it is what a developer needs to read, and the browser
@@ -393,8 +395,20 @@ pub const MAX_TIMEOUT: u32 = 3600;
 pub const MAX_TRANSFERS: u32 = 10_000;
 
 impl Scenario {
+    /// The scenario as the JSON file `ftpsim run --scenario` reads (every field, pretty).
+    pub fn to_json(&self) -> String {
+        // Serialising plain data cannot fail; an empty object would still read as the default.
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// The longest scenario file read, in bytes (a real one is about 1 KB).
+    pub const MAX_JSON: usize = 64 * 1024;
+
     /// Reads a scenario from JSON; missing fields take their defaults, unknown ones are errors.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        if text.len() > Scenario::MAX_JSON {
+            return Err(ScenarioError::TooLarge { got: text.len(), max: Scenario::MAX_JSON });
+        }
         let scenario: Scenario = serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
         scenario.validate()?;
         Ok(scenario)

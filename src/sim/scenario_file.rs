@@ -1,0 +1,230 @@
+//! Scenario files on the page: the same JSON `ftpsim run --scenario` reads and writes, without
+//! serde in the browser build (serde_json's deserialiser of a `Scenario` costs the page 17 KB of
+//! its download budget; this costs well under 2).
+//!
+//! The browser parses the text (`JSON.parse`) into a [`Json`] value; this module turns it into
+//! a [`Scenario`] through the settings table, the way the form and the terminal runner's flags
+//! do, plus the few fields only a file holds (latency, seed, a bounce address, how the firewalls
+//! refuse). Unknown fields are refused, as serde's `deny_unknown_fields` does. Writing goes the
+//! other way and gives the text serde would give. Native tests check both against serde.
+
+use std::net::IpAddr;
+
+use super::scenario::{Latency, RefuseWith, Scenario, ScenarioError};
+use super::settings::{self, Kind};
+use crate::messages::settings::file as say;
+use crate::time::Duration;
+
+/// A parsed JSON value, as much of JSON as a scenario file uses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    /// Whole numbers only: no field of a scenario has a fraction.
+    Number(u64),
+    /// A number with a fraction, or negative: always refused.
+    OtherNumber,
+    Text(String),
+    List(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+/// Reads a scenario from a parsed file; missing fields take their defaults.
+pub fn read(value: &Json) -> Result<Scenario, ScenarioError> {
+    let Json::Object(fields) = value else {
+        return Err(ScenarioError::Json(say::NOT_AN_OBJECT.to_owned()));
+    };
+    let mut scenario = Scenario::default();
+    for (name, value) in fields {
+        read_field(&mut scenario, name, value).map_err(ScenarioError::Json)?;
+    }
+    scenario.validate()?;
+    Ok(scenario)
+}
+
+fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), String> {
+    let key = name.replace('_', "-");
+    if let Some(setting) = settings::find(&key) {
+        let token = token(setting.kind, value).ok_or_else(|| say::wrong_type(name, &setting.expected()))?;
+        let change = setting.parse(&token).map_err(|error| error.to_string())?;
+        change.apply(scenario);
+        return Ok(());
+    }
+    match (name, value) {
+        ("client_firewall_action", Json::Text(text)) => scenario.client_firewall_action = refuse_with(name, text)?,
+        ("server_firewall_action", Json::Text(text)) => scenario.server_firewall_action = refuse_with(name, text)?,
+        ("bounce_to", Json::Null) => scenario.bounce_to = None,
+        ("bounce_to", Json::Text(text)) => {
+            scenario.bounce_to = Some(text.parse::<IpAddr>().map_err(|_| say::wrong_type(name, say::AN_ADDRESS))?)
+        }
+        ("seed", Json::Number(seed)) => scenario.seed = *seed,
+        ("latency", Json::Object(parts)) => {
+            let mut latency = Latency::default();
+            for (part, value) in parts {
+                let micros = match value {
+                    Json::Number(micros) => Duration::from_micros(*micros),
+                    _ => return Err(say::wrong_type(part, say::MICROSECONDS)),
+                };
+                match part.as_str() {
+                    "lan" => latency.lan = micros,
+                    "wan" => latency.wan = micros,
+                    other => return Err(say::unknown_field(&format!("latency.{other}"))),
+                }
+            }
+            scenario.latency = latency;
+        }
+        ("client_firewall_action" | "server_firewall_action" | "bounce_to" | "seed" | "latency", _) => {
+            return Err(say::wrong_type(name, say::expected_for(name)));
+        }
+        _ => return Err(say::unknown_field(name)),
+    }
+    Ok(())
+}
+
+/// The value as the token the setting's parser reads: `true` → `on`, `null` → `default`…
+fn token(kind: Kind, value: &Json) -> Option<String> {
+    match (kind, value) {
+        // An on/off switch is a boolean in a file; the PORT check (strict/off) is a word.
+        (Kind::Switch { on: "on", off }, Json::Bool(flag)) => Some(if *flag { "on" } else { off }.to_owned()),
+        (Kind::Switch { on, .. }, Json::Text(text)) if on != "on" => Some(text.clone()),
+        (Kind::Choice(_), Json::Text(text)) => Some(text.clone()),
+        (Kind::Number { .. } | Kind::OptionalNumber { .. }, Json::Number(number)) => Some(number.to_string()),
+        (Kind::OptionalNumber { none, .. }, Json::Null) => Some(none.to_owned()),
+        (Kind::Ports, Json::List(items)) => {
+            let ports: Option<Vec<String>> = items
+                .iter()
+                .map(|item| match item {
+                    Json::Number(port) => Some(port.to_string()),
+                    _ => None,
+                })
+                .collect();
+            ports.map(|ports| ports.join(","))
+        }
+        _ => None,
+    }
+}
+
+fn refuse_with(name: &str, text: &str) -> Result<RefuseWith, String> {
+    match text {
+        "drop" => Ok(RefuseWith::Drop),
+        "reject" => Ok(RefuseWith::Reject),
+        _ => Err(say::wrong_type(name, "\"drop\" or \"reject\"")),
+    }
+}
+
+/// The scenario as a file: every field, in the order and form serde writes them.
+pub fn write(scenario: &Scenario) -> String {
+    let quoted = |text: &str| format!("\"{text}\"");
+    let switch = |flag: bool| if flag { "true" } else { "false" }.to_owned();
+    let optional = |value: Option<u32>| value.map_or_else(|| "null".to_owned(), |n| n.to_string());
+    let value_of = |key: &str| settings::find(key).map(|setting| setting.value(scenario)).unwrap_or_default();
+    let refuse = |with: RefuseWith| quoted(if with == RefuseWith::Drop { "drop" } else { "reject" });
+    let ports: Vec<String> = scenario.helper_ports.iter().map(|port| format!("\n    {port}")).collect();
+    let fields: Vec<(&str, String)> = vec![
+        ("client", quoted(&value_of("client"))),
+        ("server", quoted(&value_of("server"))),
+        ("user", quoted(&value_of("user"))),
+        ("ip", quoted(&value_of("ip"))),
+        ("mode", quoted(&value_of("mode"))),
+        ("command", quoted(&value_of("command"))),
+        ("transfers", scenario.transfers.to_string()),
+        ("client_firewall", switch(scenario.client_firewall)),
+        ("client_firewall_action", refuse(scenario.client_firewall_action)),
+        ("client_nat", switch(scenario.client_nat)),
+        ("client_alg", switch(scenario.client_alg)),
+        ("server_firewall", quoted(&value_of("server-firewall"))),
+        ("server_firewall_action", refuse(scenario.server_firewall_action)),
+        ("server_alg", switch(scenario.server_alg)),
+        ("server_nat", switch(scenario.server_nat)),
+        ("pasv_address", quoted(&value_of("pasv-address"))),
+        ("port_check", quoted(&value_of("port-check"))),
+        ("trust_pasv_address", switch(scenario.trust_pasv_address)),
+        ("server_epsv", switch(scenario.server_epsv)),
+        ("epsv_refusal", quoted(&value_of("epsv-refusal"))),
+        ("connect_timeout", optional(scenario.connect_timeout)),
+        ("accept_timeout", optional(scenario.accept_timeout)),
+        ("client_timeout", optional(scenario.client_timeout)),
+        ("port20", switch(scenario.port20)),
+        ("control_port", scenario.control_port.to_string()),
+        ("helper_ports", if ports.is_empty() { "[]".to_owned() } else { format!("[{}\n  ]", ports.join(",")) }),
+        ("control_encrypted", switch(scenario.control_encrypted)),
+        ("bounce_to", scenario.bounce_to.map_or_else(|| "null".to_owned(), |ip| quoted(&ip.to_string()))),
+        ("private_destinations", quoted(&value_of("private-destinations"))),
+        (
+            "latency",
+            format!(
+                "{{\n    \"lan\": {},\n    \"wan\": {}\n  }}",
+                scenario.latency.lan.as_micros(),
+                scenario.latency.wan.as_micros()
+            ),
+        ),
+        ("seed", scenario.seed.to_string()),
+    ];
+    let body: Vec<String> = fields.into_iter().map(|(name, value)| format!("  \"{name}\": {value}")).collect();
+    format!("{{\n{}\n}}", body.join(",\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::lessons;
+
+    /// serde_json's value as this module's.
+    fn from_serde(value: &serde_json::Value) -> Json {
+        match value {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(flag) => Json::Bool(*flag),
+            serde_json::Value::Number(number) => number.as_u64().map_or(Json::OtherNumber, Json::Number),
+            serde_json::Value::String(text) => Json::Text(text.clone()),
+            serde_json::Value::Array(items) => Json::List(items.iter().map(from_serde).collect()),
+            serde_json::Value::Object(fields) => {
+                Json::Object(fields.iter().map(|(name, value)| (name.clone(), from_serde(value))).collect())
+            }
+        }
+    }
+
+    fn parse(text: &str) -> Json {
+        from_serde(&serde_json::from_str(text).expect("valid JSON"))
+    }
+
+    #[test]
+    fn every_lesson_writes_as_serde_does_and_reads_back() {
+        for lesson in lessons::all() {
+            let written = write(&lesson.scenario);
+            let serde_text = serde_json::to_string_pretty(&lesson.scenario).expect("serialises");
+            assert_eq!(written, serde_text, "{}", lesson.id);
+            assert_eq!(read(&parse(&written)), Ok(lesson.scenario.clone()), "{}", lesson.id);
+            assert_eq!(Scenario::from_json(&written), Ok(lesson.scenario), "the terminal runner reads it");
+        }
+    }
+
+    #[test]
+    fn a_partial_file_reads_as_serde_reads_it() {
+        for text in [
+            r#"{"mode": "port", "client_alg": true}"#,
+            r#"{"client": "ftplib", "server": "pyftpdlib", "client_timeout": 6, "helper_ports": [21, 2121]}"#,
+            r#"{"epsv_refusal": "502", "server_epsv": false, "connect_timeout": null, "port_check": "off"}"#,
+            r#"{"latency": {"lan": 0, "wan": 5000}, "seed": 7, "bounce_to": "192.0.2.99", "server_firewall_action": "reject"}"#,
+        ] {
+            assert_eq!(read(&parse(text)), Scenario::from_json(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_the_reason() {
+        for (text, expected) in [
+            (r#"{"colour": "blue"}"#, "colour"),
+            (r#"{"mode": "sideways"}"#, "sideways"),
+            (r#"{"client_nat": "yes"}"#, "client_nat"),
+            (r#"{"control_port": 2.5}"#, "control_port"),
+            (r#"{"control_port": 50500}"#, "passive range"),
+            (r#"{"latency": {"lan": -1}}"#, "lan"),
+            (r#"[1, 2]"#, "object"),
+            (r#"{"helper_ports": [21, "x"]}"#, "helper_ports"),
+        ] {
+            let error = read(&parse(text)).expect_err(text).to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+            assert!(Scenario::from_json(text).is_err(), "serde refuses it too: {text}");
+        }
+    }
+}

@@ -27,7 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-FTPSIM = ROOT / "target" / "release" / "ftpsim"
+# The binary under test: the release build, or another one named by FTPSIM_BIN.
+FTPSIM = Path(os.environ.get("FTPSIM_BIN") or ROOT / "target" / "release" / "ftpsim")
 LOOPBACK = "127.0.0.1"
 
 
@@ -198,13 +199,13 @@ class Server:
 
 
 def start_ftpsim(root: Path, workdir: Path, *extra: str, passive: tuple[int, int] | None = None,
-                 env: dict[str, str] | None = None) -> Server:
-    if not FTPSIM.exists():
-        raise RuntimeError(f"{FTPSIM} is missing: cargo build --release --bin ftpsim")
+                 env: dict[str, str] | None = None, binary: Path = FTPSIM) -> Server:
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: cargo build --release --bin ftpsim")
     port = free_port()
     passive = passive or free_range(200)
     out, err = workdir / "ftpsim-serve.stdout", workdir / "ftpsim-serve.stderr"
-    cmd = [FTPSIM, "serve", "--listen", f"{LOOPBACK}:{port}", "--root", root,
+    cmd = [binary, "serve", "--listen", f"{LOOPBACK}:{port}", "--root", root,
            "--passive-ports", f"{passive[0]}-{passive[1]}", *extra]
     proc = start(cmd, stdout=open(out, "wb"), stderr=open(err, "wb"), env={**os.environ, **(env or {})})
     wait_listening(port, proc, "ftpsim serve")
@@ -243,10 +244,11 @@ def vsftpd_available() -> str | None:
     return None
 
 
-def start_vsftpd(files: dict[str, bytes], workdir: Path, **options: str) -> Server:
+def start_vsftpd(files: dict[str, bytes | Path], workdir: Path, **options: str) -> Server:
     """Debian's vsftpd 3.0.3 in the foreground on 127.0.0.1: anonymous, read-only except for
     anonymous uploads into incoming/ (owned by ftp; vsftpd refuses to serve an anonymous root
-    that ftp can write, so the root stays root's). `files` go under the root by FTP path."""
+    that ftp can write, so the root stays root's). `files` (contents, or a file to copy) go
+    under the root by FTP path."""
     import pwd
     ftp = pwd.getpwnam("ftp")
     root = workdir / "vsftpd-root"
@@ -254,7 +256,10 @@ def start_vsftpd(files: dict[str, bytes], workdir: Path, **options: str) -> Serv
     for path, data in files.items():
         target = root / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if isinstance(data, Path):
+            shutil.copyfile(data, target)
+        else:
+            target.write_bytes(data)
     incoming = root / VSFTPD_UPLOAD_DIR
     incoming.mkdir(exist_ok=True)
     for dirpath, dirnames, filenames in os.walk(root):

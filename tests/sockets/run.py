@@ -17,9 +17,9 @@ Usage (scripts/test.sh runs it with the fidelity venv, which has pyftpdlib):
     cargo build --release --bin ftpsim
     ~/.cache/ftpsim-tools/fidelity-venv/bin/python tests/sockets/run.py [clients] [get] [hostile]
 
-vsftpd must be started as root: without root the vsftpd parts are skipped with a message,
-except when the environment variable CI is set, where that is a failure. lftp comes from
-`scripts/tools.sh fidelity` (Debian's package). Exit status 0 when every case passed (known bugs,
+FTPSIM_BIN=PATH tests another build than target/release/ftpsim. vsftpd must be started as root:
+without root the vsftpd parts are skipped with a message, except when the environment variable
+CI is set, where that is a failure. lftp comes from `scripts/tools.sh sockets` (Debian's package). Exit status 0 when every case passed (known bugs,
 marked as expected failures, listed apart), 1 otherwise, naming each failed case. Server logs
 go to artifacts/sockets/.
 """

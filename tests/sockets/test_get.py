@@ -131,5 +131,8 @@ def run(tally: Tally, python: str) -> None:
     tally.check("a closed port exits 1", check_nobody_there)
     tally.check("bad arguments exit 2", check_bad_arguments, work)
     for server, *_ in targets:
-        tally.check(f"{server.name} is still running", lambda s=server: None if s.alive() else (_ for _ in ()).throw(
-            AssertionError(f"{s.name} exited with {s.proc.returncode}")))
+        tally.check(f"{server.name} is still running", still_running, server)
+
+
+def still_running(server) -> None:
+    assert server.alive(), f"{server.name} exited with {server.proc.returncode}"

@@ -94,6 +94,14 @@ pub struct Share {
     pub copied: bool,
 }
 
+/// A dialog over the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialog {
+    Share(Share),
+    /// Save, open and export: scenario files, the transcript, the drawings, the capture.
+    Files,
+}
+
 /// The panel that the ladder diagram and the device tables share.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
@@ -137,8 +145,8 @@ pub struct Classroom {
     /// Counts the moments the keyboard should return to the stage (after a lesson is picked,
     /// a dialog closes), so a clicker's → steps again.
     pub stage_focus: u32,
-    /// The Share dialog, when open.
-    pub share: Option<Share>,
+    /// The dialog over the page, when one is open.
+    pub dialog: Option<Dialog>,
 }
 
 /// What the page can ask for.
@@ -176,6 +184,7 @@ pub enum Action {
     DismissNotice,
     ShowTab(Tab),
     OpenShare,
+    OpenFiles,
     ToggleQr,
     /// The link was put on the clipboard (or selected for the teacher to copy).
     Copied,
@@ -227,7 +236,7 @@ impl Classroom {
             announce: true,
             revealed: false,
             stage_focus: 0,
-            share: None,
+            dialog: None,
         }
     }
 
@@ -586,7 +595,7 @@ impl Classroom {
                     self.restart_with(scenario);
                     self.lesson = None;
                     self.origin = None;
-                    self.share = None;
+                    self.dialog = None;
                     self.stage_focus += 1;
                 }
                 Err(error) => self.notice = Some(Notice::SettingsInvalid(error)),
@@ -638,24 +647,28 @@ impl Classroom {
             Action::ShowTab(tab) => self.tab = tab,
             Action::OpenShare => {
                 self.playback.stop();
-                self.share = Some(Share::default());
+                self.dialog = Some(Dialog::Share(Share::default()));
+            }
+            Action::OpenFiles => {
+                self.playback.stop();
+                self.dialog = Some(Dialog::Files);
             }
             Action::ToggleQr => {
-                if let Some(share) = &mut self.share {
+                if let Some(Dialog::Share(share)) = &mut self.dialog {
                     share.qr = !share.qr;
                 }
             }
             Action::Copied => {
-                if let Some(share) = &mut self.share {
+                if let Some(Dialog::Share(share)) = &mut self.dialog {
                     share.copied = true;
                 }
             }
             Action::CloseDialog => {
-                if self.share.take().is_some() {
+                if self.dialog.take().is_some() {
                     self.stage_focus += 1;
                 }
             }
-            Action::Escape if self.share.is_some() => return self.apply(Action::CloseDialog),
+            Action::Escape if self.dialog.is_some() => return self.apply(Action::CloseDialog),
             Action::Escape => return self.apply(Action::CancelChanges),
         }
         true

@@ -448,16 +448,20 @@ fn the_share_dialog_opens_shows_a_qr_code_and_closes_with_escape() {
     let mut classroom = still(Some("active-nat"));
     classroom.apply(Action::TogglePlay);
     classroom.apply(Action::OpenShare);
-    assert_eq!(classroom.share, Some(Share::default()));
+    assert_eq!(classroom.dialog, Some(Dialog::Share(Share::default())));
     assert!(!classroom.playback.playing, "the class is not stepped on behind the dialog");
     classroom.apply(Action::ToggleQr);
     classroom.apply(Action::Copied);
-    assert_eq!(classroom.share, Some(Share { qr: true, copied: true }));
+    assert_eq!(classroom.dialog, Some(Dialog::Share(Share { qr: true, copied: true })));
     classroom.apply(Action::Change(Change::ClientAlg(true)));
     let focus = classroom.stage_focus;
     classroom.apply(Action::Escape);
-    assert_eq!(classroom.share, None, "Escape closes the dialog first");
+    assert_eq!(classroom.dialog, None, "Escape closes the dialog first");
     assert_eq!(classroom.stage_focus, focus + 1, "the keyboard returns to the stage");
     classroom.apply(Action::Escape);
-    assert_eq!(classroom.share, None);
+    assert_eq!(classroom.dialog, None);
+    classroom.apply(Action::OpenFiles);
+    assert_eq!(classroom.dialog, Some(Dialog::Files));
+    classroom.apply(Action::CloseDialog);
+    assert_eq!(classroom.dialog, None);
 }

@@ -431,3 +431,21 @@ pub mod share {
         format!("There is no link for this: {why}.")
     }
 }
+
+/// The Files dialog: save, open, export.
+pub mod files {
+    pub const FILES: &str = "Save & export";
+    pub const FILES_HELP: &str =
+        "Save or open a scenario file, export the transcript, the drawings or a packet capture";
+    pub const TITLE: &str = "Save, open and export";
+    pub const SCENARIO: &str = "Scenario file";
+    pub const SAVE_SCENARIO: &str = "Save the settings (.json)";
+    pub const OPEN_SCENARIO: &str = "Open a scenario file";
+    pub const SCENARIO_HELP: &str = "The same file ftpsim run --scenario reads.";
+    pub const EXPORT: &str = "Export";
+    pub const TRANSCRIPT: &str = "Transcript (.txt)";
+    pub const TOPOLOGY: &str = "Network picture at this step (.svg)";
+    pub const CLOSE: &str = "Close";
+    pub const CANNOT_READ: &str = "the file could not be read";
+    pub const NOT_JSON: &str = "the file is not JSON: a scenario file looks like {\"mode\": \"port\"}";
+}

@@ -119,6 +119,24 @@ impl Line {
     }
 }
 
+/// The whole transcript as plain text, a line per entry with its time: what the Files dialog
+/// saves (`transcript.txt`).
+pub fn text(timeline: &Timeline) -> String {
+    let mut out = String::new();
+    for line in lines(timeline, timeline.len().saturating_sub(1)) {
+        let time = timeline.events().get(line.index).map(|event| event.time.to_string()).unwrap_or_default();
+        out.push_str(&format!("{time:>11}  {} {}", line.kind.arrow(), line.text));
+        if !line.decoded.trim().is_empty() {
+            out.push_str(&format!("  {}", line.decoded.trim()));
+        }
+        if line.encrypted {
+            out.push_str(&format!("  [{}]", say::ENCRYPTED));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The transcript up to event `position`.
 pub fn lines(timeline: &Timeline, position: usize) -> Vec<Line> {
     let events = &timeline.events()[..=position.min(timeline.len().saturating_sub(1))];
@@ -276,5 +294,19 @@ mod tests {
         assert!(all.iter().any(|line| line.starts_with("◷ Server: connect_timeout")));
         let last = all.last().expect("verdict");
         assert!(last.starts_with("✗ Failed: the server's data connection got no answer"), "{last}");
+    }
+
+    #[test]
+    fn the_text_export_has_every_line_with_its_time() {
+        let lesson = crate::sim::lessons::find("active-nat").expect("lesson");
+        let timeline = Timeline::run(&lesson.scenario).expect("valid");
+        let text = text(&timeline);
+        assert_eq!(text.lines().count(), lines(&timeline, timeline.len() - 1).len());
+        assert!(text.contains("→ USER anonymous"), "{text}");
+        assert!(text.contains("← 500 Illegal PORT command."), "{text}");
+        for line in text.lines() {
+            let (time, rest) = line.trim_start().split_once(" s  ").expect("a time first");
+            assert!(time.parse::<f64>().is_ok() && !rest.is_empty(), "{line}");
+        }
     }
 }

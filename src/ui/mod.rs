@@ -13,6 +13,7 @@
 //! layout, and reading the visitor's wish for reduced motion.
 
 mod components;
+mod files;
 mod state;
 
 use std::rc::Rc;
@@ -22,16 +23,17 @@ use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::classroom::{Action, Classroom, TICK_MS, Tab, countdowns, quiz_truth};
+use crate::classroom::{Action, Classroom, Dialog, TICK_MS, Tab, countdowns, quiz_truth};
 use crate::messages::page::{panels, playback as words, topology as picture_words};
 use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, Header, LadderView, LowerTabs, Markup, NoticeBar, PendingPanel,
-    PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, LowerTabs, Markup, NoticeBar,
+    PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
+use files::Export;
 use state::PageState;
 
 /// Below this width the page stacks its panels and the picture stands upright.
@@ -151,6 +153,32 @@ pub fn App() -> Html {
         Callback::from(move |action| state.dispatch(action))
     };
     let stage = use_node_ref();
+    // Saves a file of what is on screen, computed when it is asked for.
+    let on_export: Callback<Export> = {
+        let state = state.clone();
+        Callback::from(move |what: Export| {
+            let classroom = &state.classroom;
+            match what {
+                Export::Scenario => files::download(
+                    "ftpsim-scenario.json",
+                    "application/json",
+                    crate::sim::scenario_file::write(&classroom.scenario).as_bytes(),
+                ),
+                Export::Transcript => files::download(
+                    "ftpsim-transcript.txt",
+                    "text/plain;charset=utf-8",
+                    transcript::text(&classroom.timeline).as_bytes(),
+                ),
+                Export::Topology => {
+                    let position = classroom.position();
+                    let scene = scene::scene(&classroom.timeline, classroom.cursor.world(), position);
+                    let style = Style { hop_ms: 0, size: topology::Type::Normal, orientation: Orientation::Wide };
+                    let svg = topology::layout(&scene, position, style).svg(picture_words::LABEL, "topology");
+                    files::download("ftpsim-network.svg", "image/svg+xml", files::standalone_svg(&svg).as_bytes());
+                }
+            }
+        })
+    };
     let narrow = use_state(narrow_window);
 
     // The keyboard: one listener on the document for the whole page.
@@ -395,10 +423,14 @@ pub fn App() -> Html {
             if let Some(notice) = &classroom.notice {
                 <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
             }
-            if let Some(share) = classroom.share {
-                <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
-                             on_action={on_action.clone()} />
-            }
+            { match classroom.dialog {
+                Some(Dialog::Share(share)) => html! {
+                    <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
+                                 on_action={on_action.clone()} />
+                },
+                Some(Dialog::Files) => html! { <FilesDialog on_action={on_action.clone()} on_export={on_export.clone()} /> },
+                None => Html::default(),
+            } }
             <div class="layout">
                 <div class="stage">{ stage_view }</div>
                 { lower_view }

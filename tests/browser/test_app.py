@@ -502,7 +502,8 @@ class Classroom(Page):
         with Browser(*LAPTOP) as driver:
             open_page(driver, "#lesson=<img src=x onerror=alert(1)>")
             alert = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[role="alert"]'))
-            self.assertIn("There is no lesson called", alert[0].text)
+            self.assertIn("there is no lesson called", alert[0].text)
+            self.assertIn("shows it without that part", alert[0].text, "it says what was shown instead")
             self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "img"), "nothing typed becomes markup")
             by_name(driver, "button", "Dismiss").click()
             port = by_name(driver, "input", "Control port")

@@ -60,6 +60,10 @@ pub fn Header(props: &HeaderProps) -> Html {
                         onclick={on_click(&props.on_action, Action::OpenShare)}>
                     { say::share::SHARE }
                 </button>
+                <button type="button" title={say::files::FILES_HELP} aria-haspopup="dialog"
+                        onclick={on_click(&props.on_action, Action::OpenFiles)}>
+                    { say::files::FILES }
+                </button>
             </div>
         </header>
     }

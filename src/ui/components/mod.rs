@@ -3,12 +3,14 @@
 //! markup and read back.
 
 mod controls;
+mod files;
 mod panels;
 mod settings;
 mod share;
 mod views;
 
 pub use controls::{Header, PlaybackBar};
+pub use files::FilesDialog;
 pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};
 pub use settings::SettingsForm;
 pub use share::ShareDialog;

@@ -20,6 +20,7 @@ mod compare;
 pub mod link;
 mod playback;
 mod quiz;
+pub mod stored;
 
 use std::rc::Rc;
 

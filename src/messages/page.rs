@@ -449,3 +449,71 @@ pub mod files {
     pub const CANNOT_READ: &str = "the file could not be read";
     pub const NOT_JSON: &str = "the file is not JSON: a scenario file looks like {\"mode\": \"port\"}";
 }
+
+/// What the browser keeps between visits, and scenarios saved under a name.
+pub mod stored {
+    pub const NOT_JSON: &str = "it is not JSON";
+    pub const AN_OBJECT: &str = "an object";
+    pub const A_NUMBER: &str = "a version number";
+    pub const A_LINK: &str = "a link";
+    pub const A_LIST: &str = "a list";
+    pub const A_LEVEL: &str = "\"key\", \"packet\" or \"detail\"";
+    pub const A_SPEED: &str = "a speed from 0 to 15";
+    pub const TRUE_OR_FALSE: &str = "true or false";
+    pub const A_NAME: &str = "a name";
+    pub const NO_NAME: &str = "give the scenario a name first";
+
+    pub fn too_long(length: usize, limit: usize) -> String {
+        format!("it is {length} characters long, more than the {limit} this page keeps")
+    }
+
+    pub fn newer(version: u64, known: u64) -> String {
+        format!("a newer version of the page wrote it (version {version}; this page knows up to {known})")
+    }
+
+    pub fn wrong_field(field: &str, expected: &str) -> String {
+        format!("\"{field}\" should be {expected}")
+    }
+
+    pub fn bad_scenario(name: &str, problem: &str) -> String {
+        format!("the saved scenario \"{name}\" is not a valid network ({problem})")
+    }
+
+    pub fn name_too_long(limit: usize) -> String {
+        format!("a name can be at most {limit} characters long")
+    }
+
+    pub fn too_many(limit: usize) -> String {
+        format!("this browser keeps at most {limit} saved scenarios: delete one first")
+    }
+
+    /// The whole notice when the stored record could not be read.
+    pub fn set_aside(problem: &str, key: &str) -> String {
+        format!(
+            "What this browser kept from an earlier visit could not be read ({problem}). It was moved aside \
+             under \"{key}\" in the browser's storage, and the page starts afresh."
+        )
+    }
+
+    pub fn not_saved(problem: &str) -> String {
+        format!("The scenario was not saved: {problem}.")
+    }
+
+    /// The browser does not let the page keep anything (private window, blocked storage).
+    pub const UNAVAILABLE: &str = "This browser does not let the page keep anything (private window or blocked storage): saved scenarios and preferences last until the tab closes.";
+    pub const SAVED_TITLE: &str = "Saved in this browser";
+    pub const SAVED_HELP: &str = "Scenarios kept in this browser under a name, for the next class.";
+    pub const NAME_LABEL: &str = "Name";
+    pub const SAVE: &str = "Save in this browser";
+    pub const NONE_SAVED: &str = "Nothing saved yet.";
+    pub const OPEN: &str = "Open";
+    pub const DELETE: &str = "Delete";
+
+    pub fn open_label(name: &str) -> String {
+        format!("Open {name}")
+    }
+
+    pub fn delete_label(name: &str) -> String {
+        format!("Delete {name}")
+    }
+}

@@ -29,6 +29,29 @@ pub enum Json {
     Object(Vec<(String, Json)>),
 }
 
+impl Json {
+    /// Parses JSON text natively (the terminal runner, tests, the fuzzer). The page parses with
+    /// the browser's `JSON.parse` instead, which costs it nothing to download.
+    pub fn parse(text: &str) -> Option<Json> {
+        serde_json::from_str::<serde_json::Value>(text).ok().map(|value| Json::from(&value))
+    }
+}
+
+impl From<&serde_json::Value> for Json {
+    fn from(value: &serde_json::Value) -> Json {
+        match value {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(flag) => Json::Bool(*flag),
+            serde_json::Value::Number(number) => number.as_u64().map_or(Json::OtherNumber, Json::Number),
+            serde_json::Value::String(text) => Json::Text(text.clone()),
+            serde_json::Value::Array(items) => Json::List(items.iter().map(Json::from).collect()),
+            serde_json::Value::Object(fields) => {
+                Json::Object(fields.iter().map(|(name, value)| (name.clone(), Json::from(value))).collect())
+            }
+        }
+    }
+}
+
 /// Reads a scenario from a parsed file; missing fields take their defaults.
 pub fn read(value: &Json) -> Result<Scenario, ScenarioError> {
     let Json::Object(fields) = value else {
@@ -169,22 +192,8 @@ mod tests {
     use super::*;
     use crate::sim::lessons;
 
-    /// serde_json's value as this module's.
-    fn from_serde(value: &serde_json::Value) -> Json {
-        match value {
-            serde_json::Value::Null => Json::Null,
-            serde_json::Value::Bool(flag) => Json::Bool(*flag),
-            serde_json::Value::Number(number) => number.as_u64().map_or(Json::OtherNumber, Json::Number),
-            serde_json::Value::String(text) => Json::Text(text.clone()),
-            serde_json::Value::Array(items) => Json::List(items.iter().map(from_serde).collect()),
-            serde_json::Value::Object(fields) => {
-                Json::Object(fields.iter().map(|(name, value)| (name.clone(), from_serde(value))).collect())
-            }
-        }
-    }
-
     fn parse(text: &str) -> Json {
-        from_serde(&serde_json::from_str(text).expect("valid JSON"))
+        Json::parse(text).expect("valid JSON")
     }
 
     #[test]

@@ -29,9 +29,19 @@
 //! answers a transfer command with `125` when the data connection is already open; and its
 //! reply texts are its own.
 //!
-//! Where vsftpd answers `500` to an argument it cannot parse, this server answers `501`
-//! (RFC 959's code for a syntax error in arguments) with vsftpd's words; refusals of well-formed
-//! `PORT`/`EPRT` keep vsftpd's `500`.
+//! Hostile and malformed input gets vsftpd's answers, each measured against a real vsftpd 3.0.3
+//! (`tests/sockets/test_hostile.py`):
+//!
+//! - An address it cannot read: `500 Illegal PORT command.`, `500 Bad EPRT command.`, and
+//!   `500 Bad EPRT protocol.` for a protocol other than 1 (or 2 on IPv6), which vsftpd checks
+//!   before the address, so also for a bare `EPRT`. Either forgets the `PASV` before it.
+//!   `EPSV` with an argument other than 1 (2 on IPv6) or `ALL`: `522 Bad network protocol.`
+//!   vsftpd reads those numbers with `atoi()`, this server strictly: `EPSV 1x`, `EPRT` with
+//!   another delimiter than `|` or without the last one are refused here and taken by vsftpd.
+//! - `TYPE` other than `A`, `A N`, `I`, `L 8`: `500 Unrecognised TYPE command.`
+//!
+//! pyftpdlib's profile answers an argument it cannot parse with `501` (RFC 959's code for a
+//! syntax error in arguments).
 //!
 //! Left out on purpose: vsftpd's one-second delay after a failed login, `REST`/`APPE`/`MDTM`,
 //! ASCII line-ending conversion, the idle and data-stall timeouts (300 s; no lesson runs that
@@ -44,8 +54,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{
-    Command, CommandDecoder, CommandError, EpsvArg, Reply, TransferType, Verb, format_extended_passive_text,
-    format_host_port, format_passive_text, reply_code as code,
+    AddressError, Command, CommandDecoder, CommandError, EpsvArg, Reply, TransferType, Verb,
+    format_extended_passive_text, format_host_port, format_passive_text, reply_code as code,
 };
 use super::fs::FileTree;
 use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
@@ -469,10 +479,81 @@ impl FtpServer {
     }
 
     fn on_bad_command(&mut self, error: CommandError) {
+        match self.settings.profile {
+            ServerProfile::Vsftpd => self.on_bad_command_vsftpd(error),
+            ServerProfile::Pyftpdlib => self.on_bad_command_pyftpdlib(error),
+        }
+    }
+
+    /// A line vsftpd could not take as a command. vsftpd has no parser in front of its
+    /// commands: each handler reads its argument as it comes, so the answers are the handlers'
+    /// own (`postlogin.c`), and every one of them is `500`.
+    fn on_bad_command_vsftpd(&mut self, error: CommandError) {
         let logged_in = matches!(self.login, Login::LoggedIn { .. });
         let allowed_before_login = matches!(error.verb(), Some(Verb::User | Verb::Pass | Verb::Feat | Verb::Quit));
         match error {
             // vsftpd ignores empty lines ("to avoid NAT device bugs").
+            CommandError::Empty => {}
+            CommandError::TooLong { .. } => self.reply(code::SYNTAX_ERROR, "Input line too long."),
+            _ if !logged_in && !allowed_before_login => {
+                self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS.")
+            }
+            CommandError::UnknownVerb { .. } | CommandError::NotUtf8 => {
+                self.reply(code::SYNTAX_ERROR, "Unknown command.")
+            }
+            // PORT is not even read once EPSV ALL was sent (it falls to the commands vsftpd
+            // refuses with 550).
+            CommandError::MissingArgument { verb: Verb::Port, .. }
+            | CommandError::BadAddress { verb: Verb::Port, .. }
+                if self.epsv_all =>
+            {
+                self.reply(code::FILE_UNAVAILABLE, "Permission denied.")
+            }
+            // handle_port and handle_eprt forget the data set-up before they read the address.
+            CommandError::MissingArgument { verb: Verb::Port, .. }
+            | CommandError::BadAddress { verb: Verb::Port, .. } => {
+                self.drop_plan();
+                self.reply(code::SYNTAX_ERROR, "Illegal PORT command.")
+            }
+            CommandError::MissingArgument { verb: Verb::Eprt, .. } => {
+                // An empty protocol field reads as protocol 0.
+                self.drop_plan();
+                self.reply(code::SYNTAX_ERROR, "Bad EPRT protocol.")
+            }
+            CommandError::BadAddress { verb: Verb::Eprt, source } => {
+                self.drop_plan();
+                // vsftpd checks the protocol before it reads the address: |2| on an IPv4
+                // session is a bad protocol whatever follows.
+                let on_ipv6 = self.local_ip().is_some_and(|ip| ip.is_ipv6());
+                let bad_protocol = source.is_unsupported_protocol()
+                    || (!on_ipv6 && matches!(source, AddressError::BadIp { expected: 6, .. }));
+                let text = if bad_protocol { "Bad EPRT protocol." } else { "Bad EPRT command." };
+                self.reply(code::SYNTAX_ERROR, text)
+            }
+            CommandError::BadArgument { verb: Verb::Epsv, .. } => match self.settings.epsv {
+                EpsvSupport::Refused500 => self.reply(code::SYNTAX_ERROR, "Unknown command."),
+                EpsvSupport::Refused502 => self.reply(code::NOT_IMPLEMENTED, "Command not implemented."),
+                // vsftpd reads the argument with atoi(): anything but 1 (or 2 on IPv6) is 522.
+                EpsvSupport::Enabled => self.reply(code::BAD_PROTOCOL, "Bad network protocol."),
+            },
+            CommandError::MissingArgument { verb: Verb::Type, .. }
+            | CommandError::BadArgument { verb: Verb::Type, .. } => {
+                self.reply(code::SYNTAX_ERROR, "Unrecognised TYPE command.")
+            }
+            CommandError::MissingArgument { .. }
+            | CommandError::BadArgument { .. }
+            | CommandError::BadAddress { .. } => {
+                self.reply(code::BAD_ARGUMENT, "Syntax error in parameters or arguments.")
+            }
+        }
+    }
+
+    /// A line pyftpdlib could not take as a command: `500` for an unknown verb, `501` for an
+    /// argument it cannot use.
+    fn on_bad_command_pyftpdlib(&mut self, error: CommandError) {
+        let logged_in = matches!(self.login, Login::LoggedIn { .. });
+        let allowed_before_login = matches!(error.verb(), Some(Verb::User | Verb::Pass | Verb::Feat | Verb::Quit));
+        match error {
             CommandError::Empty => {}
             CommandError::TooLong { .. } => self.reply(code::SYNTAX_ERROR, "Input line too long."),
             _ if !logged_in && !allowed_before_login => {
@@ -703,7 +784,11 @@ impl FtpServer {
         self.drop_plan();
         let peer_ip = self.peer_ip();
         if verb == Verb::Eprt && peer_ip.is_some_and(|peer| peer.is_ipv4() != target.is_ipv4()) {
-            self.reply(code::BAD_PROTOCOL, "Bad EPRT protocol.");
+            let code = match self.settings.profile {
+                ServerProfile::Vsftpd => code::SYNTAX_ERROR,
+                ServerProfile::Pyftpdlib => code::BAD_PROTOCOL,
+            };
+            self.reply(code, "Bad EPRT protocol.");
             return;
         }
         if !self.settings.port_promiscuous {
@@ -1328,7 +1413,7 @@ mod tests {
             ("PWD", "257 \"/\" is the current directory"),
             ("TYPE I", "200 Switching to Binary mode."),
             ("type a", "200 Switching to ASCII mode."),
-            ("TYPE X", "501 Unrecognised TYPE command."),
+            ("TYPE X", "500 Unrecognised TYPE command."),
             ("MODE S", "200 Mode set to S."),
             ("MODE B", "504 Bad MODE command."),
             ("STRU F", "200 Structure set to F."),
@@ -1379,16 +1464,58 @@ mod tests {
         assert_eq!(say(&mut server, "PORT 192,168,1,2,195,80\r\n"), ["500 Illegal PORT command."]);
         assert_eq!(say(&mut server, "PORT 203,0,113,1,0,80\r\n"), ["500 Illegal PORT command."]);
         assert_eq!(say(&mut server, "EPRT |1|192.168.1.2|50000|\r\n"), ["500 Illegal EPRT command."]);
-        assert_eq!(say(&mut server, "EPRT |2|2001:db8::2|50000|\r\n"), ["522 Bad EPRT protocol."]);
-        assert_eq!(say(&mut server, "EPRT |9|x|1|\r\n"), ["522 Bad EPRT protocol."]);
-        assert_eq!(say(&mut server, "PORT 1,2,3\r\n"), ["501 Illegal PORT command."]);
-        assert_eq!(say(&mut server, "EPRT |1|nonsense|5|\r\n"), ["501 Bad EPRT command."]);
+        assert_eq!(say(&mut server, "EPRT |2|2001:db8::2|50000|\r\n"), ["500 Bad EPRT protocol."]);
         assert_eq!(server.state_name(), "LOGGED-IN");
         let mut promiscuous = logged_in(ServerSettings { port_promiscuous: true, ..ServerSettings::default() });
         assert_eq!(
             say(&mut promiscuous, "PORT 192,168,1,2,195,80\r\n"),
             ["200 PORT command successful. Consider using PASV."]
         );
+    }
+
+    /// Each expectation checked against a real vsftpd 3.0.3 (tests/sockets/test_hostile.py).
+    #[test]
+    fn malformed_port_eprt_and_epsv_get_vsftpds_answers() {
+        let mut server = logged_in(ServerSettings::default());
+        let cases = [
+            ("PORT 1,2,3", "500 Illegal PORT command."),
+            ("PORT a,b,c,d,e,f", "500 Illegal PORT command."),
+            ("PORT 127,0,0,1,300,1", "500 Illegal PORT command."),
+            ("PORT 127,0,0,1,-1,5", "500 Illegal PORT command."),
+            ("PORT", "500 Illegal PORT command."),
+            ("EPRT", "500 Bad EPRT protocol."),
+            ("EPRT garbage", "500 Bad EPRT command."),
+            ("EPRT |1|nonsense|5|", "500 Bad EPRT command."),
+            ("EPRT |1|203.0.113.1|99999|", "500 Bad EPRT command."),
+            ("EPRT |1|203.0.113.1||", "500 Bad EPRT command."),
+            ("EPRT |9|x|1|", "500 Bad EPRT protocol."),
+            ("EPRT |2|::1|50000|", "500 Bad EPRT protocol."),
+            ("EPRT |2|nonsense|50000|", "500 Bad EPRT protocol."),
+            ("EPSV 2", "522 Bad network protocol."),
+            ("EPSV 3", "522 Bad network protocol."),
+            ("EPSV x", "522 Bad network protocol."),
+            ("TYPE X", "500 Unrecognised TYPE command."),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(say(&mut server, &format!("{line}\r\n")), [expected], "{line}");
+            assert_eq!(server.state_name(), "LOGGED-IN", "{line} sets nothing up");
+        }
+    }
+
+    #[test]
+    fn a_malformed_port_or_eprt_forgets_the_pasv_before_it() {
+        for line in ["PORT 1,2,3\r\n", "EPRT garbage\r\n", "EPRT |9|x|1|\r\n"] {
+            let mut server = logged_in(ServerSettings::lesson());
+            let (id, _) = passive_ready(&mut server);
+            server.handle(Instant::ZERO, Input::ControlBytes(line.as_bytes().to_vec()));
+            let outputs = drain(&mut server);
+            assert!(outputs.contains(&Output::CloseData { id }), "{line:?}: {outputs:?}");
+            assert_eq!(server.state_name(), "LOGGED-IN", "{line:?}");
+        }
+        // After EPSV ALL, PORT is refused before its address is read.
+        let mut server = logged_in(ServerSettings::lesson());
+        say(&mut server, "EPSV ALL\r\n");
+        assert_eq!(say(&mut server, "PORT 1,2,3\r\n"), ["550 Permission denied."]);
     }
 
     #[test]
@@ -1450,7 +1577,9 @@ mod tests {
         let mut server = logged_in(ServerSettings::default());
         assert_eq!(say(&mut server, "EPSV 2\r\n"), ["522 Bad network protocol."]);
         assert_eq!(say(&mut server, "EPSV 3\r\n"), ["522 Bad network protocol."]);
-        assert_eq!(say(&mut server, "EPSV x\r\n"), ["501 Bad network protocol."]);
+        assert_eq!(say(&mut server, "EPSV x\r\n"), ["522 Bad network protocol."]);
+        assert_eq!(say(&mut refusing, "EPSV x\r\n"), ["500 Unknown command."]);
+        assert_eq!(say(&mut not_implemented, "EPSV x\r\n"), ["502 Command not implemented."]);
     }
 
     #[test]

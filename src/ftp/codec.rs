@@ -282,6 +282,39 @@ impl Command {
         }
     }
 
+    /// The command a line of `verb` alone is to a server that reads a missing argument as an
+    /// empty one, as vsftpd does: `RETR` is a `RETR` of the empty name (`550` once a data
+    /// connection is set up), `USER` the empty user. `None` where an empty argument is no value
+    /// of the command at all (`TYPE`, `PORT`, `EPRT`).
+    pub fn with_empty_argument(verb: Verb) -> Option<Command> {
+        let empty = String::new;
+        Some(match verb {
+            Verb::User => Command::User(empty()),
+            Verb::Pass => Command::Pass(empty()),
+            Verb::Syst => Command::Syst,
+            Verb::Feat => Command::Feat,
+            Verb::Pwd => Command::Pwd,
+            Verb::Cwd => Command::Cwd(empty()),
+            Verb::Cdup => Command::Cdup,
+            Verb::Mode => Command::Mode(empty()),
+            Verb::Stru => Command::Stru(empty()),
+            Verb::Noop => Command::Noop,
+            Verb::Quit => Command::Quit,
+            Verb::Size => Command::Size(empty()),
+            Verb::List => Command::List(None),
+            Verb::Nlst => Command::Nlst(None),
+            Verb::Retr => Command::Retr(empty()),
+            Verb::Stor => Command::Stor(empty()),
+            Verb::Abor => Command::Abor,
+            Verb::Pasv => Command::Pasv,
+            Verb::Epsv => Command::Epsv(EpsvArg::Any),
+            Verb::Auth => Command::Auth(empty()),
+            Verb::Pbsz => Command::Pbsz(empty()),
+            Verb::Prot => Command::Prot(empty()),
+            Verb::Type | Verb::Port | Verb::Eprt => return None,
+        })
+    }
+
     /// The command as sent on the wire, including the trailing CRLF.
     pub fn to_bytes(&self) -> Vec<u8> {
         format!("{self}\r\n").into_bytes()
@@ -988,6 +1021,23 @@ mod tests {
         assert!(matches!(Command::parse("EPSV 1x"), Err(CommandError::BadArgument { verb: Verb::Epsv, .. })));
         assert_eq!(Command::parse("TYPE A N"), Ok(Command::Type(TransferType::Ascii)));
         assert_eq!(Command::parse("TYPE L 8"), Ok(Command::Type(TransferType::Image)));
+    }
+
+    #[test]
+    fn a_missing_argument_can_be_read_as_an_empty_one() {
+        for verb in Verb::ALL {
+            let Err(CommandError::MissingArgument { verb: missing, .. }) = Command::parse(verb.as_str()) else {
+                continue;
+            };
+            assert_eq!(missing, verb);
+            let empty = Command::with_empty_argument(verb);
+            if let Some(command) = &empty {
+                assert_eq!(command.verb(), verb);
+                assert_eq!(command.to_string().trim_end(), verb.as_str(), "{command:?} is the verb alone");
+            }
+            assert_eq!(empty.is_none(), matches!(verb, Verb::Type | Verb::Port | Verb::Eprt), "{verb}");
+        }
+        assert_eq!(Command::with_empty_argument(Verb::Retr), Some(Command::Retr(String::new())));
     }
 
     #[test]

@@ -39,6 +39,10 @@
 //!   vsftpd reads those numbers with `atoi()`, this server strictly: `EPSV 1x`, `EPRT` with
 //!   another delimiter than `|` or without the last one are refused here and taken by vsftpd.
 //! - `TYPE` other than `A`, `A N`, `I`, `L 8`: `500 Unrecognised TYPE command.`
+//! - A command without its argument is the command with an empty one (vsftpd has no check for
+//!   a missing argument): `RETR`/`STOR` are `425 Use PORT or PASV first.` without a data set-up,
+//!   `CWD` is `550 Failed to change directory.`, `SIZE` `550 Could not get file size.`, `USER`
+//!   after an anonymous login `530 Can't change from guest user.`
 //!
 //! pyftpdlib's profile answers an argument it cannot parse with `501` (RFC 959's code for a
 //! syntax error in arguments).
@@ -470,11 +474,28 @@ impl FtpServer {
                     self.emit(Output::Trace(FtpTrace::CommandReceived(command.clone())));
                     self.on_command(command);
                 }
-                Some(Err(error)) => {
-                    self.emit(Output::Trace(FtpTrace::CommandRejected(error.to_string())));
-                    self.on_bad_command(error);
-                }
+                Some(Err(error)) => match self.read_as_vsftpd(&error) {
+                    Some(command) => {
+                        self.emit(Output::Trace(FtpTrace::CommandReceived(command.clone())));
+                        self.on_command(command);
+                    }
+                    None => {
+                        self.emit(Output::Trace(FtpTrace::CommandRejected(error.to_string())));
+                        self.on_bad_command(error);
+                    }
+                },
             }
+        }
+    }
+
+    /// vsftpd reads a command without its argument as one with an empty argument, and answers
+    /// it as such: `RETR` is `425 Use PORT or PASV first.` (or `550` with a data set-up), `CWD`
+    /// and `SIZE` fail with `550`, `USER` after an anonymous login is
+    /// `530 Can't change from guest user.` (measured, tests/sockets/test_hostile.py).
+    fn read_as_vsftpd(&self, error: &CommandError) -> Option<Command> {
+        match (self.settings.profile, error) {
+            (ServerProfile::Vsftpd, CommandError::MissingArgument { verb, .. }) => Command::with_empty_argument(*verb),
+            _ => None,
         }
     }
 
@@ -741,7 +762,8 @@ impl FtpServer {
     fn change_dir(&mut self, dir: &str) {
         let path = FileTree::resolve(&self.cwd, dir);
         let profile = self.settings.profile;
-        if self.files.is_dir(&path) {
+        // An empty name is no directory (vsftpd's chdir("") fails), not the current one.
+        if !dir.is_empty() && self.files.is_dir(&path) {
             let text = match profile {
                 ServerProfile::Vsftpd => "Directory successfully changed.".to_owned(),
                 ServerProfile::Pyftpdlib => format!("\"{path}\" is the current directory."),
@@ -1421,7 +1443,7 @@ mod tests {
             ("NOOP", "200 NOOP ok."),
             ("ABOR", "225 No transfer to ABOR."),
             ("XYZZY", "500 Unknown command."),
-            ("RETR", "501 Syntax error in parameters or arguments."),
+            ("RETR", "425 Use PORT or PASV first."),
             ("LIST", "425 Use PORT or PASV first."),
             ("EPSV ALL", "200 EPSV ALL ok."),
             ("PASV", "550 Permission denied."),
@@ -1430,6 +1452,36 @@ mod tests {
         for (line, expected) in cases {
             assert_eq!(say(&mut server, &format!("{line}\r\n")), [expected], "{line}");
         }
+    }
+
+    /// Each expectation checked against a real vsftpd 3.0.3 (tests/sockets/test_hostile.py).
+    #[test]
+    fn commands_without_their_argument_are_read_with_an_empty_one() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let cases = [
+            ("RETR", "425 Use PORT or PASV first."),
+            ("STOR", "425 Use PORT or PASV first."),
+            ("CWD", "550 Failed to change directory."),
+            ("SIZE", "550 Could not get file size."),
+            ("TYPE", "500 Unrecognised TYPE command."),
+            ("USER", "530 Can't change from guest user."),
+            ("MODE", "504 Bad MODE command."),
+            ("STRU", "504 Bad STRU command."),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(say(&mut server, &format!("{line}\r\n")), [expected], "{line}");
+        }
+        assert_eq!(say(&mut server, "PWD\r\n"), ["257 \"/\" is the current directory"], "CWD went nowhere");
+        // With a data set-up, the empty name is no file.
+        passive_ready(&mut server);
+        assert_eq!(say(&mut server, "RETR\r\n"), ["550 Failed to open file."]);
+        // Before login, USER without a name is a user like any other.
+        let mut fresh = server_with(ServerSettings::default());
+        assert_eq!(say(&mut fresh, "USER\r\n"), ["530 This FTP server is anonymous only."]);
+        assert_eq!(say(&mut fresh, "RETR\r\n"), ["530 Please login with USER and PASS."]);
+        // pyftpdlib's profile keeps its 501.
+        let mut pyftpdlib = logged_in(pyftpdlib());
+        assert_eq!(say(&mut pyftpdlib, "RETR\r\n"), ["501 Syntax error in parameters or arguments."]);
     }
 
     #[test]

@@ -55,8 +55,6 @@ BUG_RETR_226 = ("ftpsim bug: a RETR whose data connection fails (the client rese
                 "426 Failure writing network stream. / 421 Data timeout. Reconnect. Sorry.")
 BUG_LONG_LINE = ("ftpsim deviation: after 500 Input line too long. the session goes on (vsftpd ends it), "
                  "and the limit is 4096 bytes without the line end (vsftpd: 4096 with it)")
-BUG_MISSING_ARG = ("ftpsim bug: RETR/STOR/CWD/SIZE/USER without an argument answered 501 Syntax error; "
-                   "vsftpd checks as for an empty name (425/550/530), and TYPE X is 500, not 501")
 BUG_BLANK_LINE = "ftpsim deviation: a line of spaces is ignored like an empty one; vsftpd answers 500/530"
 BUG_PASV_KEPT = ("ftpsim deviation: a RETR refused with 550 closes the passive listener; vsftpd keeps it "
                  "for the next transfer command")
@@ -672,7 +670,7 @@ DIALOGUES = [  # name, function, ftpsim bug (expected failure) or None, both ser
     ("PORT/EPRT to a third-party address or port 21: 500, never connected", third_party, None, True),
     ("malformed PORT/EPRT/EPSV are refused and set up nothing", malformed_refused, None, True),
     ("malformed PORT/EPRT/EPSV get vsftpd's exact replies", malformed_exact, None, True),
-    ("commands without their argument get vsftpd's replies", missing_arguments, BUG_MISSING_ARG, True),
+    ("commands without their argument get vsftpd's replies", missing_arguments, None, True),
     ("path traversal: CWD/SIZE/RETR/LIST/NLST never leave the root", path_traversal, None, True),
     ("LIST -l DIR and LIST of a missing directory as vsftpd", list_options_and_missing_dir, BUG_LIST_OPTIONS,
      True),

@@ -169,9 +169,21 @@ fn a_raw_session_gets_vsftpds_answers_and_nothing_escapes_the_root() {
     writer.write_all(b"USER anonymous\r\nPASS x@y\r\n").expect("write");
     expect_reply(&mut reader, "331");
     expect_reply(&mut reader, "230");
+    // A line over vsftpd's 4096 bytes: 500, and the session ends, as in vsftpd.
     let long = format!("NOOP {}\r\n", "x".repeat(10_000));
     writer.write_all(long.as_bytes()).expect("write");
     expect_reply(&mut reader, "500");
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+    assert_eq!(rest, b"", "nothing after 500 Input line too long.");
+    let stream = TcpStream::connect(server.address).expect("connects again");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    expect_reply(&mut reader, "220");
+    writer.write_all(b"USER anonymous\r\nPASS x@y\r\n").expect("write");
+    expect_reply(&mut reader, "331");
+    expect_reply(&mut reader, "230");
     writer.write_all(b"PORT 192,0,2,9,200,10\r\n").expect("write");
     assert!(expect_reply(&mut reader, "500").contains("Illegal PORT"));
     writer.write_all(b"CWD ../../../..\r\nPWD\r\n").expect("write");

@@ -22,7 +22,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
 use serde::{Deserialize, Serialize};
 
-/// The longest command or reply line accepted, in bytes (vsftpd's limit is 4 KiB as well).
+/// The longest command or reply line accepted, in bytes. A command line counts its line end, as
+/// vsftpd's `VSFTP_MAX_COMMAND_LINE` does (4096 bytes up to and including the LF, measured); a
+/// reply line does not.
 pub const MAX_LINE: usize = 4096;
 
 /// Reply codes this crate sends or reacts to, named after their meaning in RFC 959.
@@ -754,21 +756,32 @@ pub struct LineBuffer {
     pending: Vec<u8>,
     /// Set after an over-long line, until its end is seen, so its tail is not read as a line.
     discarding: bool,
+    /// Whether [`MAX_LINE`] includes the line end (CR and LF), as for commands.
+    counts_line_end: bool,
 }
 
 impl LineBuffer {
+    /// A buffer whose lines may hold [`MAX_LINE`] bytes including their line end.
+    pub fn counting_line_end() -> Self {
+        LineBuffer { counts_line_end: true, ..LineBuffer::default() }
+    }
+
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
     }
 
-    /// The next complete line, `Err(len)` for a line over [`MAX_LINE`] bytes (dropped), or
-    /// `None` when no complete line is buffered.
+    /// The next complete line, `Err(len)` for a line over [`MAX_LINE`] bytes (dropped; reported
+    /// as soon as that many bytes came without a line end), or `None` when no complete line is
+    /// buffered.
     pub fn next_line(&mut self) -> Option<Result<Vec<u8>, usize>> {
+        // Without a line end, this many bytes make a line too long whatever comes next.
+        let too_long_unended = if self.counts_line_end { MAX_LINE } else { MAX_LINE + 1 };
         loop {
             match self.pending.iter().position(|&b| b == b'\n') {
                 Some(end) => {
                     let mut line: Vec<u8> = self.pending.drain(..=end).collect();
+                    let with_end = line.len();
                     line.pop();
                     if line.last() == Some(&b'\r') {
                         line.pop();
@@ -776,12 +789,13 @@ impl LineBuffer {
                     if std::mem::take(&mut self.discarding) {
                         continue;
                     }
-                    if line.len() > MAX_LINE {
-                        return Some(Err(line.len()));
+                    let len = if self.counts_line_end { with_end } else { line.len() };
+                    if len > MAX_LINE {
+                        return Some(Err(len));
                     }
                     return Some(Ok(line));
                 }
-                None if self.pending.len() > MAX_LINE && !self.discarding => {
+                None if self.pending.len() >= too_long_unended && !self.discarding => {
                     let len = self.pending.len();
                     self.pending.clear();
                     self.discarding = true;
@@ -798,10 +812,17 @@ impl LineBuffer {
     }
 }
 
-/// Reads commands from the control connection, server side.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Reads commands from the control connection, server side. A line may hold [`MAX_LINE`] bytes
+/// with its line end.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandDecoder {
     lines: LineBuffer,
+}
+
+impl Default for CommandDecoder {
+    fn default() -> Self {
+        CommandDecoder { lines: LineBuffer::counting_line_end() }
+    }
 }
 
 impl CommandDecoder {
@@ -1088,6 +1109,38 @@ mod tests {
         decoder.push(b"AAAA\r\nNOOP\r\n");
         assert_eq!(decoder.next_command(), Some(Ok(Command::Noop)));
         assert_eq!(decoder.next_command(), None);
+    }
+
+    #[test]
+    fn a_command_line_may_hold_4096_bytes_with_its_line_end() {
+        let line = |len: usize, end: &[u8]| {
+            let mut bytes = b"NOOP ".to_vec();
+            bytes.resize(len - end.len(), b'A');
+            bytes.extend_from_slice(end);
+            bytes
+        };
+        let mut decoder = CommandDecoder::default();
+        decoder.push(&line(MAX_LINE, b"\r\n"));
+        decoder.push(&line(MAX_LINE, b"\n"));
+        decoder.push(&line(MAX_LINE + 1, b"\r\n"));
+        decoder.push(&line(MAX_LINE + 1, b"\n"));
+        assert!(matches!(decoder.next_command(), Some(Ok(Command::Noop))));
+        assert!(matches!(decoder.next_command(), Some(Ok(Command::Noop))));
+        assert_eq!(decoder.next_command(), Some(Err(CommandError::TooLong { len: MAX_LINE + 1, max: MAX_LINE })));
+        assert_eq!(decoder.next_command(), Some(Err(CommandError::TooLong { len: MAX_LINE + 1, max: MAX_LINE })));
+        assert_eq!(decoder.next_command(), None);
+        // 4096 bytes without a line end can only become a longer line: too long at once.
+        decoder.push(&[b'A'; MAX_LINE - 1]);
+        assert_eq!(decoder.next_command(), None);
+        decoder.push(b"A");
+        assert!(matches!(decoder.next_command(), Some(Err(CommandError::TooLong { .. }))));
+        // A reply line may hold 4096 bytes without its line end.
+        let mut replies = ReplyDecoder::default();
+        let mut reply = b"200 ".to_vec();
+        reply.resize(MAX_LINE, b'x');
+        reply.extend_from_slice(b"\r\n");
+        replies.push(&reply);
+        assert!(matches!(replies.next_reply(), Some(Ok(Reply { code: 200, .. }))));
     }
 
     #[test]

@@ -39,6 +39,8 @@
 //!   vsftpd reads those numbers with `atoi()`, this server strictly: `EPSV 1x`, `EPRT` with
 //!   another delimiter than `|` or without the last one are refused here and taken by vsftpd.
 //! - `TYPE` other than `A`, `A N`, `I`, `L 8`: `500 Unrecognised TYPE command.`
+//! - A line longer than 4096 bytes with its line end: `500 Input line too long.`, and the
+//!   session ends. (pyftpdlib's profile answers the same and goes on.)
 //! - A command without its argument is the command with an empty one (vsftpd has no check for
 //!   a missing argument): `RETR`/`STOR` are `425 Use PORT or PASV first.` without a data set-up,
 //!   `CWD` is `550 Failed to change directory.`, `SIZE` `550 Could not get file size.`, `USER`
@@ -515,7 +517,12 @@ impl FtpServer {
         match error {
             // vsftpd ignores empty lines ("to avoid NAT device bugs").
             CommandError::Empty => {}
-            CommandError::TooLong { .. } => self.reply(code::SYNTAX_ERROR, "Input line too long."),
+            // vsf_cmdio_write_exit: the reply, then the session process exits.
+            CommandError::TooLong { .. } => {
+                self.reply(code::SYNTAX_ERROR, "Input line too long.");
+                self.emit(Output::CloseControl);
+                self.close_session();
+            }
             _ if !logged_in && !allowed_before_login => {
                 self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS.")
             }
@@ -1832,6 +1839,35 @@ mod tests {
         long.extend_from_slice(b"\r\n");
         server.handle(Instant::ZERO, Input::ControlBytes(long));
         assert_eq!(replies(&drain(&mut server)), ["500 Input line too long."]);
+    }
+
+    /// Measured against a real vsftpd 3.0.3 (tests/sockets/test_hostile.py).
+    #[test]
+    fn an_overlong_line_ends_the_session_after_500() {
+        let mut line = b"NOOP ".to_vec();
+        line.resize(4094, b'A');
+        line.extend_from_slice(b"\r\n");
+        let mut server = logged_in(ServerSettings::default());
+        assert_eq!(say(&mut server, std::str::from_utf8(&line).expect("ascii")), ["200 NOOP ok."], "4096 bytes");
+        line.insert(5, b'A');
+        line.extend_from_slice(b"NOOP\r\n");
+        drain(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(line));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["500 Input line too long."], "4097 bytes, and nothing after it");
+        assert!(outputs.contains(&Output::CloseControl));
+        assert!(server.is_closed());
+        // Before login too, and with no line end at all.
+        let mut server = server_with(ServerSettings::default());
+        drain(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(vec![b'B'; 1 << 16]));
+        assert_eq!(replies(&drain(&mut server)), ["500 Input line too long."]);
+        assert!(server.is_closed());
+        // pyftpdlib's profile goes on.
+        let mut server = logged_in(pyftpdlib());
+        server.handle(Instant::ZERO, Input::ControlBytes(vec![b'B'; 5000]));
+        assert_eq!(say(&mut server, "\r\nNOOP\r\n"), ["200 NOOP ok."]);
+        assert!(!server.is_closed());
     }
 
     #[test]

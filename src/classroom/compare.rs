@@ -68,8 +68,8 @@ pub struct Compare {
 
 impl Compare {
     pub fn new(scenario: &Scenario, left: DataMode, right: DataMode) -> Result<Compare, ScenarioError> {
-        let left = Pane::new(&Scenario { mode: left, ..scenario.clone() })?;
-        let right = Pane::new(&Scenario { mode: right, ..scenario.clone() })?;
+        let left = Pane::new(&Scenario { mode: left, console: Vec::new(), ..scenario.clone() })?;
+        let right = Pane::new(&Scenario { mode: right, console: Vec::new(), ..scenario.clone() })?;
         Ok(Compare { left, right, step: 0 })
     }
 
@@ -97,7 +97,7 @@ impl Compare {
 
     /// A new run on one side, at the shared step.
     pub fn set_mode(&mut self, scenario: &Scenario, side: Side, mode: DataMode) -> Result<(), ScenarioError> {
-        let pane = Pane::new(&Scenario { mode, ..scenario.clone() })?;
+        let pane = Pane::new(&Scenario { mode, console: Vec::new(), ..scenario.clone() })?;
         match side {
             Side::Left => self.left = pane,
             Side::Right => self.right = pane,

@@ -15,6 +15,11 @@
 //!   (`key`, `packet`, `detail`), `quiz=on` the quiz, `sbs` the two modes side by side.
 //! - `at<event>.<setting>=<value>` is a branch: the settings changed at that event of the run
 //!   (a teacher switching the helper on mid-session). Several branches may follow each other.
+//! - `cmd=<line>`, once per line in order, is what a student typed at the console
+//!   (`cmd=PORT%2010,0,0,9,4,1&cmd=LIST`). The lines belong to the whole session, branches
+//!   included: each goes out when the network is quiet. A link without them reads as before
+//!   (version 1 still: nothing an older link says changes meaning), and an older page names
+//!   `cmd` as a key it does not know and shows the rest.
 //!
 //! Reading is forgiving in the way a teacher needs: a part that cannot be read is left out
 //! and named in a [`LinkProblem`], and the rest is shown. What it leaves out on purpose: the
@@ -23,6 +28,7 @@
 //! says so instead of writing a link that would show something else.
 
 use crate::ftp::client::DataMode;
+use crate::ftp::console::{self, LineError};
 use crate::messages::page::link as say;
 use crate::sim::lessons;
 use crate::sim::scenario::Scenario;
@@ -115,6 +121,7 @@ impl Link {
         }
         check_linkable(&base, &self.scenario)?;
         parts.extend(differences(&base, &self.scenario, ""));
+        parts.extend(self.scenario.console.iter().map(|line| typed_part(line)));
         let mut previous = &self.scenario;
         for (at, scenario) in &self.branches {
             check_linkable(previous, scenario)?;
@@ -197,6 +204,15 @@ impl Link {
                     None => problems.push(bad(say::expected_one_of("key, packet, detail"))),
                 },
                 "quiz" => link.quiz = value == "on",
+                "cmd" => match console::check_line(value) {
+                    Ok(()) if link.scenario.console.len() < console::MAX_LINES => {
+                        link.scenario.console.push(value.clone())
+                    }
+                    Ok(()) => problems.push(bad(crate::messages::console::line_error(&LineError::TooMany {
+                        max: console::MAX_LINES,
+                    }))),
+                    Err(error) => problems.push(bad(crate::messages::console::line_error(&error))),
+                },
                 "sbs" => match value.split_once(',').map(|(left, right)| (mode(left), mode(right))) {
                     Some((Some(left), Some(right))) => link.compare = Some((left, right)),
                     _ => problems.push(bad(say::expected_one_of("two modes such as port,pasv"))),
@@ -248,7 +264,9 @@ impl Link {
         }
         if let Err(error) = link.scenario.validate() {
             problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
-            link.scenario = base_scenario(link.lesson);
+            // The typed lines were checked one by one; they stay.
+            let console = std::mem::take(&mut link.scenario.console);
+            link.scenario = Scenario { console, ..base_scenario(link.lesson) };
             branch_points.clear();
         }
         // Each branch changes the settings in force before it: replay the written keys on them.
@@ -308,7 +326,8 @@ fn differences(from: &Scenario, to: &Scenario, prefix: &str) -> Vec<String> {
 
 /// The settings a link cannot carry must be as in the base (names them when they are not).
 fn check_linkable(base: &Scenario, scenario: &Scenario) -> Result<(), Unlinkable> {
-    let mut carried = base.clone();
+    // Typed lines are carried by their own keys.
+    let mut carried = Scenario { console: scenario.console.clone(), ..base.clone() };
     for setting in &SETTINGS {
         if let Ok(change) = setting.parse(&setting.value(scenario)) {
             change.apply(&mut carried);
@@ -325,6 +344,11 @@ fn check_linkable(base: &Scenario, scenario: &Scenario) -> Result<(), Unlinkable
         .map(|((name, _), _)| name)
         .collect();
     Err(Unlinkable { fields: differing.join(", ") })
+}
+
+/// The part of a link that carries one typed line: `cmd=PORT%2010,0,0,9,4,1`.
+pub fn typed_part(line: &str) -> String {
+    format!("cmd={}", encode(line))
 }
 
 /// Percent-encodes what is not plain in a fragment value.
@@ -459,6 +483,43 @@ mod tests {
         let scenario = Scenario { seed: 7, ..Scenario::default() };
         let error = link(None, scenario).write().expect_err("the seed is not in the settings table");
         assert!(error.to_string().contains("Seed"), "{error}");
+    }
+
+    #[test]
+    fn typed_lines_round_trip_in_order_through_branches() {
+        let lesson = lessons::find("active-nat").expect("lesson");
+        let lines = ["PORT 10,0,0,9,4,1", "LIST", "RETR a&b=c%d #e", "CWD ..", "<script>x</script>", "RETR café"];
+        let scenario = Scenario { console: lines.map(str::to_owned).to_vec(), ..lesson.scenario.clone() };
+        let mut branched = scenario.clone();
+        Change::ClientAlg(true).apply(&mut branched);
+        let original = Link { branches: vec![(70, branched)], step: 80, ..link(Some(lesson.id), scenario) };
+        let written = original.write().expect("linkable");
+        assert!(
+            written.starts_with(
+                "v=1&lesson=active-nat&cmd=PORT%2010,0,0,9,4,1&cmd=LIST&cmd=RETR%20a%26b%3Dc%25d%20%23e&cmd=CWD%20..&cmd=%3Cscript%3Ex%3C%2Fscript%3E&cmd=RETR%20caf%C3%A9&at70.client-alg=on"
+            ),
+            "{written}"
+        );
+        let (read, problems) = Link::read(&written);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(read, original, "the branch carries the same lines");
+    }
+
+    #[test]
+    fn a_typed_line_that_cannot_be_typed_is_named_and_the_others_kept() {
+        let (read, problems) =
+            Link::read("v=1&cmd=EPSV&cmd=LIST%0D%0ADELE%20x&cmd=AUTH%20TLS&cmd=&cmd=LIST&control-port=50500");
+        assert_eq!(read.scenario.console, ["EPSV", "LIST"]);
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(
+            problems.iter().take(3).all(|problem| matches!(problem, LinkProblem::BadValue { key, .. } if key == "cmd"))
+        );
+        let texts: Vec<String> = problems.iter().map(LinkProblem::text).collect();
+        assert!(texts[0].contains("control character"), "{texts:?}");
+        // Links written before the console read as they always did.
+        let (old, problems) = Link::read("v=1&lesson=active-nat&client-alg=on&step=42");
+        assert!(problems.is_empty());
+        assert!(old.scenario.console.is_empty());
     }
 
     #[test]

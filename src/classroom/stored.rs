@@ -294,8 +294,7 @@ mod tests {
     fn saving_under_a_name_replaces_trims_and_refuses_what_it_must() {
         let mut stored = Stored::default();
         stored.save("  Lab 1 ", &Scenario::default()).expect("saves");
-        let mut port = Scenario::default();
-        port.mode = crate::ftp::client::DataMode::Port;
+        let port = Scenario { mode: crate::ftp::client::DataMode::Port, ..Scenario::default() };
         stored.save("Lab 1", &port).expect("replaces");
         assert_eq!(stored.saved.len(), 1);
         assert_eq!(stored.saved[0].scenario, port);

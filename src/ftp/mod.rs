@@ -14,6 +14,7 @@
 //! | [`codec`]    | commands, replies, `PORT`/`227`/`EPRT`/`229` addresses             |
 //! | [`server`]   | a vsftpd-like server session and its settings                      |
 //! | [`client`]   | a client in one of five data-connection modes (curl-like)          |
+//! | [`console`]  | a client that sends what a student types, as a raw client would    |
 //! | [`fs`]       | the server's small in-memory file tree                             |
 //! | [`loopback`] | a perfect in-memory network that wires a client to a server       |
 //!
@@ -22,6 +23,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod console;
 pub mod fs;
 pub mod loopback;
 pub mod server;
@@ -241,6 +243,8 @@ pub enum Note {
     StoreFailed { path: String },
     /// Either side: the TLS handshake on the control connection is done; it is encrypted now.
     TlsEstablished,
+    /// Console: the student typed `line`; what the console does with it.
+    Typed { line: String, typing: console::Typing },
 }
 
 /// The interface both engines share, so drivers can treat them alike.

@@ -67,6 +67,7 @@ pub fn note(note: &Note) -> String {
         Note::TlsEstablished => {
             "finishes the TLS handshake: from here on its side of the control connection is encrypted".to_owned()
         }
+        Note::Typed { line, typing } => super::console::typed(line, typing),
     }
 }
 

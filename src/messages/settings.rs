@@ -60,6 +60,7 @@ pub mod labels {
     pub const PRIVATE_DESTINATIONS: &str = "Private destinations";
     pub const LATENCY: &str = "Latency";
     pub const SEED: &str = "Seed";
+    pub const CONSOLE: &str = "Typed commands";
 }
 
 /// One-line help shown with each control.
@@ -232,6 +233,7 @@ pub mod file {
     pub const NOT_AN_OBJECT: &str = "expected a JSON object of settings, such as {\"mode\": \"port\"}";
     pub const AN_ADDRESS: &str = "an IP address such as \"192.0.2.99\", or null";
     pub const MICROSECONDS: &str = "a whole number of microseconds";
+    pub const LINES: &str = "a list of typed lines such as [\"EPSV\", \"LIST\"]";
 
     pub fn wrong_type(field: &str, expected: &str) -> String {
         format!("{field}: expected {expected}")
@@ -247,6 +249,7 @@ pub mod file {
             "bounce_to" => AN_ADDRESS,
             "seed" => "a whole number",
             "latency" => "an object such as {\"lan\": 1000, \"wan\": 10000}",
+            "console" => LINES,
             _ => "\"drop\" or \"reject\"",
         }
     }

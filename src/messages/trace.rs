@@ -207,9 +207,11 @@ pub fn helper_note(who: &str, note: &HelperNote) -> String {
 /// An FTP engine's event.
 pub fn ftp(who: &str, event: &FtpTrace) -> String {
     super::sentence(match event {
-        FtpTrace::CommandSent(command) => format!("{who} sends the command {command}{}", explain_command(command)),
+        FtpTrace::CommandSent(command) => {
+            format!("{who} sends the command {}{}", shown(command), explain_command(command))
+        }
         FtpTrace::CommandReceived(command) => {
-            format!("{who} receives the command {command}{}", explain_command(command))
+            format!("{who} receives the command {}{}", shown(command), explain_command(command))
         }
         FtpTrace::CommandRejected(why) => format!("{who} cannot read a command: {why}"),
         FtpTrace::ReplySent(reply) => format!("{who} replies {}{}", reply_text(reply), explain_reply(reply)),
@@ -220,6 +222,13 @@ pub fn ftp(who: &str, event: &FtpTrace) -> String {
         FtpTrace::State { from, to } => format!("{who}'s FTP session goes from {from} to {to}"),
         FtpTrace::Note(note) => note_line(who, note),
     })
+}
+
+/// A command in a sentence; quoted when it ends with a full stop (`CWD ..`), which the sentence's
+/// own full stop would otherwise swallow.
+fn shown(command: &Command) -> String {
+    let text = command.to_string();
+    if text.ends_with('.') { format!("\"{text}\"") } else { text }
 }
 
 /// "Client gives up: …", "Server refuses PORT …".

@@ -82,7 +82,7 @@ pub fn device_tables(world: &World) -> String {
     html! {
         (conntrack_table(NodeId::HomeRouter.label(server_nat), world.home_router().conntrack()))
         (conntrack_table(NodeId::ServerEdge.label(server_nat), world.server_edge().conntrack()))
-        (sockets(say::CLIENT_SOCKETS, &world.client().stack, &world.client().app.state_name()))
+        (sockets(say::CLIENT_SOCKETS, &world.client().stack, &world.client_state()))
         (sockets(say::SERVER_SOCKETS, &world.server().stack, &world.server().app.state_name()))
     }
     .into_string()

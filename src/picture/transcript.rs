@@ -2,8 +2,9 @@
 //! decoded, what a helper changed on the way, and every step of each data connection as lines
 //! of their own beside the control conversation.
 
-use crate::ftp::FtpTrace;
 use crate::ftp::codec::Command;
+use crate::ftp::console::Typing;
+use crate::ftp::{FtpTrace, Note};
 use crate::messages::page::transcript as say;
 use crate::messages::trace::{explain_command, explain_reply, note_line, reply_text};
 use crate::net::device::DeviceEvent;
@@ -176,6 +177,17 @@ pub fn lines(timeline: &Timeline, position: usize) -> Vec<Line> {
                 let kind = if reply.is_failure() { LineKind::FailedReply } else { LineKind::Reply };
                 Some(Line { decoded: explain_reply(reply), ..line(kind, reply_text(reply)) })
             }
+            // A typed line that goes out as it is shows as the command that follows it; one the
+            // client cannot read as a command shows as typed.
+            EventKind::Ftp { event: FtpTrace::Note(Note::Typed { typing: Typing::Send, .. }), .. } => None,
+            EventKind::Ftp {
+                event: FtpTrace::Note(Note::Typed { line: typed, typing: Typing::Unreadable { problem } }),
+                ..
+            } => Some(Line {
+                decoded: crate::messages::console::unreadable(problem),
+                encrypted: sent_encrypted(&events[offset + 1..]),
+                ..line(LineKind::Command, typed.clone())
+            }),
             EventKind::Ftp { role, event: FtpTrace::Note(note) } => {
                 let who = if *role == Role::Client { NodeId::Client } else { NodeId::Server };
                 Some(line(LineKind::Note, note_line(who.label(server_nat), note)))

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::scenario::Scenario;
 use super::timeline::Timeline;
 use super::trace::{EventKind, NodeId, PacketInfo, Role, TraceEvent};
-use crate::ftp::FtpTrace;
 use crate::ftp::codec::{Command, Reply, parse_extended_passive_reply, parse_passive_reply, reply_code};
+use crate::ftp::{FtpTrace, Note};
 use crate::messages::captions::{self as say, replies};
 use crate::messages::{engine, places};
 use crate::net::conntrack::NatKind;
@@ -46,6 +46,9 @@ pub fn for_event(timeline: &Timeline, index: usize) -> Caption {
     let who = label(event.device);
     let home_side = event.device == NodeId::HomeRouter;
     let words = match &event.kind {
+        EventKind::SettingsChanged { .. } if index == 0 && !timeline.started_with().console.is_empty() => {
+            crate::messages::console::session_starts(scenario.control_port)
+        }
         EventKind::SettingsChanged { .. } if index == 0 => {
             say::session_starts(scenario.control_port, crate::messages::settings::mode(scenario.mode))
         }
@@ -214,6 +217,9 @@ fn expected_here(timeline: &Timeline, event: &TraceEvent) -> bool {
 fn ftp_caption(scenario: &Scenario, role: Role, ftp: &FtpTrace, who: &str) -> (String, String) {
     match (role, ftp) {
         (Role::Client, FtpTrace::CommandSent(command)) => command_caption(scenario, command),
+        (Role::Client, FtpTrace::Note(Note::Typed { line, typing })) => {
+            crate::messages::console::typed_caption(line, typing)
+        }
         (Role::Server, FtpTrace::CommandReceived(command)) => match command {
             Command::Port(addr) => say::server_reads_address("PORT", std::net::SocketAddr::V4(*addr)),
             Command::Eprt(addr) => say::server_reads_address("EPRT", *addr),

@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
 
 use crate::ftp::client::{ClientProfile, DataMode};
+use crate::ftp::console::{self, LineError};
 use crate::ftp::server::ServerProfile;
 use crate::messages::settings::invalid;
 use crate::net::device::PrivateDestinations;
@@ -228,6 +229,11 @@ pub struct Scenario {
     pub latency: Latency,
     /// Seed for every "random" choice (ephemeral and passive ports).
     pub seed: u64,
+    /// Lines a student typed at the console, in order. When there are any, the client is a
+    /// console ([`crate::ftp::console`]): it logs in, then sends each line once the network is
+    /// quiet, instead of running the operation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub console: Vec<String>,
 }
 
 impl Default for Scenario {
@@ -264,6 +270,7 @@ impl Default for Scenario {
             private_destinations: PrivateDestinations::Drop,
             latency: Latency::default(),
             seed: 2026,
+            console: Vec::new(),
         }
     }
 }
@@ -378,6 +385,9 @@ pub enum ScenarioError {
     Json(String),
     #[error("{}", invalid::file_too_large(*got, *max))]
     TooLarge { got: usize, max: usize },
+    /// A typed line the console would not take (`number` counts from 1).
+    #[error("{}", crate::messages::console::bad_line(*number, problem))]
+    BadConsoleLine { number: usize, problem: LineError },
 }
 
 /// Debug output is the message itself: it is what a developer needs to read, and the browser
@@ -439,6 +449,14 @@ impl Scenario {
             if !(1..=MAX_TIMEOUT).contains(&seconds) {
                 return Err(ScenarioError::BadTimeout { got: seconds });
             }
+        }
+        if self.console.len() > console::MAX_LINES {
+            let problem = LineError::TooMany { max: console::MAX_LINES };
+            return Err(ScenarioError::BadConsoleLine { number: console::MAX_LINES + 1, problem });
+        }
+        for (index, line) in self.console.iter().enumerate() {
+            console::check_line(line)
+                .map_err(|problem| ScenarioError::BadConsoleLine { number: index + 1, problem })?;
         }
         Ok(())
     }

@@ -81,6 +81,15 @@ fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), S
             scenario.bounce_to = Some(text.parse::<IpAddr>().map_err(|_| say::wrong_type(name, say::AN_ADDRESS))?)
         }
         ("seed", Json::Number(seed)) => scenario.seed = *seed,
+        ("console", Json::List(items)) => {
+            scenario.console = items
+                .iter()
+                .map(|item| match item {
+                    Json::Text(line) => Ok(line.clone()),
+                    _ => Err(say::wrong_type(name, say::LINES)),
+                })
+                .collect::<Result<_, _>>()?;
+        }
         ("latency", Json::Object(parts)) => {
             let mut latency = Latency::default();
             for (part, value) in parts {
@@ -96,7 +105,7 @@ fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), S
             }
             scenario.latency = latency;
         }
-        ("client_firewall_action" | "server_firewall_action" | "bounce_to" | "seed" | "latency", _) => {
+        ("client_firewall_action" | "server_firewall_action" | "bounce_to" | "seed" | "latency" | "console", _) => {
             return Err(say::wrong_type(name, say::expected_for(name)));
         }
         _ => return Err(say::unknown_field(name)),
@@ -183,8 +192,29 @@ pub fn write(scenario: &Scenario) -> String {
         ),
         ("seed", scenario.seed.to_string()),
     ];
-    let body: Vec<String> = fields.into_iter().map(|(name, value)| format!("  \"{name}\": {value}")).collect();
+    // Written only when there are any, as serde skips an empty list.
+    let lines: Vec<String> = scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
+    let console = (!lines.is_empty()).then(|| ("console", format!("[{}\n  ]", lines.join(","))));
+    let body: Vec<String> =
+        fields.into_iter().chain(console).map(|(name, value)| format!("  \"{name}\": {value}")).collect();
     format!("{{\n{}\n}}", body.join(",\n"))
+}
+
+/// A JSON string as serde_json writes it. Typed lines hold no control characters (the console
+/// refuses them), so only quotes and backslashes need escaping; the rest is written as it is.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            character if (character as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", character as u32)),
+            character => out.push(character),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -204,6 +234,32 @@ mod tests {
             assert_eq!(written, serde_text, "{}", lesson.id);
             assert_eq!(read(&parse(&written)), Ok(lesson.scenario.clone()), "{}", lesson.id);
             assert_eq!(Scenario::from_json(&written), Ok(lesson.scenario), "the terminal runner reads it");
+        }
+    }
+
+    #[test]
+    fn typed_console_lines_write_as_serde_does_and_read_back() {
+        let scenario = Scenario {
+            console: [
+                "PORT 10,0,0,9,4,1",
+                "RETR \"quoted\" and \\back\\slash",
+                "CWD ..",
+                "<script>x</script>",
+                "RETR café",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ..Scenario::default()
+        };
+        let written = write(&scenario);
+        assert_eq!(written, serde_json::to_string_pretty(&scenario).expect("serialises"));
+        assert_eq!(read(&parse(&written)), Ok(scenario.clone()));
+        assert_eq!(Scenario::from_json(&written), Ok(scenario));
+        let text = r#"{"console": ["EPSV", "LIST"]}"#;
+        assert_eq!(read(&parse(text)), Scenario::from_json(text));
+        for bad in [r#"{"console": "LIST"}"#, r#"{"console": [1]}"#, r#"{"console": ["AUTH TLS"]}"#] {
+            assert!(read(&parse(bad)).is_err(), "{bad}");
+            assert!(Scenario::from_json(bad).is_err(), "serde refuses it too: {bad}");
         }
     }
 

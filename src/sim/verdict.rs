@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::scenario::{PASSIVE_RANGE, Scenario, ServerFirewall};
 use super::trace::{EventKind, NodeId, Role, TraceEvent};
+use super::world::World;
 use crate::ftp::ConnectError;
 use crate::ftp::FtpTrace;
 use crate::ftp::client::{ClientFailure, FtpClient, Outcome};
 use crate::ftp::codec::Command;
+use crate::ftp::console::{ConsoleClient, Entry, Sender};
 use crate::ftp::server::ServerProfile;
 use crate::messages::{engine, verdicts as say};
 use crate::net::packet::{Channel, PacketKind, is_private};
@@ -203,13 +205,86 @@ fn refusal_event(events: &[TraceEvent], code: u16) -> Option<&TraceEvent> {
 pub fn judge(
     scenario: &Scenario,
     started_with: &Scenario,
-    client: &FtpClient,
+    world: &World,
     events: &[TraceEvent],
     stalled: bool,
 ) -> Verdict {
-    let mut verdict = judge_run(scenario, started_with, client, events, stalled);
+    let mut verdict = match world.console() {
+        Some(console) => judge_console(scenario, started_with, console, events, stalled),
+        None => judge_run(scenario, started_with, &Ending::of(&world.client().app, scenario), events, stalled),
+    };
     if started_with != scenario {
         verdict.summary.push_str(&say::branched(&super::timeline::describe_changes(started_with, scenario)));
+    }
+    verdict
+}
+
+/// What the client's side of a run came to: the facts a verdict is read from.
+struct Ending {
+    outcome: Option<Outcome>,
+    final_reply: Option<u16>,
+    transfers_done: usize,
+    transfers_asked: usize,
+}
+
+impl Ending {
+    fn of(client: &FtpClient, scenario: &Scenario) -> Ending {
+        Ending {
+            outcome: client.outcome().cloned(),
+            final_reply: client.last_reply().map(|reply| reply.code),
+            transfers_done: client.results().len(),
+            transfers_asked: scenario.transfers as usize,
+        }
+    }
+}
+
+/// A console session is judged by its last typed line: the data connection the console opened
+/// for it failed, or the server refused it, or it went through.
+fn judge_console(
+    scenario: &Scenario,
+    started_with: &Scenario,
+    console: &ConsoleClient,
+    events: &[TraceEvent],
+    stalled: bool,
+) -> Verdict {
+    let typed: Vec<&Entry> = console.log().iter().filter(|entry| entry.sender == Sender::Typed).collect();
+    let command = |entry: &Entry| Command::parse(&entry.line).ok();
+    let transfers: Vec<&&Entry> = typed
+        .iter()
+        .filter(|entry| {
+            matches!(command(entry), Some(Command::List(_) | Command::Nlst(_) | Command::Retr(_) | Command::Stor(_)))
+        })
+        .collect();
+    let last = typed.last();
+    let last_reply = last.and_then(|entry| entry.final_reply());
+    let outcome = match (console.control_failed(), last) {
+        _ if stalled => None,
+        (Some(error), _) => Some(Outcome::Failed { failure: ClientFailure::ControlConnect { error } }),
+        (None, Some(Entry { data_failed: Some((target, error)), .. })) => {
+            Some(Outcome::Failed { failure: ClientFailure::DataConnect { target: *target, error: *error } })
+        }
+        (None, Some(entry)) => match last_reply.filter(|reply| reply.is_failure()) {
+            Some(reply) => {
+                let command = command(entry).map_or_else(|| entry.line.clone(), |command| command.to_string());
+                Some(Outcome::Failed { failure: ClientFailure::Refused { command, reply: reply.clone() } })
+            }
+            None => Some(Outcome::Completed),
+        },
+        (None, None) => Some(Outcome::Completed),
+    };
+    let ending = Ending {
+        outcome,
+        final_reply: last_reply.map(|reply| reply.code),
+        transfers_done: transfers
+            .iter()
+            .filter(|entry| entry.final_reply().is_some_and(|reply| reply.is_completion()))
+            .count(),
+        transfers_asked: transfers.len(),
+    };
+    let mut verdict = judge_run(scenario, started_with, &ending, events, stalled);
+    if verdict.is_ok() {
+        let reply = last_reply.map(crate::messages::trace::reply_text);
+        verdict.summary = crate::messages::console::verdict_summary(typed.len(), reply.as_deref());
     }
     verdict
 }
@@ -217,15 +292,15 @@ pub fn judge(
 fn judge_run(
     scenario: &Scenario,
     started_with: &Scenario,
-    client: &FtpClient,
+    client: &Ending,
     events: &[TraceEvent],
     stalled: bool,
 ) -> Verdict {
     // A helper switched on mid-session never watches the control connection already open.
     let helper_on_late = scenario.client_alg && !started_with.client_alg;
-    let final_reply = client.last_reply().map(|reply| reply.code);
-    let transfers_done = client.results().len();
-    let transfers_asked = scenario.transfers as usize;
+    let final_reply = client.final_reply;
+    let transfers_done = client.transfers_done;
+    let transfers_asked = client.transfers_asked;
     let base = Verdict {
         outcome: RunOutcome::Fail,
         final_reply,
@@ -238,7 +313,7 @@ fn judge_run(
         transfers_done,
         transfers_asked,
     };
-    let failure = match client.outcome() {
+    let failure = match &client.outcome {
         Some(Outcome::Completed) => {
             return Verdict { outcome: RunOutcome::Ok, summary: say::completed(transfers_done), ..base };
         }

@@ -329,8 +329,11 @@ impl Command {
         if line.len() > MAX_LINE {
             return Err(CommandError::TooLong { len: line.len(), max: MAX_LINE });
         }
-        if line.trim().is_empty() {
+        if line.is_empty() {
             return Err(CommandError::Empty);
+        }
+        if line.trim().is_empty() {
+            return Err(CommandError::Blank);
         }
         // Like vsftpd: the verb ends at the first space; everything after it is the argument.
         let (word, arg) = match line.split_once(' ') {
@@ -462,6 +465,9 @@ fn printable(text: &str) -> String {
 pub enum CommandError {
     #[error("empty command line")]
     Empty,
+    /// Spaces (or other white space) and nothing else: vsftpd answers it, unlike an empty line.
+    #[error("command line of white space only")]
+    Blank,
     #[error("command line of {len} bytes; at most {max} are accepted")]
     TooLong { len: usize, max: usize },
     #[error("command line is not valid UTF-8")]
@@ -1034,6 +1040,8 @@ mod tests {
     fn unknown_and_malformed_commands_become_errors() {
         assert_eq!(Command::parse("XYZZY now"), Err(CommandError::UnknownVerb { verb: "XYZZY".into() }));
         assert_eq!(Command::parse("\r\n"), Err(CommandError::Empty));
+        assert_eq!(Command::parse("   \r\n"), Err(CommandError::Blank));
+        assert_eq!(Command::parse(" "), Err(CommandError::Blank));
         assert_eq!(
             Command::parse("RETR"),
             Err(CommandError::MissingArgument { verb: Verb::Retr, expected: "a file name" })

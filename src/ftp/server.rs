@@ -41,6 +41,8 @@
 //! - `TYPE` other than `A`, `A N`, `I`, `L 8`: `500 Unrecognised TYPE command.`
 //! - A line longer than 4096 bytes with its line end: `500 Input line too long.`, and the
 //!   session ends. (pyftpdlib's profile answers the same and goes on.)
+//! - A line of spaces: `530 Please login with USER and PASS.` before login,
+//!   `500 Unknown command.` after (only an empty line is ignored).
 //! - A command without its argument is the command with an empty one (vsftpd has no check for
 //!   a missing argument): `RETR`/`STOR` are `425 Use PORT or PASV first.` without a data set-up,
 //!   `CWD` is `550 Failed to change directory.`, `SIZE` `550 Could not get file size.`, `USER`
@@ -526,7 +528,9 @@ impl FtpServer {
             _ if !logged_in && !allowed_before_login => {
                 self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS.")
             }
-            CommandError::UnknownVerb { .. } | CommandError::NotUtf8 => {
+            // A line of spaces is a command with an empty name, unknown (an empty line alone
+            // is ignored).
+            CommandError::UnknownVerb { .. } | CommandError::NotUtf8 | CommandError::Blank => {
                 self.reply(code::SYNTAX_ERROR, "Unknown command.")
             }
             // PORT is not even read once EPSV ALL was sent (it falls to the commands vsftpd
@@ -582,7 +586,7 @@ impl FtpServer {
         let logged_in = matches!(self.login, Login::LoggedIn { .. });
         let allowed_before_login = matches!(error.verb(), Some(Verb::User | Verb::Pass | Verb::Feat | Verb::Quit));
         match error {
-            CommandError::Empty => {}
+            CommandError::Empty | CommandError::Blank => {}
             CommandError::TooLong { .. } => self.reply(code::SYNTAX_ERROR, "Input line too long."),
             _ if !logged_in && !allowed_before_login => {
                 self.reply(code::NOT_LOGGED_IN, "Please login with USER and PASS.")
@@ -1828,6 +1832,21 @@ mod tests {
         assert_eq!(replies(&outputs), ["221 Goodbye."]);
         assert!(outputs.contains(&Output::CloseControl));
         assert_eq!(server.state_name(), "CLOSED");
+    }
+
+    /// Measured against a real vsftpd 3.0.3 (tests/sockets/test_hostile.py).
+    #[test]
+    fn a_line_of_spaces_is_answered_but_an_empty_line_is_not() {
+        let mut server = server_with(ServerSettings::default());
+        assert_eq!(say(&mut server, "   \r\n"), ["530 Please login with USER and PASS."]);
+        assert_eq!(say(&mut server, "\r\n\n"), Vec::<String>::new());
+        say(&mut server, "USER anonymous\r\nPASS guest@\r\n");
+        assert_eq!(say(&mut server, "   \r\n"), ["500 Unknown command."]);
+        assert_eq!(say(&mut server, " \r\n"), ["500 Unknown command."]);
+        assert_eq!(say(&mut server, "\r\n"), Vec::<String>::new());
+        // pyftpdlib's profile ignores both.
+        let mut pyftpdlib = logged_in(pyftpdlib());
+        assert_eq!(say(&mut pyftpdlib, "   \r\n\r\n"), Vec::<String>::new());
     }
 
     #[test]

@@ -53,7 +53,6 @@ USE_PORT_OR_PASV = "425 Use PORT or PASV first."
 BUG_RETR_226 = ("ftpsim bug: a RETR whose data connection fails (the client resets it, or stops "
                 "reading until the data timeout) is answered 226 Transfer complete.; vsftpd says "
                 "426 Failure writing network stream. / 421 Data timeout. Reconnect. Sorry.")
-BUG_BLANK_LINE = "ftpsim deviation: a line of spaces is ignored like an empty one; vsftpd answers 500/530"
 BUG_PASV_KEPT = ("ftpsim deviation: a RETR refused with 550 closes the passive listener; vsftpd keeps it "
                  "for the next transfer command")
 BUG_UNWRITTEN_226 = ("ftpsim bug: an upload the server cannot write under the root (here: the name is a "
@@ -183,8 +182,13 @@ def garbage_after_login(t: Target) -> None:
 
 
 def blank_line(t: Target) -> None:
-    c = control(t)
+    """A line of spaces is answered (530 before login, 500 after); an empty line is not."""
+    c = control(t, login=False)
+    expect(c, "   ", LOGIN_FIRST, timeout=2)
+    c.login()
     expect(c, "   ", "500 Unknown command.", timeout=2)
+    c.send(b"\r\n")
+    expect(c, "NOOP", "200 NOOP ok.")
     c.close()
 
 
@@ -657,7 +661,7 @@ def unread_download_data_timeout(t: Target) -> None:
 DIALOGUES = [  # name, function, ftpsim bug (expected failure) or None, both servers?
     ("garbage and binary bytes before login: 530, then login works", garbage_before_login, None, True),
     ("garbage, binary bytes and 2000 pipelined commands after login", garbage_after_login, None, True),
-    ("a line of spaces is answered 500 Unknown command.", blank_line, BUG_BLANK_LINE, True),
+    ("a line of spaces is answered (530 before login, 500 after), an empty one not", blank_line, None, True),
     ("a 10 KB line with CRLF: 500 Input line too long.", overlong_line, None, True),
     ("a 10 KB line ends the session, as in vsftpd", overlong_line_ends_session, None, True),
     ("the line limit is 4096 bytes with the line end", line_limit_counts_line_end, None, True),

@@ -43,6 +43,8 @@
 //!   session ends. (pyftpdlib's profile answers the same and goes on.)
 //! - A line of spaces: `530 Please login with USER and PASS.` before login,
 //!   `500 Unknown command.` after (only an empty line is ignored).
+//! - A `RETR` or `STOR` refused (`550`, `553`) keeps the `PORT`/`PASV` for the next transfer
+//!   command.
 //! - A command without its argument is the command with an empty one (vsftpd has no check for
 //!   a missing argument): `RETR`/`STOR` are `425 Use PORT or PASV first.` without a data set-up,
 //!   `CWD` is `550 Failed to change directory.`, `SIZE` `550 Could not get file size.`, `USER`
@@ -969,22 +971,28 @@ impl FtpServer {
         }
         let anonymous = matches!(self.login, Login::LoggedIn { anonymous: true });
         // Both servers check the file and the permission before they touch the data connection.
-        match &job {
+        // A refusal keeps vsftpd's data set-up for the next transfer command (handle_retr and
+        // handle_upload_common return before their cleanup; measured for RETR and STOR);
+        // pyftpdlib's profile closes it.
+        let refusal = match &job {
             Job::Retr { path, .. } if self.files.read(path).is_err() => {
-                self.drop_plan();
                 let text = if pyftpdlib { "No such file or directory." } else { "Failed to open file." };
-                return self.reply(code::FILE_UNAVAILABLE, text);
+                Some((code::FILE_UNAVAILABLE, text))
             }
             Job::Stor { .. } if !self.settings.write_enable || (anonymous && !self.settings.anon_upload_enable) => {
-                self.drop_plan();
                 let text = if pyftpdlib { "Not enough privileges." } else { "Permission denied." };
-                return self.reply(code::FILE_UNAVAILABLE, text);
+                Some((code::FILE_UNAVAILABLE, text))
             }
             Job::Stor { path } if self.files.check_writable(path).is_err() => {
-                self.drop_plan();
-                return self.reply(code::NAME_NOT_ALLOWED, "Could not create file.");
+                Some((code::NAME_NOT_ALLOWED, "Could not create file."))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((code, text)) = refusal {
+            if pyftpdlib {
+                self.drop_plan();
+            }
+            return self.reply(code, text);
         }
         match std::mem::replace(&mut self.plan, DataPlan::None) {
             DataPlan::None => {
@@ -1799,7 +1807,6 @@ mod tests {
         let mut server = logged_in_as_demo(ServerSettings::lesson());
         passive_ready(&mut server);
         assert_eq!(say(&mut server, "RETR missing.txt\r\n"), ["550 Failed to open file."]);
-        passive_ready(&mut server);
         assert_eq!(say(&mut server, "STOR pub/x.txt\r\n"), ["553 Could not create file."]);
         // vsftpd's anon_upload_enable=NO: anonymous users may not upload, even where demo may.
         let mut anonymous = logged_in(ServerSettings::lesson());
@@ -1808,6 +1815,35 @@ mod tests {
         let mut read_only = logged_in(ServerSettings::default());
         passive_ready(&mut read_only);
         assert_eq!(say(&mut read_only, "STOR upload/x.txt\r\n"), ["550 Permission denied."]);
+    }
+
+    /// Measured against a real vsftpd 3.0.3 (tests/sockets/test_hostile.py).
+    #[test]
+    fn a_refused_transfer_keeps_the_data_set_up() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let (id, local) = passive_ready(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"RETR missing.txt\r\nSTOR upload/x.txt\r\n".to_vec()));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["550 Failed to open file.", "550 Permission denied."]);
+        assert!(!outputs.contains(&Output::CloseData { id }), "the listener stays: {outputs:?}");
+        assert_eq!(server.passive_listener(), Some(local));
+        server.handle(
+            Instant::ZERO,
+            Input::Data { id, event: DataEvent::Connected { local, peer: addr("203.0.113.1:40004") } },
+        );
+        assert_eq!(say(&mut server, "NLST\r\n"), ["150 Here comes the directory listing.", "226 Directory send OK."]);
+        assert_eq!(say(&mut server, "LIST\r\n"), ["425 Use PORT or PASV first."], "used once");
+        // The same for PORT.
+        say(&mut server, "PORT 203,0,113,1,195,80\r\n");
+        assert_eq!(say(&mut server, "RETR missing.txt\r\n"), ["550 Failed to open file."]);
+        assert_eq!(server.state_name(), "PORT-READY");
+        // pyftpdlib's profile closes it.
+        let mut server = logged_in(pyftpdlib());
+        let (id, _) = passive_ready(&mut server);
+        server.handle(Instant::ZERO, Input::ControlBytes(b"RETR missing.txt\r\n".to_vec()));
+        let outputs = drain(&mut server);
+        assert_eq!(replies(&outputs), ["550 No such file or directory."]);
+        assert!(outputs.contains(&Output::CloseData { id }));
     }
 
     #[test]

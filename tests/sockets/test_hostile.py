@@ -53,8 +53,6 @@ USE_PORT_OR_PASV = "425 Use PORT or PASV first."
 BUG_RETR_226 = ("ftpsim bug: a RETR whose data connection fails (the client resets it, or stops "
                 "reading until the data timeout) is answered 226 Transfer complete.; vsftpd says "
                 "426 Failure writing network stream. / 421 Data timeout. Reconnect. Sorry.")
-BUG_PASV_KEPT = ("ftpsim deviation: a RETR refused with 550 closes the passive listener; vsftpd keeps it "
-                 "for the next transfer command")
 BUG_UNWRITTEN_226 = ("ftpsim bug: an upload the server cannot write under the root (here: the name is a "
                      "symbolic link on disk, which files::store rightly refuses) is answered 226 Transfer "
                      "complete. and served from memory afterwards; vsftpd answers 553 Could not create file.")
@@ -435,6 +433,22 @@ def failed_retr_keeps_pasv(t: Target) -> None:
     c.close()
 
 
+def failed_stor_keeps_pasv(t: Target) -> None:
+    """An anonymous STOR outside incoming/ (vsftpd here: 553; ftpsim, which lets no anonymous
+    user upload: 550) leaves the PASV listener for the next transfer command."""
+    c = control(t)
+    reply = c.ask("PASV")
+    got = c.ask("STOR anonymous-refused.txt")
+    assert re.fullmatch(r"55[03] .+", got), f"STOR: {got}"
+    data = socket.create_connection((LOOPBACK, pasv_port(reply)), timeout=5)
+    expect(c, "NLST", "150 Here comes the directory listing.")
+    read_all(data)
+    data.close()
+    check(c.reply(), "226 Directory send OK.", "NLST")
+    assert not (t.root / "anonymous-refused.txt").exists()
+    c.close()
+
+
 def anonymous_upload_refused(t: Target) -> None:
     """ftpsim refuses anonymous uploads anywhere (vsftpd's anon_upload_enable=NO); the reference
     vsftpd here allows them into incoming/ only, so it is asked for the root."""
@@ -675,7 +689,8 @@ DIALOGUES = [  # name, function, ftpsim bug (expected failure) or None, both ser
     ("path traversal: CWD/SIZE/RETR/LIST/NLST never leave the root", path_traversal, None, True),
     ("LIST -l DIR and LIST of a missing directory as vsftpd", list_options_and_missing_dir, BUG_LIST_OPTIONS,
      True),
-    ("a RETR refused with 550 keeps the PASV listener", failed_retr_keeps_pasv, BUG_PASV_KEPT, True),
+    ("a RETR refused with 550 keeps the PASV listener", failed_retr_keeps_pasv, None, True),
+    ("a STOR refused keeps the PASV listener", failed_stor_keeps_pasv, None, True),
     ("anonymous STOR refused", anonymous_upload_refused, None, True),
     ("symbolic links to outside the root are never followed", symlinks_not_followed, None, False),
     ("uploads with .., absolute paths and links stay inside the root", uploads_stay_inside, None, False),

@@ -89,10 +89,10 @@ pub fn session_starts(control_port: u16) -> (String, String) {
 /// How a console session ended, for the verdict.
 pub fn verdict_summary(lines: usize, last: Option<&str>) -> String {
     let typed = super::count(lines, "typed line", "typed lines");
-    match last {
-        Some(reply) => format!("Your console session: {typed}; the last answer was \"{reply}\"."),
-        None => format!("Your console session: {typed}; the last one got no answer."),
-    }
+    super::sentence(match last {
+        Some(reply) => format!("Your console session: {typed}, the last answered with {reply}"),
+        None => format!("Your console session: {typed}, the last with no answer"),
+    })
 }
 
 /// What the transcript says about an unreadable typed line.
@@ -103,7 +103,6 @@ pub fn unreadable(problem: &str) -> String {
 /// The page's console panel.
 pub mod panel {
     pub const TAB: &str = "Console";
-    pub const TITLE: &str = "Console";
     pub const HELP: &str = "Type FTP commands as the client, such as PORT 10,0,0,9,4,1, EPSV, LIST, RETR nothere or CWD .. — each goes at the end of the session, and plays like any other step.";
     pub const LABEL: &str = "FTP command";
     pub const SEND: &str = "Send";
@@ -113,7 +112,6 @@ pub mod panel {
     pub const CONNECTED: &str = "(connected)";
     pub const WAITING: &str = "… no reply yet at this step";
     pub const NOT_SENT: &str = "not sent: the control connection is closed";
-    pub const LOGIN: &str = "logging in";
 
     pub fn received(bytes: usize) -> String {
         format!("{bytes} bytes came over the data connection")

@@ -2,6 +2,7 @@
 //! control emits the [`Action`] it stands for, built in Rust. No action name is written into
 //! markup and read back.
 
+mod console;
 mod controls;
 mod files;
 mod panels;
@@ -9,6 +10,7 @@ mod settings;
 mod share;
 mod views;
 
+pub use console::ConsolePanel;
 pub use controls::{Header, PlaybackBar};
 pub use files::FilesDialog;
 pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};

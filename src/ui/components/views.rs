@@ -130,6 +130,7 @@ pub fn LowerTabs(props: &TabsProps) -> Html {
         <div class="tabs" role="tablist" aria-label={panels::LOWER_TABS}>
             { tab(Tab::Ladder, "tab-ladder", "panel-ladder", panels::LADDER) }
             { tab(Tab::Tables, "tab-tables", "panel-tables", panels::TABLES) }
+            { tab(Tab::Console, "tab-console", "panel-console", crate::messages::console::panel::TAB) }
         </div>
     }
 }

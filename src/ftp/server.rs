@@ -45,6 +45,10 @@
 //!   `500 Unknown command.` after (only an empty line is ignored).
 //! - A `RETR` or `STOR` refused (`550`, `553`) keeps the `PORT`/`PASV` for the next transfer
 //!   command.
+//! - `LIST`/`NLST` ignore options up to the first space (`LIST -l /pub` lists /pub); an
+//!   argument that is no directory filters the directory before its last `/`, so a missing
+//!   directory there lists nothing and ends with `226 Directory send OK.`; only a missing
+//!   directory part says `226 Transfer done (but failed to open directory).`
 //! - A command without its argument is the command with an empty one (vsftpd has no check for
 //!   a missing argument): `RETR`/`STOR` are `425 Use PORT or PASV first.` without a data set-up,
 //!   `CWD` is `550 Failed to change directory.`, `SIZE` `550 Could not get file size.`, `USER`
@@ -67,7 +71,7 @@ use super::codec::{
     AddressError, Command, CommandDecoder, CommandError, EpsvArg, Reply, TransferType, Verb,
     format_extended_passive_text, format_host_port, format_passive_text, reply_code as code,
 };
-use super::fs::FileTree;
+use super::fs::{FileTree, FsError};
 use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::rng;
 use crate::time::{Duration, Instant};
@@ -309,9 +313,19 @@ enum PassivePhase {
 /// The transfer a command asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Job {
-    List { path: String, names_only: bool },
-    Retr { path: String, shown_as: String },
-    Stor { path: String },
+    /// `filter`: list only the entries of the directory `path` whose names match it.
+    List {
+        path: String,
+        filter: Option<String>,
+        names_only: bool,
+    },
+    Retr {
+        path: String,
+        shown_as: String,
+    },
+    Stor {
+        path: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -793,10 +807,56 @@ impl FtpServer {
     }
 
     fn on_list(&mut self, arg: Option<String>, names_only: bool) {
-        // `LIST -la` and friends: vsftpd ignores ls options.
-        let dir = arg.filter(|arg| !arg.starts_with('-')).unwrap_or_else(|| ".".to_owned());
-        let path = FileTree::resolve(&self.cwd, &dir);
-        self.start_transfer(Job::List { path, names_only });
+        let (path, filter) = match self.settings.profile {
+            ServerProfile::Vsftpd => self.vsftpd_list_target(arg.as_deref().unwrap_or_default()),
+            ServerProfile::Pyftpdlib => {
+                // `LIST -la` and friends: ls options are ignored.
+                let dir = arg.filter(|arg| !arg.starts_with('-')).unwrap_or_else(|| ".".to_owned());
+                (FileTree::resolve(&self.cwd, &dir), None)
+            }
+        };
+        self.start_transfer(Job::List { path, filter, names_only });
+    }
+
+    /// What vsftpd's `handle_dir_common` lists for a `LIST`/`NLST` argument: options (a leading
+    /// `-`) run to the first space and are ignored, the rest is a directory (`LIST -l /pub`
+    /// lists /pub), or else a name filter on the directory before its last `/` (the current
+    /// one without a `/`): `LIST /no-such-dir` lists the root, filtered to nothing.
+    fn vsftpd_list_target(&self, arg: &str) -> (String, Option<String>) {
+        let filter = match arg.strip_prefix('-') {
+            Some(options) => options.split_once(' ').map_or("", |(_, rest)| rest),
+            None => arg,
+        };
+        let whole = FileTree::resolve(&self.cwd, filter);
+        if filter.is_empty() || self.files.is_dir(&whole) {
+            return (whole, None);
+        }
+        let (dir, pattern) = match filter.rsplit_once('/') {
+            Some(("", pattern)) => ("/", pattern),
+            Some((dir, pattern)) => (dir, pattern),
+            None => (".", filter),
+        };
+        let pattern = Some(pattern.to_owned()).filter(|pattern| !pattern.is_empty());
+        (FileTree::resolve(&self.cwd, dir), pattern)
+    }
+
+    /// The listing of `path`, only the entries whose names pass `filter` when there is one.
+    fn listing(&self, path: &str, filter: Option<&str>, names_only: bool) -> Result<String, FsError> {
+        let Some(filter) = filter else {
+            return if names_only { self.files.list_names(path) } else { self.files.list_long(path) };
+        };
+        if !self.files.is_dir(path) {
+            return Err(FsError::NotADirectory { path: path.to_owned() });
+        }
+        // Both listings have one line per entry, in the same order.
+        let names = self.files.list_names(path)?;
+        let lines = if names_only { names.clone() } else { self.files.list_long(path)? };
+        Ok(names
+            .split_inclusive("\r\n")
+            .zip(lines.split_inclusive("\r\n"))
+            .filter(|(name, _)| passes_filter(name.trim_end_matches("\r\n"), filter))
+            .map(|(_, line)| line)
+            .collect())
     }
 
     /// Forgets the current data set-up, closing a passive listener if one is open.
@@ -1086,11 +1146,11 @@ impl FtpServer {
         }
         let done = if pyftpdlib { "Transfer complete." } else { "Directory send OK." };
         match transfer.job {
-            Job::List { path, names_only } => {
+            Job::List { path, filter, names_only } => {
                 if !pyftpdlib {
                     self.reply(code::OPENING_DATA, "Here comes the directory listing.");
                 }
-                let listing = if names_only { self.files.list_names(&path) } else { self.files.list_long(&path) };
+                let listing = self.listing(&path, filter.as_deref(), names_only);
                 match listing {
                     Ok(text) => {
                         if !text.is_empty() {
@@ -1292,6 +1352,38 @@ impl FtpServer {
         self.emit(Output::CancelTimer { timer: TimerKind::DataConnect });
         self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
     }
+}
+
+/// Whether a file name passes a listing filter: `*` stands for any run of characters, `?` for
+/// one, anything else for itself. (vsftpd's `vsf_filename_passes_filter` also reads `{a,b}`
+/// lists, left out here.)
+fn passes_filter(name: &str, filter: &str) -> bool {
+    let name: Vec<char> = name.chars().collect();
+    let filter: Vec<char> = filter.chars().collect();
+    // Iterative wildcard matching, backtracking only to the last `*`.
+    let (mut at_name, mut at_filter) = (0, 0);
+    let mut last_star: Option<(usize, usize)> = None;
+    while at_name < name.len() {
+        match filter.get(at_filter) {
+            Some('*') => {
+                last_star = Some((at_filter, at_name));
+                at_filter += 1;
+            }
+            Some(&wanted) if wanted == '?' || wanted == name[at_name] => {
+                at_name += 1;
+                at_filter += 1;
+            }
+            _ => match last_star {
+                Some((star, matched)) => {
+                    last_star = Some((star, matched + 1));
+                    at_filter = star + 1;
+                    at_name = matched + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    filter[at_filter..].iter().all(|&c| c == '*')
 }
 
 fn is_anonymous(user: &str) -> bool {
@@ -1846,18 +1938,69 @@ mod tests {
         assert!(outputs.contains(&Output::CloseData { id }));
     }
 
-    #[test]
-    fn list_of_a_missing_directory_still_ends_with_226() {
-        let mut server = logged_in(ServerSettings::lesson());
-        let (id, local) = passive_ready(&mut server);
+    /// One LIST or NLST through a connected passive data connection: the replies and the data.
+    fn list(server: &mut FtpServer, line: &str) -> (Vec<String>, String) {
+        let (id, local) = passive_ready(server);
         server.handle(
             Instant::ZERO,
             Input::Data { id, event: DataEvent::Connected { local, peer: addr("203.0.113.1:40003") } },
         );
-        assert_eq!(
-            say(&mut server, "LIST nowhere\r\n"),
-            ["150 Here comes the directory listing.", "226 Transfer done (but failed to open directory)."]
-        );
+        server.handle(Instant::ZERO, Input::ControlBytes(format!("{line}\r\n").into_bytes()));
+        let outputs = drain(server);
+        let data = outputs
+            .iter()
+            .filter_map(|output| match output {
+                Output::SendData { bytes, .. } => Some(String::from_utf8_lossy(bytes).into_owned()),
+                _ => None,
+            })
+            .collect();
+        (replies(&outputs), data)
+    }
+
+    /// The two cases marked in tests/sockets/test_hostile.py were measured against a real
+    /// vsftpd 3.0.3; the rest follows its handle_dir_common.
+    #[test]
+    fn list_reads_options_then_a_directory_or_a_filter_like_vsftpd() {
+        let mut server = logged_in(ServerSettings::lesson());
+        let listed = |server: &mut FtpServer, line: &str| list(server, line).1;
+        let pub_listing = listed(&mut server, "LIST /pub");
+        assert!(pub_listing.contains(" readme.txt\r\n") && pub_listing.contains(" lesson-notes.txt\r\n"));
+        assert_eq!(listed(&mut server, "LIST -l /pub"), pub_listing, "measured");
+        assert_eq!(listed(&mut server, "LIST -la pub"), pub_listing);
+        assert!(listed(&mut server, "LIST -la").contains(" upload\r\n"), "options alone: the current directory");
+        let sent = ["150 Here comes the directory listing.", "226 Directory send OK."];
+        assert_eq!(list(&mut server, "LIST /no-such-directory"), (sent.map(str::to_owned).to_vec(), String::new()));
+        assert_eq!(list(&mut server, "LIST nowhere"), (sent.map(str::to_owned).to_vec(), String::new()));
+        let failed = ["150 Here comes the directory listing.", "226 Transfer done (but failed to open directory)."];
+        assert_eq!(list(&mut server, "LIST /no/such"), (failed.map(str::to_owned).to_vec(), String::new()));
+        assert_eq!(list(&mut server, "LIST pub/readme.txt/x").0, failed);
+        // A filter picks entries, directories shown as themselves.
+        let readme = listed(&mut server, "LIST pub/readme.txt");
+        assert!(readme.starts_with("-rw-r--r--") && readme.ends_with(" readme.txt\r\n") && readme.lines().count() == 1);
+        assert_eq!(listed(&mut server, "LIST /pub/*.txt"), pub_listing);
+        assert_eq!(listed(&mut server, "NLST /pub/r?adme*"), "readme.txt\r\n");
+        let dirs = listed(&mut server, "LIST u*");
+        assert!(dirs.starts_with("drwxrwxrwx") && dirs.ends_with(" upload\r\n"), "{dirs}");
+        assert_eq!(list(&mut server, "LIST ../../etc"), (sent.map(str::to_owned).to_vec(), String::new()));
+    }
+
+    #[test]
+    fn listing_filters_match_like_shell_wildcards() {
+        for (name, filter, expected) in [
+            ("readme.txt", "readme.txt", true),
+            ("readme.txt", "*.txt", true),
+            ("readme.txt", "*", true),
+            ("readme.txt", "r?adme.*", true),
+            ("readme.txt", "*e*e*", true),
+            ("readme.txt", "readme", false),
+            ("readme.txt", "*.bin", false),
+            ("readme.txt", "?", false),
+            ("", "*", true),
+            ("", "?", false),
+            ("aab", "*ab", true),
+        ] {
+            assert_eq!(passes_filter(name, filter), expected, "{name:?} {filter:?}");
+        }
     }
 
     #[test]

@@ -134,21 +134,28 @@ fn a_port_the_server_accepts_meets_the_home_firewall() {
 
 #[test]
 fn epsv_then_list_works_and_retr_of_a_missing_file_is_550() {
-    let timeline = run(&typed(&["EPSV", "LIST", "EPSV", "RETR nothere"]));
+    let timeline = run(&typed(&["EPSV", "LIST", "EPSV", "RETR nothere", "LIST"]));
     let got = replies(&timeline);
     assert!(got[0][0].starts_with("229 Entering Extended Passive Mode (|||"), "{got:?}");
     assert_eq!(got[1], ["150 Here comes the directory listing.", "226 Directory send OK."]);
     assert_eq!(got[3], ["550 Failed to open file."]);
+    assert_eq!(
+        got[4],
+        ["150 Here comes the directory listing.", "226 Directory send OK."],
+        "vsftpd keeps the passive connection after a refused RETR, and the console keeps its end"
+    );
     let log = entries(&timeline);
     assert!(log[1].received > 0);
+    assert_eq!(log[4].received, log[1].received);
     assert!(
         timeline.events().iter().any(|event| event.text.contains("first opens a data connection to 198.51.100.10:"))
     );
-    assert_eq!(timeline.verdict().final_reply, Some(550));
-    assert_eq!(timeline.verdict().cause, Some(Cause::CommandRefused));
+    assert_eq!(timeline.verdict().final_reply, Some(226));
     assert_console_replies_are_the_engines(&timeline);
-    // The console closed its side of every data connection it opened (the server may keep its
-    // own open after a refusal, as vsftpd keeps the passive connection).
+    let refused = run(&typed(&["EPSV", "RETR nothere"]));
+    assert_eq!(refused.verdict().final_reply, Some(550));
+    assert_eq!(refused.verdict().cause, Some(Cause::CommandRefused));
+    // The console closed its side of every data connection it opened.
     assert!(timeline.final_world().client().stack.connections().all(|conn| {
         conn.channel == ftpsim::net::packet::Channel::Control
             || !matches!(conn.state, TcpState::Established | TcpState::SynSent | TcpState::CloseWait)
@@ -346,4 +353,16 @@ fn settings_that_matter_to_the_console_still_apply() {
     let mut changed = scenario.clone();
     Change::ClientAlg(true).apply(&mut changed);
     assert_eq!(changed.console, scenario.console, "a changed setting keeps the typed lines");
+}
+
+#[test]
+fn after_a_refused_retr_the_port_and_its_listener_serve_the_next_transfer() {
+    let open = Scenario { client_nat: false, client_firewall: false, ..Scenario::default() };
+    let timeline = run(&typed_on(open, &["PORT 192,0,2,2,4,1", "RETR nothere", "LIST"]));
+    let got = replies(&timeline);
+    assert_eq!(got[1], ["550 Failed to open file."]);
+    assert_eq!(got[2], ["150 Here comes the directory listing.", "226 Directory send OK."]);
+    assert!(entries(&timeline)[2].received > 0);
+    assert!(timeline.final_world().client().stack.listeners().next().is_none());
+    assert_console_replies_are_the_engines(&timeline);
 }

@@ -486,10 +486,12 @@ impl ConsoleClient {
         }
         let announcing = matches!(self.awaiting, Some(Verb::Port | Verb::Eprt));
         self.awaiting = None;
-        // A refused announcement or transfer leaves nothing to wait for on the data side; a
+        // A refused announcement, or a transfer whose data connection failed (425, 426), leaves
+        // nothing to wait for on the data side. After other refusals (550 for a missing file)
+        // the server keeps the PORT or PASV for the next transfer, and so does the console; a
         // completed transfer closes when the server's side does.
-        let unused = self.data.as_ref().is_some_and(|data| !data.open);
-        if ((announcing || transfer) && reply.is_failure()) || (transfer && unused) {
+        let data_failed = matches!(reply.code, code::CANT_OPEN_DATA | code::TRANSFER_ABORTED);
+        if (announcing && reply.is_failure()) || (transfer && data_failed) {
             self.close_data();
         }
     }

@@ -71,4 +71,10 @@ step "real sockets: ftpsim serve and get/ls/put against real programs"
 cargo build --release --locked --bin ftpsim
 "$FIDELITY_PYTHON" tests/sockets/run.py
 
+step "fuzzing: every fuzz target for 20 s, and the kept regression inputs"
+# fuzz/ (FUZZING.md): cargo-fuzz targets for the command and reply parsers, PORT/EPRT/227/229,
+# scenario files, links, the stored record and both engines; installs cargo-fuzz if missing.
+# Fails on any crash. About 5 minutes on 2 cores with a cold build.
+scripts/fuzz.sh short
+
 step "all test suites passed"

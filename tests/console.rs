@@ -366,3 +366,22 @@ fn after_a_refused_retr_the_port_and_its_listener_serve_the_next_transfer() {
     assert!(timeline.final_world().client().stack.listeners().next().is_none());
     assert_console_replies_are_the_engines(&timeline);
 }
+
+#[test]
+fn pyftpdlib_answers_the_console_too() {
+    let server = Scenario {
+        server: ftpsim::ftp::server::ServerProfile::Pyftpdlib,
+        client: ftpsim::ftp::client::ClientProfile::Ftplib,
+        client_nat: false,
+        client_firewall: false,
+        ..Scenario::default()
+    };
+    let timeline = run(&typed_on(server, &["PORT 192,0,2,2,4,1", "LIST", "PASV", "NLST", "RETR nothere"]));
+    let got = replies(&timeline);
+    let codes: Vec<Vec<&str>> =
+        got.iter().map(|replies| replies.iter().map(|reply| &reply[..3]).collect()).collect();
+    assert_eq!(codes, [vec!["200"], vec!["125", "226"], vec!["227"], vec!["125", "226"], vec!["550"]], "{got:?}");
+    let console = timeline.final_world().console().expect("console");
+    assert_eq!(console.log()[2].line, "PASS anonymous@", "it logs in as ftplib does");
+    assert_console_replies_are_the_engines(&timeline);
+}

@@ -3,7 +3,8 @@
 //! A typed line joins the run: the session is played again with one more line, which goes out
 //! once the network is quiet (see [`crate::sim::world::TYPING_PAUSE`]), so everything before it
 //! stays as it was — events, branches, the step numbers a link names — and the cursor moves to
-//! the line's first event. The first line starts a session of its own on the settings in force
+//! the line's first event. (Only what timers alone did after the last answer is replaced: the
+//! student typed before they ran out.) The first line starts a session of its own on the settings in force
 //! (the client logs in, then sends only what is typed); clearing the console goes back to the
 //! client program's own commands.
 
@@ -137,10 +138,15 @@ impl Classroom {
             // A session of its own, on the settings in force.
             Timeline::run(&with_lines(&self.scenario)).map_err(Notice::SettingsInvalid)
         } else {
-            // The same session with one more line: its branches are made again at their events.
+            // The same session with one more line: its branches are made again at their events,
+            // except one made while only timers ran after the last line, where the new line now
+            // goes (it was typed before that moment).
             Timeline::run(&with_lines(self.timeline.started_with())).map_err(Notice::SettingsInvalid).and_then(
                 |mut timeline| {
                     for (at, scenario) in self.timeline.branches() {
+                        if typed_line_starts(&timeline).get(lines.len() - 1).is_some_and(|start| at >= start) {
+                            break;
+                        }
                         timeline = timeline.branch(*at, &with_lines(scenario)).map_err(Notice::BranchImpossible)?;
                     }
                     Ok(timeline)
@@ -155,7 +161,7 @@ impl Classroom {
             }
         };
         let start = typed_line_starts(&timeline).get(lines.len() - 1).copied().unwrap_or(0);
-        self.scenario = with_lines(&self.scenario);
+        self.scenario = timeline.scenario().clone();
         self.timeline = Rc::clone(&timeline);
         self.cursor = Cursor::new(&timeline);
         self.lesson = None;
@@ -366,5 +372,19 @@ mod tests {
         classroom.apply(Action::Change(Change::ServerFirewall(crate::sim::scenario::ServerFirewall::ControlOnly)));
         assert_eq!(classroom.scenario.console, ["PASV"]);
         assert!(classroom.console_on());
+    }
+
+    #[test]
+    fn a_line_goes_out_before_timers_alone_would_run_out() {
+        let mut classroom = classroom(None);
+        classroom.apply(Action::Change(Change::Server(crate::ftp::server::ServerProfile::Pyftpdlib)));
+        typed(&mut classroom, "PASV");
+        let alone = replies(&classroom);
+        assert!(alone[0][0].starts_with("227 ") && alone[0][1].starts_with("421 "), "{alone:?}");
+        // Typed before pyftpdlib's passive timer ran out, the listing arrives.
+        typed(&mut classroom, "NLST");
+        let got = replies(&classroom);
+        assert_eq!(got[0].len(), 1, "{got:?}");
+        assert_eq!(got[1].last().map(|reply| &reply[..3]), Some("226"), "{got:?}");
     }
 }

@@ -218,6 +218,8 @@ pub struct ConsoleClient {
     upload_wanted: bool,
     /// The control connection could not be opened.
     control_failed: Option<ConnectError>,
+    /// A typed line went out and its answer (a reply that is not 1xx) has not come yet.
+    unanswered: bool,
 }
 
 impl ConsoleClient {
@@ -241,6 +243,7 @@ impl ConsoleClient {
             awaiting: None,
             upload_wanted: false,
             control_failed: None,
+            unanswered: false,
         }
     }
 
@@ -268,6 +271,16 @@ impl ConsoleClient {
     /// True while the control connection is open (a typed line would go out).
     pub fn is_connected(&self) -> bool {
         self.control.is_some() && self.step != Step::Closed
+    }
+
+    /// True while the console waits for something before the student would type again: the
+    /// login, a data connection it opens, or the answer to the last line.
+    pub fn is_waiting(&self) -> bool {
+        match self.step {
+            Step::Closed => false,
+            Step::Ready => self.unanswered || self.held.is_some(),
+            _ => true,
+        }
     }
 
     /// Why the control connection could not be opened, if it could not.
@@ -299,6 +312,7 @@ impl ConsoleClient {
     /// Sends a typed line as typed; the trace shows the command when the codec reads it.
     fn send_typed(&mut self, line: &str, command: Option<Command>) {
         self.emit(Output::SendControl(format!("{line}\r\n").into_bytes()));
+        self.unanswered = true;
         self.awaiting = command.as_ref().map(Command::verb);
         if let Some(command) = command {
             self.emit(Output::Trace(FtpTrace::CommandSent(command)));
@@ -449,7 +463,10 @@ impl ConsoleClient {
             | Step::SentPass
             | Step::SentPbsz
             | Step::SentProt => self.step = Step::Ready,
-            Step::Ready => self.on_typed_reply(&reply),
+            Step::Ready => {
+                self.unanswered &= reply.is_preliminary();
+                self.on_typed_reply(&reply);
+            }
             Step::Connecting | Step::TlsHandshake | Step::Closed => {}
         }
     }

@@ -29,15 +29,18 @@
 //! answers a transfer command with `125` when the data connection is already open; and its
 //! reply texts are its own.
 //!
-//! Hostile and malformed input gets vsftpd's answers, each measured against a real vsftpd 3.0.3
-//! (`tests/sockets/test_hostile.py`):
+//! Hostile and malformed input gets vsftpd's answers, as its handlers in `postlogin.c` give
+//! them; each case `tests/sockets/test_hostile.py` sends was measured against a real vsftpd
+//! 3.0.3:
 //!
 //! - An address it cannot read: `500 Illegal PORT command.`, `500 Bad EPRT command.`, and
 //!   `500 Bad EPRT protocol.` for a protocol other than 1 (or 2 on IPv6), which vsftpd checks
 //!   before the address, so also for a bare `EPRT`. Either forgets the `PASV` before it.
 //!   `EPSV` with an argument other than 1 (2 on IPv6) or `ALL`: `522 Bad network protocol.`
-//!   vsftpd reads those numbers with `atoi()`, this server strictly: `EPSV 1x`, `EPRT` with
-//!   another delimiter than `|` or without the last one are refused here and taken by vsftpd.
+//!   vsftpd reads those numbers with `atoi()` and splits `EPRT` at `|` only, this server
+//!   parses strictly (codec): `EPSV 1x`, `EPRT |1|addr|50000` (no last `|`) or a port with
+//!   trailing junk are refused here and taken by vsftpd; `EPRT` with another delimiter is
+//!   taken here and refused by vsftpd.
 //! - `TYPE` other than `A`, `A N`, `I`, `L 8`: `500 Unrecognised TYPE command.`
 //! - A line longer than 4096 bytes with its line end: `500 Input line too long.`, and the
 //!   session ends. (pyftpdlib's profile answers the same and goes on.)

@@ -104,7 +104,7 @@ long() {
   ensure_cargo_fuzz
   build
   local commit date failed=0
-  commit="$(git rev-parse --short HEAD)"
+  commit="$(git describe --always --dirty --abbrev=7)"
   date="$(date -u +%Y-%m-%d)"
   mkdir -p fuzz/target/long
   for target in $TARGETS; do

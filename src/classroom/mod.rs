@@ -17,14 +17,18 @@
 //! - while a quiz question is open nothing moves past it and nothing shows the outcome.
 
 mod compare;
+mod console;
 pub mod link;
 mod playback;
 mod quiz;
 pub mod stored;
 
+use stored::{Preferences, SaveProblem, Saved, Stored, StoredProblem};
+
 use std::rc::Rc;
 
 pub use compare::{Compare, Pane, Side};
+pub use console::{ConsoleLine, Refusal, console_lines, typed_line_starts};
 pub use link::{Link, LinkProblem, Unlinkable};
 pub use playback::{KEY_HOLD_MS, PLAY_HOP_MS, Playback, SPEEDS, STEP_HOP_MS, TICK_MS};
 pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
@@ -32,6 +36,7 @@ pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
 use crate::ftp::TimerKind;
 use crate::ftp::client::DataMode;
 use crate::messages::page::notices;
+use crate::messages::page::stored as stored_words;
 use crate::sim::caption::{self, Caption};
 use crate::sim::lessons::{self, Lesson};
 use crate::sim::matrix::{self, Cell};
@@ -68,6 +73,14 @@ pub enum Notice {
     BranchImpossible(BranchError),
     /// Parts of a link could not be read; the rest is shown.
     LinkProblems(Vec<LinkProblem>),
+    /// What the browser kept could not be read; it was moved aside.
+    StoredUnreadable(StoredProblem),
+    /// A scenario was not saved under a name.
+    NotSaved(SaveProblem),
+    /// Two things to say at once (a stored record set aside, and a link's problems).
+    Both(Box<Notice>, Box<Notice>),
+    /// A line typed at the console was not sent, and why.
+    LineRefused { line: String, why: Refusal },
 }
 
 impl Notice {
@@ -82,6 +95,10 @@ impl Notice {
                 let texts: Vec<String> = problems.iter().map(LinkProblem::text).collect();
                 notices::link_problems(&texts)
             }
+            Notice::StoredUnreadable(problem) => stored_words::set_aside(&problem.to_string(), stored::SET_ASIDE_KEY),
+            Notice::NotSaved(problem) => stored_words::not_saved(&problem.to_string()),
+            Notice::Both(first, second) => format!("{} {}", first.text(), second.text()),
+            Notice::LineRefused { line, why } => why.text(line),
         }
     }
 }
@@ -96,11 +113,20 @@ pub struct Share {
 }
 
 /// A dialog over the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dialog {
     Share(Share),
-    /// Save, open and export: scenario files, the transcript, the drawings, the capture.
-    Files,
+    /// Save, open and export: scenario files, the transcript, the drawings, the capture; with
+    /// what the last save or delete did.
+    Files(Option<FilesNote>),
+}
+
+/// What the Files dialog reports about the saved list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilesNote {
+    Saved(String),
+    Deleted(String),
+    NotSaved(SaveProblem),
 }
 
 /// The panel that the ladder diagram and the device tables share.
@@ -109,6 +135,8 @@ pub enum Tab {
     #[default]
     Ladder,
     Tables,
+    /// The console, where a student types the client's commands.
+    Console,
 }
 
 /// Everything the page shows.
@@ -148,6 +176,8 @@ pub struct Classroom {
     pub stage_focus: u32,
     /// The dialog over the page, when one is open.
     pub dialog: Option<Dialog>,
+    /// Scenarios the teacher saved under a name (kept in the browser by the page).
+    pub saved: Rc<Vec<Saved>>,
 }
 
 /// What the page can ask for.
@@ -177,6 +207,11 @@ pub enum Action {
     OpenScenario(Json),
     /// A file that is not JSON at all: say so.
     UnreadableFile(String),
+    /// Keep the settings (the changes waiting, if any) in the browser under this name.
+    SaveAs(String),
+    /// Run the saved scenario at this place in the list.
+    OpenSaved(usize),
+    DeleteSaved(usize),
     TogglePresenter,
     ToggleQuiz,
     Answer(QuizAnswer),
@@ -192,6 +227,10 @@ pub enum Action {
     CloseDialog,
     /// Escape: closes a dialog, or else cancels the changes waiting.
     Escape,
+    /// A line typed at the console: it goes at the end of the session.
+    Type(String),
+    /// Back to the client program's own commands.
+    ClearConsole,
 }
 
 /// A wait the page counts down: who waits, what happens at the end, and how long is left.
@@ -238,6 +277,44 @@ impl Classroom {
             revealed: false,
             stage_focus: 0,
             dialog: None,
+            saved: Rc::default(),
+        }
+    }
+
+    /// The page at load: the address's link, or, when the address has none, the link the
+    /// browser kept from the last visit; the kept preferences and saved scenarios. A kept
+    /// record that could not be read (the page has moved it aside) is named in a notice.
+    pub fn start(fragment: &str, stored: Result<Option<Stored>, StoredProblem>) -> Classroom {
+        let (stored, problem) = match stored {
+            Ok(stored) => (stored.unwrap_or_default(), None),
+            Err(problem) => (Stored::default(), Some(problem)),
+        };
+        let own_address = !fragment.trim().is_empty();
+        let fragment = if own_address { fragment } else { stored.last.as_deref().unwrap_or_default() };
+        let mut classroom = Classroom::open(fragment);
+        if !own_address && stored.last.is_none() {
+            classroom.step_level = stored.preferences.level;
+        }
+        classroom.presenter = stored.preferences.presenter;
+        classroom.playback.speed = stored.preferences.speed.min(SPEEDS.len() - 1);
+        classroom.saved = Rc::new(stored.saved);
+        if let Some(problem) = problem {
+            let unreadable = Notice::StoredUnreadable(problem);
+            classroom.notice = Some(match classroom.notice.take() {
+                Some(other) => Notice::Both(Box::new(unreadable), Box::new(other)),
+                None => unreadable,
+            });
+        }
+        classroom
+    }
+
+    /// What the page keeps in the browser: the link of what is on screen, the preferences and
+    /// the saved scenarios.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            last: self.link().ok(),
+            preferences: Preferences { presenter: self.presenter, speed: self.playback.speed, level: self.step_level },
+            saved: self.saved.as_ref().clone(),
         }
     }
 
@@ -589,18 +666,35 @@ impl Classroom {
             Action::OpenLink(fragment) => self.open_link(&fragment),
             Action::UnreadableFile(why) => self.notice = Some(Notice::SettingsInvalid(ScenarioError::Json(why))),
             Action::OpenScenario(json) => match scenario_file::read(&json) {
-                Ok(scenario) => {
-                    self.pending = None;
-                    self.compare = None;
-                    self.notice = None;
-                    self.restart_with(scenario);
-                    self.lesson = None;
-                    self.origin = None;
-                    self.dialog = None;
-                    self.stage_focus += 1;
-                }
+                Ok(scenario) => self.open_scenario(scenario),
                 Err(error) => self.notice = Some(Notice::SettingsInvalid(error)),
             },
+            Action::SaveAs(name) => {
+                let mut stored = Stored { saved: self.saved.as_ref().clone(), ..Stored::default() };
+                let scenario = self.pending.as_ref().map_or(&self.scenario, |pending| &pending.scenario).clone();
+                match stored.save(&name, &scenario) {
+                    Ok(()) => {
+                        self.saved = Rc::new(stored.saved);
+                        self.notice = None;
+                        self.dialog = Some(Dialog::Files(Some(FilesNote::Saved(name.trim().to_owned()))));
+                    }
+                    Err(problem) => self.dialog = Some(Dialog::Files(Some(FilesNote::NotSaved(problem)))),
+                }
+            }
+            Action::OpenSaved(index) => {
+                if let Some(saved) = self.saved.get(index) {
+                    let scenario = saved.scenario.clone();
+                    self.open_scenario(scenario);
+                }
+            }
+            Action::DeleteSaved(index) => {
+                if index < self.saved.len() {
+                    let mut saved = self.saved.as_ref().clone();
+                    let gone = saved.remove(index);
+                    self.saved = Rc::new(saved);
+                    self.dialog = Some(Dialog::Files(Some(FilesNote::Deleted(gone.name))));
+                }
+            }
             Action::TogglePresenter => self.presenter = !self.presenter,
             Action::ToggleQuiz => {
                 self.quiz.enabled = !self.quiz.enabled;
@@ -646,13 +740,15 @@ impl Classroom {
                 self.stage_focus += 1;
             }
             Action::ShowTab(tab) => self.tab = tab,
+            Action::Type(line) => self.type_line(line),
+            Action::ClearConsole => self.clear_console(),
             Action::OpenShare => {
                 self.playback.stop();
                 self.dialog = Some(Dialog::Share(Share::default()));
             }
             Action::OpenFiles => {
                 self.playback.stop();
-                self.dialog = Some(Dialog::Files);
+                self.dialog = Some(Dialog::Files(None));
             }
             Action::ToggleQr => {
                 if let Some(Dialog::Share(share)) = &mut self.dialog {
@@ -741,6 +837,18 @@ impl Classroom {
             self.pending = Some(Pending { scenario: pending, description, restart_only });
         }
         self.notice = (!problems.is_empty()).then_some(Notice::LinkProblems(problems));
+        self.stage_focus += 1;
+    }
+
+    /// Runs a scenario from a file or the saved list, from its start.
+    fn open_scenario(&mut self, scenario: Scenario) {
+        self.pending = None;
+        self.compare = None;
+        self.notice = None;
+        self.restart_with(scenario);
+        self.lesson = None;
+        self.origin = None;
+        self.dialog = None;
         self.stage_focus += 1;
     }
 

@@ -461,7 +461,66 @@ fn the_share_dialog_opens_shows_a_qr_code_and_closes_with_escape() {
     classroom.apply(Action::Escape);
     assert_eq!(classroom.dialog, None);
     classroom.apply(Action::OpenFiles);
-    assert_eq!(classroom.dialog, Some(Dialog::Files));
+    assert_eq!(classroom.dialog, Some(Dialog::Files(None)));
     classroom.apply(Action::CloseDialog);
     assert_eq!(classroom.dialog, None);
+}
+
+#[test]
+fn a_reload_with_no_address_opens_what_the_browser_kept() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::Change(Change::ClientAlg(true)));
+    classroom.apply(Action::ConfirmRestart);
+    classroom.apply(Action::StepForward);
+    classroom.apply(Action::TogglePresenter);
+    classroom.apply(Action::SetSpeed(3));
+    classroom.apply(Action::SaveAs("  Room 12 ".to_owned()));
+    assert_eq!(classroom.dialog, Some(Dialog::Files(Some(FilesNote::Saved("Room 12".to_owned())))));
+    let kept = stored::decode(&classroom.stored().write()).expect("the record reads back");
+    let reloaded = Classroom::start("", Ok(Some(kept.clone())));
+    assert_eq!(reloaded.scenario, classroom.scenario, "the settings survive");
+    assert_eq!(reloaded.position(), classroom.position(), "and the step");
+    assert!(reloaded.presenter);
+    assert_eq!(reloaded.playback.speed, 3);
+    assert_eq!(reloaded.saved.len(), 1);
+    assert_eq!(reloaded.notice, None);
+    // The page's own address wins over what was kept.
+    let linked = Classroom::start("lesson=passive-nat-firewall", Ok(Some(kept)));
+    assert_eq!(linked.lesson, Some("passive-nat-firewall"));
+    assert!(linked.presenter, "preferences still apply");
+}
+
+#[test]
+fn an_unreadable_record_is_named_and_the_page_starts_afresh() {
+    let problem = stored::decode("{\"version\": 1, \"presenter\": 7}").expect_err("unreadable");
+    let classroom = Classroom::start("", Err(problem));
+    assert_eq!(classroom.scenario, Scenario::default());
+    let text = classroom.notice.as_ref().map(Notice::text).unwrap_or_default();
+    assert!(text.contains("\"presenter\" should be an object") && text.contains(stored::SET_ASIDE_KEY), "{text}");
+    let newer = Classroom::start("lesson=nope", Err(StoredProblem::Newer { version: 9 }));
+    let text = newer.notice.as_ref().map(Notice::text).unwrap_or_default();
+    assert!(text.contains("newer version") && text.contains("nope"), "both are said: {text}");
+}
+
+#[test]
+fn saved_scenarios_open_and_delete_and_bad_names_are_refused_in_the_dialog() {
+    let mut classroom = still(Some("active-nat"));
+    classroom.apply(Action::OpenFiles);
+    classroom.apply(Action::SaveAs("   ".to_owned()));
+    assert_eq!(classroom.dialog, Some(Dialog::Files(Some(FilesNote::NotSaved(SaveProblem::NoName)))));
+    // The changes waiting are what is saved.
+    classroom.apply(Action::Change(Change::Mode(DataMode::Pasv)));
+    classroom.apply(Action::SaveAs("<b>pasv</b>".to_owned()));
+    classroom.apply(Action::CancelChanges);
+    classroom.apply(Action::LoadLesson("passive-nat-firewall".to_owned()));
+    classroom.apply(Action::OpenSaved(0));
+    assert_eq!(classroom.scenario.mode, DataMode::Pasv);
+    assert_eq!(classroom.lesson, None);
+    assert_eq!(classroom.dialog, None);
+    classroom.apply(Action::OpenSaved(7));
+    classroom.apply(Action::DeleteSaved(7));
+    assert_eq!(classroom.saved.len(), 1, "indexes past the list change nothing");
+    classroom.apply(Action::DeleteSaved(0));
+    assert!(classroom.saved.is_empty());
+    assert_eq!(classroom.dialog, Some(Dialog::Files(Some(FilesNote::Deleted("<b>pasv</b>".to_owned())))));
 }

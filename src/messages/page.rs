@@ -445,6 +445,8 @@ pub mod files {
     pub const EXPORT: &str = "Export";
     pub const TRANSCRIPT: &str = "Transcript (.txt)";
     pub const TOPOLOGY: &str = "Network picture at this step (.svg)";
+    pub const LADDER: &str = "Ladder diagram up to this step (.svg)";
+    pub const LADDER_TITLE: &str = "FTP session ladder diagram";
     pub const CLOSE: &str = "Close";
     pub const CANNOT_READ: &str = "the file could not be read";
     pub const NOT_JSON: &str = "the file is not JSON: a scenario file looks like {\"mode\": \"port\"}";
@@ -508,6 +510,14 @@ pub mod stored {
     pub const NONE_SAVED: &str = "Nothing saved yet.";
     pub const OPEN: &str = "Open";
     pub const DELETE: &str = "Delete";
+
+    pub fn saved_as(name: &str) -> String {
+        format!("Saved as \"{name}\".")
+    }
+
+    pub fn deleted(name: &str) -> String {
+        format!("\"{name}\" was deleted.")
+    }
 
     pub fn open_label(name: &str) -> String {
         format!("Open {name}")

@@ -16,6 +16,8 @@ pub enum Export {
     Transcript,
     /// The topology at the current step, as SVG.
     Topology,
+    /// The ladder diagram up to the current step, as SVG.
+    Ladder,
 }
 
 /// Makes the browser save `contents` as `name`.

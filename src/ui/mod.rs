@@ -15,6 +15,7 @@
 mod components;
 mod files;
 mod state;
+mod storage;
 
 use std::rc::Rc;
 
@@ -30,8 +31,8 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, LowerTabs, Markup, NoticeBar,
-    PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    CaptionPanel, ComparePanes, ComparisonPanel, ConsolePanel, FilesDialog, Header, LadderView, LowerTabs, Markup,
+    NoticeBar, PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
 use files::Export;
 use state::PageState;
@@ -142,8 +143,10 @@ fn focus(node: &NodeRef) {
 
 #[component]
 pub fn App() -> Html {
+    // Read once: what the browser kept, and whether the page may write over it.
+    let kept = use_memo((), |_| storage::load());
     let state = use_reducer_eq(|| {
-        let mut classroom = Classroom::open(&location_fragment());
+        let mut classroom = Classroom::start(&location_fragment(), kept.record.clone());
         // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
         classroom.animate = !prefers_reduced_motion();
         PageState::new(classroom)
@@ -175,6 +178,12 @@ pub fn App() -> Html {
                     let style = Style { hop_ms: 0, size: topology::Type::Normal, orientation: Orientation::Wide };
                     let svg = topology::layout(&scene, position, style).svg(picture_words::LABEL, "topology");
                     files::download("ftpsim-network.svg", "image/svg+xml", files::standalone_svg(&svg).as_bytes());
+                }
+                Export::Ladder => {
+                    let rows = ladder::rows(&classroom.timeline, classroom.position());
+                    let lanes = ladder::lanes(classroom.scenario.server_nat_active());
+                    let svg = ladder::svg(&rows, lanes, crate::messages::page::files::LADDER_TITLE);
+                    files::download("ftpsim-ladder.svg", "image/svg+xml", svg.as_bytes());
                 }
             }
         })
@@ -223,6 +232,20 @@ pub fn App() -> Html {
     }
 
     let classroom = &state.classroom;
+
+    // The browser keeps the link of what is on screen, the preferences and the saved
+    // scenarios, written again whenever one of them changes.
+    let may_write = kept.writable;
+    {
+        let state = state.clone();
+        let saved = Rc::as_ptr(&classroom.saved) as usize;
+        let keys = (classroom.link().ok(), classroom.presenter, classroom.playback.speed, classroom.step_level, saved);
+        use_effect_with(keys, move |_| {
+            if may_write {
+                storage::save(&state.classroom.stored().write());
+            }
+        });
+    }
 
     // The address follows what is on screen; a changed address (Back, Forward, a pasted link)
     // is opened. `written` is the last fragment the page wrote or opened.
@@ -396,6 +419,12 @@ pub fn App() -> Html {
                                     <Markup html={AttrValue::from(tables::device_tables(world))} />
                                 }
                             </div>
+                            <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={classroom.tab != Tab::Console}>
+                                if classroom.tab == Tab::Console {
+                                    <ConsolePanel lines={Rc::new(classroom.console_lines())} on={classroom.console_on()}
+                                                  on_action={on_action.clone()} />
+                                }
+                            </div>
                         </section>
                     </div>
             };
@@ -423,12 +452,15 @@ pub fn App() -> Html {
             if let Some(notice) = &classroom.notice {
                 <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
             }
-            { match classroom.dialog {
+            { match classroom.dialog.clone() {
                 Some(Dialog::Share(share)) => html! {
                     <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
                                  on_action={on_action.clone()} />
                 },
-                Some(Dialog::Files) => html! { <FilesDialog on_action={on_action.clone()} on_export={on_export.clone()} /> },
+                Some(Dialog::Files(note)) => html! {
+                    <FilesDialog saved={classroom.saved.clone()} {note} keeps={may_write}
+                                 on_action={on_action.clone()} on_export={on_export.clone()} />
+                },
                 None => Html::default(),
             } }
             <div class="layout">

@@ -85,6 +85,13 @@ class Browser:
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500},
         )
+        # Files the page saves land here (a test reads them back).
+        self.downloads = pathlib.Path(self.profile) / "downloads"
+        self.downloads.mkdir()
+        self.driver.execute_cdp_cmd(
+            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(self.downloads)}
+        )
+        self.driver.downloads = self.downloads
 
     def __enter__(self):
         return self.driver

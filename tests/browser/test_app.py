@@ -8,11 +8,13 @@ projector, a 1366×768 laptop, a 1920×1080 screen and a 390×844 phone. Screens
 checked state are written to the artifacts directory; axe-core checks accessibility.
 """
 import argparse
+import json
 import pathlib
 import re
 import sys
 import time
 import unittest
+from xml.etree import ElementTree
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -587,6 +589,185 @@ class Classroom(Page):
                 wait_for(driver, lambda d: "Completed" in verdict(d))
                 self.assertIn("rewrites: PORT 192,168,1,2,", transcript(driver))
                 self.assertNoConsoleErrors(driver)
+
+
+def fragment(driver):
+    return driver.execute_script("return location.hash")
+
+
+def downloaded(driver, name, timeout=20):
+    """The bytes of a file the page saved, once the browser has finished writing it."""
+    path = driver.downloads / name
+    wait_for(driver, lambda d: path.exists() and not list(d.downloads.glob("*.crdownload")), timeout,
+             message=f"{name} is downloaded")
+    return path.read_bytes()
+
+
+class Sharing(Page):
+    """Issue 10: the address, what the browser keeps, files in and out."""
+
+    def test_a_deep_link_opens_the_lesson_at_its_step_with_its_settings(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#v=1&lesson=active-nat&client-alg=on&step=40&by=packet")
+            wait_for(driver, lambda d: position(d) == 40, message="the step of the link")
+            self.assertTrue(checked(driver, "setting-client-alg"), "the setting of the link")
+            self.assertEqual(Select(by_name(driver, "select", "Step by")).first_selected_option.get_attribute("value"),
+                             "packets")
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, '[role="alert"]'), "nothing to complain about")
+            # The Share dialog offers the same address back.
+            by_name(driver, "button", "Share").click()
+            link = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog input[type=text]"))[0]
+            self.assertIn("lesson=active-nat", link.get_attribute("value"))
+            self.assertIn("client-alg=on", link.get_attribute("value"))
+            self.assertIn("step=40", link.get_attribute("value"))
+            by_name(driver, "button", "Show QR code").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog svg"), message="the QR code")
+            shoot(driver, "12-share-dialog")
+            key(driver, Keys.ESCAPE)
+            wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".dialog"))
+            self.assertNoConsoleErrors(driver)
+
+    def test_back_and_forward_move_between_lessons_and_the_address_follows(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat")
+            wait_for(driver, lambda d: "lesson=active-nat" in fragment(d), message="the address is tidied")
+            to_stage(driver)
+            key(driver, Keys.ARROW_RIGHT, 3)
+            at = position(driver)
+            wait_for(driver, lambda d: f"step={at}" in fragment(d), message="the step is in the address")
+            Select(driver.find_element(By.ID, "lesson-menu")).select_by_value("passive-nat-firewall")
+            wait_for(driver, lambda d: "lesson=passive-nat-firewall" in fragment(d))
+            driver.back()
+            wait_for(driver, lambda d: Select(d.find_element(By.ID, "lesson-menu")).first_selected_option
+                     .get_attribute("value") == "active-nat", message="Back returns to the first lesson")
+            self.assertEqual(position(driver), at, "at the step it was left at")
+            driver.forward()
+            wait_for(driver, lambda d: Select(d.find_element(By.ID, "lesson-menu")).first_selected_option
+                     .get_attribute("value") == "passive-nat-firewall", message="Forward goes to the second")
+            # A typed fragment is applied too.
+            driver.execute_script("location.hash = 'v=1&lesson=active-nat-helper&step=5'")
+            wait_for(driver, lambda d: checked(d, "setting-client-alg") and position(d) == 5,
+                     message="the typed link is opened")
+            self.assertNoConsoleErrors(driver)
+
+    def test_settings_and_preferences_survive_a_reload_and_a_bare_address(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat")
+            driver.find_element(By.ID, "setting-client-alg").click()
+            wait_for(driver, lambda d: "client-alg=on" in fragment(d))
+            Select(by_name(driver, "select", "Speed")).select_by_index(3)
+            to_stage(driver)
+            key(driver, Keys.ARROW_RIGHT, 2)
+            at = position(driver)
+            driver.refresh()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"))
+            wait_for(driver, lambda d: checked(d, "setting-client-alg") and position(d) == at,
+                     message="a reload shows the same settings at the same step")
+            # The bare address opens what this browser kept.
+            open_page(driver, "")
+            wait_for(driver, lambda d: checked(d, "setting-client-alg"), message="the kept settings are opened")
+            self.assertEqual(position(driver), at)
+            self.assertEqual(Select(by_name(driver, "select", "Speed")).first_selected_option.text, "4×",
+                             "the preferred speed is kept")
+            kept = driver.execute_script("return JSON.parse(localStorage.getItem('ftpsim'))")
+            self.assertEqual(kept["version"], 1)
+            self.assertIn("client-alg=on", kept["last"])
+            self.assertNoConsoleErrors(driver)
+
+    def test_a_corrupted_stored_state_is_set_aside_with_a_message(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat")
+            garbage = '{"version": 1, "presenter": "<img src=x onerror=alert(1)>", "saved": [' 
+            driver.execute_script("localStorage.setItem('ftpsim', arguments[0])", garbage)
+            open_page(driver, "")
+            alert = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[role="alert"]'))[0]
+            self.assertIn("could not be read", alert.text)
+            self.assertIn("ftpsim.unreadable", alert.text)
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "img"), "nothing stored becomes markup")
+            self.assertEqual(driver.execute_script("return localStorage.getItem('ftpsim.unreadable')"), garbage,
+                             "the record is kept aside, not lost")
+            # A readable record of a newer page is kept aside as well.
+            driver.execute_script("localStorage.setItem('ftpsim', '{\"version\": 9}')")
+            open_page(driver, "#lesson=active-nat")
+            alert = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[role="alert"]'))[0]
+            self.assertIn("newer version", alert.text)
+            by_name(driver, "button", "Dismiss").click()
+            to_stage(driver)
+            key(driver, Keys.ARROW_RIGHT, 2)
+            self.assertGreater(position(driver), 0, "the page works")
+            shoot(driver, "13-stored-state-set-aside")
+            self.assertNoConsoleErrors(driver)
+
+    def test_a_garbage_fragment_says_what_was_left_out(self):
+        with Browser(*PROJECTOR, reduced_motion=True) as driver:
+            open_page(driver, "#v=1&lesson=active-nat&step=abc&%3Cscript%3Ealert(1)%3C/script%3E=1&mode=sideways")
+            alert = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[role="alert"]'))[0]
+            self.assertIn("<script>", alert.text, "what was typed is shown as text")
+            self.assertIn("sideways", alert.text)
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "main script"))
+            self.assertEqual(Select(driver.find_element(By.ID, "lesson-menu")).first_selected_option.get_attribute("value"),
+                             "active-nat", "the readable rest is shown")
+            to_stage(driver)
+            key(driver, Keys.ARROW_RIGHT, 2)
+            self.assertGreater(position(driver), 0)
+            self.assertNoConsoleErrors(driver)
+
+    def test_files_save_open_and_export(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat-helper")
+            key(driver, Keys.END)
+            by_name(driver, "button", "Save & export").click()
+            dialog = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))[0]
+            shoot(driver, "14-files-dialog")
+            self.assertAccessible(driver, "files dialog")
+            by_name(driver, "button", "Save the settings (.json)").click()
+            scenario = json.loads(downloaded(driver, "ftpsim-scenario.json"))
+            self.assertEqual((scenario["mode"], scenario["client_alg"]), ("port", True))
+            by_name(driver, "button", "Transcript (.txt)").click()
+            text = downloaded(driver, "ftpsim-transcript.txt").decode()
+            self.assertIn("→ PORT 192,168,1,2,", text)
+            self.assertIn("rewrites: PORT 192,168,1,2,", text)
+            self.assertIn("226", text)
+            for button, name in [("Network picture at this step (.svg)", "ftpsim-network.svg"),
+                                 ("Ladder diagram up to this step (.svg)", "ftpsim-ladder.svg")]:
+                by_name(driver, "button", button).click()
+                drawing = ElementTree.fromstring(downloaded(driver, name))
+                self.assertEqual(drawing.tag, "{http://www.w3.org/2000/svg}svg", name)
+            # Saved under a name in this browser, kept across a reload, opened again.
+            name = driver.find_element(By.CSS_SELECTOR, ".save-as input")
+            name.send_keys("Room 12 <b>NAT</b>", Keys.ENTER)
+            wait_for(driver, lambda d: "Saved as" in d.find_element(By.CSS_SELECTOR, ".files-note").text)
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, ".saved-list b"), "a name is text")
+            by_name(driver, "button", "Close").click()
+            # Open a scenario file from the computer: passive mode.
+            path = driver.downloads / "passive.json"
+            path.write_text('{"mode": "pasv", "server_firewall": "control-only"}')
+            by_name(driver, "button", "Save & export").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
+            driver.find_element(By.CSS_SELECTOR, ".dialog.files input[type=file]").send_keys(str(path))
+            wait_for(driver, lambda d: Select(d.find_element(By.ID, "setting-mode")).first_selected_option
+                     .get_attribute("value") == "pasv", message="the file's settings are run")
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, ".dialog"), "the dialog closes")
+            # A file that is not a scenario says why and keeps the page.
+            bad = driver.downloads / "bad.json"
+            bad.write_text('{"mode": "sideways"}')
+            by_name(driver, "button", "Save & export").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
+            driver.find_element(By.CSS_SELECTOR, ".dialog.files input[type=file]").send_keys(str(bad))
+            wait_for(driver, lambda d: any("sideways" in a.text for a in d.find_elements(By.CSS_SELECTOR, '[role="alert"]')),
+                     message="the reason is given")
+            by_name(driver, "button", "Close").click()
+            self.assertEqual(Select(driver.find_element(By.ID, "setting-mode")).first_selected_option
+                             .get_attribute("value"), "pasv", "what was on screen stays")
+            driver.refresh()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"))
+            by_name(driver, "button", "Save & export").click()
+            item = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".saved-list li"))[0]
+            self.assertIn("Room 12 <b>NAT</b>", item.text)
+            by_name(driver, "button", "Open Room 12 <b>NAT</b>").click()
+            wait_for(driver, lambda d: checked(d, "setting-client-alg") and Select(d.find_element(By.ID, "setting-mode"))
+                     .first_selected_option.get_attribute("value") == "port", message="the saved scenario runs")
+            self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

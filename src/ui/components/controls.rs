@@ -32,11 +32,23 @@ pub fn Header(props: &HeaderProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: Event| on_action.emit(action.clone()))
     };
+    // The `selected` attributes below only set what a fresh menu shows: once the teacher has
+    // picked from it, the browser keeps its own choice over them. The menu's value is set
+    // whenever the lesson changes (Back, Forward, a link), so it always names the one shown.
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with(props.lesson, move |lesson| {
+            if let Some(select) = menu.cast::<web_sys::HtmlSelectElement>() {
+                select.set_value(lesson.unwrap_or(""));
+            }
+        });
+    }
     html! {
         <header class="top">
             <h1>{ say::TITLE }</h1>
             <label class="lesson-picker" for="lesson-menu">{ say::LESSON }
-                <select id="lesson-menu" onchange={on_lesson}>
+                <select id="lesson-menu" ref={menu} onchange={on_lesson}>
                     <option value="" selected={props.lesson.is_none()} disabled=true>{ say::OWN_SETTINGS }</option>
                     { for lessons::all().into_iter().map(|lesson| html! {
                         <option key={lesson.id} value={lesson.id} selected={props.lesson == Some(lesson.id)}>{ lesson.title }</option>

@@ -2,13 +2,23 @@
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use super::on_click;
-use crate::classroom::Action;
+use crate::classroom::stored::Saved;
+use crate::classroom::{Action, FilesNote};
 use crate::messages::page::files as say;
+use crate::messages::page::stored as kept;
 use crate::ui::files::{Export, read_json};
 
 #[derive(Properties, PartialEq)]
 pub struct FilesProps {
+    /// Scenarios saved under a name.
+    pub saved: Rc<Vec<Saved>>,
+    /// What the last save or delete did.
+    pub note: Option<FilesNote>,
+    /// The browser keeps what is saved (false: only until the tab closes).
+    pub keeps: bool,
     pub on_action: Callback<Action>,
     /// Saves one of the files (the page computes it from what is on screen).
     pub on_export: Callback<Export>,
@@ -45,6 +55,33 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
             });
         })
     };
+    let name = use_node_ref();
+    let on_save = {
+        let on_action = props.on_action.clone();
+        let name = name.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if let Some(input) = name.cast::<web_sys::HtmlInputElement>() {
+                on_action.emit(Action::SaveAs(input.value()));
+            }
+        })
+    };
+    let note = props.note.as_ref().map(|note| match note {
+        FilesNote::Saved(name) => (false, kept::saved_as(name)),
+        FilesNote::Deleted(name) => (false, kept::deleted(name)),
+        FilesNote::NotSaved(problem) => (true, kept::not_saved(&problem.to_string())),
+    });
+    let saved = props.saved.iter().enumerate().map(|(index, saved)| {
+        html! {
+            <li key={saved.name.clone()}>
+                <span class="saved-name">{ saved.name.clone() }</span>
+                <button type="button" aria-label={kept::open_label(&saved.name)}
+                        onclick={on_click(&props.on_action, Action::OpenSaved(index))}>{ kept::OPEN }</button>
+                <button type="button" aria-label={kept::delete_label(&saved.name)}
+                        onclick={on_click(&props.on_action, Action::DeleteSaved(index))}>{ kept::DELETE }</button>
+            </li>
+        }
+    });
     let stop_keys = Callback::from(|event: KeyboardEvent| {
         if event.key() != "Escape" {
             event.stop_propagation();
@@ -62,10 +99,27 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
                         <input type="file" accept=".json,application/json" onchange={on_open} />
                     </label>
                 </div>
+                <h3>{ kept::SAVED_TITLE }</h3>
+                <p class="help">{ if props.keeps { kept::SAVED_HELP } else { kept::UNAVAILABLE } }</p>
+                <form class="actions save-as" onsubmit={on_save}>
+                    <label>{ kept::NAME_LABEL }
+                        <input type="text" ref={name} maxlength="60" autocomplete="off" />
+                    </label>
+                    <button type="submit">{ kept::SAVE }</button>
+                </form>
+                if let Some((problem, text)) = note {
+                    <p class={classes!("files-note", problem.then_some("problem"))} role="status">{ text }</p>
+                }
+                if props.saved.is_empty() {
+                    <p class="help">{ kept::NONE_SAVED }</p>
+                } else {
+                    <ul class="saved-list">{ for saved }</ul>
+                }
                 <h3>{ say::EXPORT }</h3>
                 <div class="actions">
                     <button type="button" onclick={export(Export::Transcript)}>{ say::TRANSCRIPT }</button>
                     <button type="button" onclick={export(Export::Topology)}>{ say::TOPOLOGY }</button>
+                    <button type="button" onclick={export(Export::Ladder)}>{ say::LADDER }</button>
                 </div>
                 <div class="actions">
                     <button type="button" onclick={on_click(&props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>

@@ -378,8 +378,7 @@ fn pyftpdlib_answers_the_console_too() {
     };
     let timeline = run(&typed_on(server, &["PORT 192,0,2,2,4,1", "LIST", "PASV", "NLST", "RETR nothere"]));
     let got = replies(&timeline);
-    let codes: Vec<Vec<&str>> =
-        got.iter().map(|replies| replies.iter().map(|reply| &reply[..3]).collect()).collect();
+    let codes: Vec<Vec<&str>> = got.iter().map(|replies| replies.iter().map(|reply| &reply[..3]).collect()).collect();
     assert_eq!(codes, [vec!["200"], vec!["125", "226"], vec!["227"], vec!["125", "226"], vec!["550"]], "{got:?}");
     let console = timeline.final_world().console().expect("console");
     assert_eq!(console.log()[2].line, "PASS anonymous@", "it logs in as ftplib does");

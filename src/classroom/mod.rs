@@ -17,6 +17,7 @@
 //! - while a quiz question is open nothing moves past it and nothing shows the outcome.
 
 mod compare;
+mod console;
 pub mod link;
 mod playback;
 mod quiz;
@@ -27,6 +28,7 @@ use stored::{Preferences, SaveProblem, Saved, Stored, StoredProblem};
 use std::rc::Rc;
 
 pub use compare::{Compare, Pane, Side};
+pub use console::{ConsoleLine, Refusal, console_lines, typed_line_starts};
 pub use link::{Link, LinkProblem, Unlinkable};
 pub use playback::{KEY_HOLD_MS, PLAY_HOP_MS, Playback, SPEEDS, STEP_HOP_MS, TICK_MS};
 pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
@@ -77,6 +79,8 @@ pub enum Notice {
     NotSaved(SaveProblem),
     /// Two things to say at once (a stored record set aside, and a link's problems).
     Both(Box<Notice>, Box<Notice>),
+    /// A line typed at the console was not sent, and why.
+    LineRefused { line: String, why: Refusal },
 }
 
 impl Notice {
@@ -94,6 +98,7 @@ impl Notice {
             Notice::StoredUnreadable(problem) => stored_words::set_aside(&problem.to_string(), stored::SET_ASIDE_KEY),
             Notice::NotSaved(problem) => stored_words::not_saved(&problem.to_string()),
             Notice::Both(first, second) => format!("{} {}", first.text(), second.text()),
+            Notice::LineRefused { line, why } => why.text(line),
         }
     }
 }
@@ -130,6 +135,8 @@ pub enum Tab {
     #[default]
     Ladder,
     Tables,
+    /// The console, where a student types the client's commands.
+    Console,
 }
 
 /// Everything the page shows.
@@ -220,6 +227,10 @@ pub enum Action {
     CloseDialog,
     /// Escape: closes a dialog, or else cancels the changes waiting.
     Escape,
+    /// A line typed at the console: it goes at the end of the session.
+    Type(String),
+    /// Back to the client program's own commands.
+    ClearConsole,
 }
 
 /// A wait the page counts down: who waits, what happens at the end, and how long is left.
@@ -729,6 +740,8 @@ impl Classroom {
                 self.stage_focus += 1;
             }
             Action::ShowTab(tab) => self.tab = tab,
+            Action::Type(line) => self.type_line(line),
+            Action::ClearConsole => self.clear_console(),
             Action::OpenShare => {
                 self.playback.stop();
                 self.dialog = Some(Dialog::Share(Share::default()));

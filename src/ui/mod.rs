@@ -31,8 +31,8 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, LowerTabs, Markup, NoticeBar,
-    PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    CaptionPanel, ComparePanes, ComparisonPanel, ConsolePanel, FilesDialog, Header, LadderView, LowerTabs, Markup,
+    NoticeBar, PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
 use files::Export;
 use state::PageState;
@@ -417,6 +417,12 @@ pub fn App() -> Html {
                             <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables" hidden={classroom.tab != Tab::Tables}>
                                 if classroom.tab == Tab::Tables {
                                     <Markup html={AttrValue::from(tables::device_tables(world))} />
+                                }
+                            </div>
+                            <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={classroom.tab != Tab::Console}>
+                                if classroom.tab == Tab::Console {
+                                    <ConsolePanel lines={Rc::new(classroom.console_lines())} on={classroom.console_on()}
+                                                  on_action={on_action.clone()} />
                                 }
                             </div>
                         </section>

@@ -3,7 +3,9 @@
 # page's 210 KB download budget (BENCHMARKS.md):
 #   1. the wasm-bindgen JavaScript glue is minified with terser (Trunk's own JS minifier fails
 #      on it);
-#   2. the WebAssembly file is stored LZMA-compressed (about 14 % smaller than the best gzip), and
+#   2. the wasm's imports get short names, in the wasm and in the glue alike
+#      (scripts/short_imports.py: wasm-bindgen's hashed names do not compress);
+#   3. the WebAssembly file is stored LZMA-compressed (about 14 % smaller than the best gzip), and
 #      index.html unpacks it with the LZMA-JS decoder it carries inline (scripts/pack_wasm.py). The
 #      download is then small on any host, whether it compresses or not.
 # Debug builds are left as they are.
@@ -23,4 +25,5 @@ else
   echo "post-build: terser is not installed ($TERSER); run scripts/tools.sh web. The JS stays as it is." >&2
 fi
 
+python3 "$here/short_imports.py" "$TRUNK_STAGING_DIR"
 python3 "$here/pack_wasm.py" "$TRUNK_STAGING_DIR" "$TOOLS_DIR/lzma/node_modules/lzma/src/lzma-d-min.js"

@@ -43,13 +43,24 @@ build() {
   (cd fuzz && cargo fuzz build --sanitizer "$SANITIZER")
 }
 
+# The longest input libFuzzer makes for a target: scenario files and stored records are a few
+# KB (their seeds too); the stream targets make lines near MAX_LINE from short inputs
+# (ftpsim_fuzz::stream), and the decoders' cost grows with the square of a line cut into
+# one-byte reads, so short inputs keep them fast.
+max_len() {
+  case "$1" in
+    scenario_json|stored) echo 4096 ;;
+    *) echo 1024 ;;
+  esac
+}
+
 # run TARGET LIBFUZZER-ARGS...: the target from its seeds, growing its corpus in fuzz/target.
 run() {
   local target="$1"; shift
   local work="fuzz/target/corpus/$target"
   mkdir -p "$work" "fuzz/corpus/$target"
   (cd fuzz && cargo fuzz run --sanitizer "$SANITIZER" "$target" "../$work" "corpus/$target" -- \
-    -timeout=30 -rss_limit_mb=4096 "$@")
+    -timeout=30 -rss_limit_mb=4096 -max_len="$(max_len "$target")" "$@")
 }
 
 # The kept inputs of problems found before (fuzz/regressions/TARGET/*), each run once.

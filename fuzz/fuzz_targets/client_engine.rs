@@ -15,7 +15,7 @@ use ftpsim::ftp::client::{ClientProfile, ClientSettings, DataMode, FtpClient, Op
 use ftpsim::ftp::{ConnectError, Engine, Input};
 use ftpsim::time::{Duration, Instant};
 use ftpsim_fuzz::engine::{ControlWatch, data_event, data_id, ip, later, reply_line, socket_addr, timer};
-use ftpsim_fuzz::{Decoded, commands, trace};
+use ftpsim_fuzz::{Decoded, WHOLE, commands, trace};
 use libfuzzer_sys::fuzz_target;
 
 fn operation(u: &mut Unstructured) -> Result<Operation> {
@@ -115,9 +115,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
         assert!(!had_outcome || client.outcome().is_some(), "an outcome, once known, stays");
         had_outcome = client.outcome().is_some();
     }
-    for command in commands(&watch.sent, usize::MAX) {
+    for command in commands(&watch.sent, WHOLE) {
         let Decoded::Read(command) = command else { panic!("the client sent an unreadable command: {command:?}") };
-        assert_eq!(commands(&command.to_bytes(), usize::MAX), [Decoded::Read(command.clone())]);
+        assert_eq!(commands(&command.to_bytes(), WHOLE), [Decoded::Read(command.clone())]);
     }
     assert!(watch.sent.is_empty() || watch.sent.ends_with(b"\r\n"), "the client's last command ends its line");
     Ok(())

@@ -1,6 +1,9 @@
 //! The server's command parser: `Command::parse` on one line, and `CommandDecoder` on a byte
 //! stream cut into reads of any size.
 //!
+//! The first byte says how the stream is cut, or makes it a line near `MAX_LINE` long
+//! (`ftpsim_fuzz::stream`).
+//!
 //! Invariants: no panic; an error's message can be written; the decoder reads the same commands
 //! however the stream is cut; a command read from the wire, written back with `to_bytes` and
 //! read again is the same command. Reported and stepped around unless FTPSIM_FUZZ_STRICT is set:
@@ -8,11 +11,12 @@
 #![no_main]
 
 use ftpsim::ftp::codec::Command;
-use ftpsim_fuzz::{Decoded, commands};
+use ftpsim_fuzz::{Decoded, WHOLE, commands, stream};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, stream)) = data.split_first() else { return };
+    let Some((stream, cuts)) = stream(data) else { return };
+    let stream = &stream[..];
     if let Ok(line) = std::str::from_utf8(stream) {
         match Command::parse(line) {
             Ok(command) => {
@@ -25,9 +29,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let whole = commands(stream, stream.len());
-    let cut = commands(stream, usize::from(cut));
-    assert_eq!(whole, cut, "the same commands however the stream is cut");
+    let whole = commands(stream, WHOLE);
+    let cut = commands(stream, cuts);
+    assert_eq!(whole, cut, "the same commands however the stream is cut ({cuts:?})");
     for item in whole {
         if let Decoded::Read(command) = item {
             // Known (FUZZING.md, command-trailing-cr): an argument that ends in CR loses it when
@@ -35,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
             if !ftpsim_fuzz::strict() && command.to_string().ends_with('\r') {
                 continue;
             }
-            let again = commands(&command.to_bytes(), usize::MAX);
+            let again = commands(&command.to_bytes(), WHOLE);
             assert_eq!(again, [Decoded::Read(command.clone())], "{command:?} written and read back");
         }
     }

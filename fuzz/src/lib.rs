@@ -5,9 +5,47 @@
 use ftpsim::ftp::codec::{Command, CommandDecoder, CommandError, MAX_LINE, Reply, ReplyDecoder, ReplyError};
 use ftpsim::sim::scenario_file::Json;
 
-/// Cuts `data` into pieces of at most `size` bytes (at least one), as TCP may deliver them.
-pub fn pieces(data: &[u8], size: usize) -> impl Iterator<Item = &[u8]> {
-    data.chunks(size.max(1))
+/// Where a stream is cut into the reads that deliver it.
+#[derive(Clone, Copy, Debug)]
+pub enum Cuts {
+    /// Pieces of this many bytes (at least one).
+    Every(usize),
+    /// Two pieces, the first this long.
+    At(usize),
+}
+
+/// The byte stream a stream target feeds, and where to cut it, from its input. The first byte
+/// chooses: below 0x80, the rest is the stream, cut every `first + 1` bytes; from 0x80 on, the
+/// rest after three bytes is repeated to a length near `MAX_LINE` (4000 to 4255 bytes, from the
+/// next byte) and followed by CRLF and itself once more, and the stream is cut in two where the
+/// two bytes after say: lines just under, at and over the limit, with the read boundary
+/// anywhere in them, from inputs of any size.
+pub fn stream(data: &[u8]) -> Option<(std::borrow::Cow<'_, [u8]>, Cuts)> {
+    let (&first, rest) = data.split_first()?;
+    if first < 0x80 {
+        return Some((rest.into(), Cuts::Every(usize::from(first) + 1)));
+    }
+    let (head, pattern) = rest.split_at_checked(3)?;
+    if pattern.is_empty() {
+        return None;
+    }
+    let length = 4000 + usize::from(head[0]);
+    let mut long: Vec<u8> = pattern.iter().copied().cycle().take(length).collect();
+    long.extend_from_slice(b"\r\n");
+    long.extend_from_slice(pattern);
+    let cut = usize::from(u16::from_le_bytes([head[1], head[2]])) % (long.len() + 1);
+    Some((long.into(), Cuts::At(cut)))
+}
+
+/// `data` cut into the reads `cuts` says.
+pub fn pieces(data: &[u8], cuts: Cuts) -> Vec<&[u8]> {
+    match cuts {
+        Cuts::Every(size) => data.chunks(size.max(1)).collect(),
+        Cuts::At(at) => {
+            let (first, second) = data.split_at(at.min(data.len()));
+            vec![first, second]
+        }
+    }
 }
 
 /// One item a stream decoder gave: a line it read, or why it could not. The length of an
@@ -19,11 +57,11 @@ pub enum Decoded<T> {
     Other(String),
 }
 
-/// Every command in `data`, delivered in pieces of `size` bytes.
-pub fn commands(data: &[u8], size: usize) -> Vec<Decoded<Command>> {
+/// Every command in `data`, delivered in the reads `cuts` says.
+pub fn commands(data: &[u8], cuts: Cuts) -> Vec<Decoded<Command>> {
     let mut decoder = CommandDecoder::default();
     let mut found = Vec::new();
-    for piece in pieces(data, size) {
+    for piece in pieces(data, cuts) {
         decoder.push(piece);
         while let Some(next) = decoder.next_command() {
             found.push(match next {
@@ -36,11 +74,11 @@ pub fn commands(data: &[u8], size: usize) -> Vec<Decoded<Command>> {
     found
 }
 
-/// Every reply in `data`, delivered in pieces of `size` bytes.
-pub fn replies(data: &[u8], size: usize) -> Vec<Decoded<Reply>> {
+/// Every reply in `data`, delivered in the reads `cuts` says.
+pub fn replies(data: &[u8], cuts: Cuts) -> Vec<Decoded<Reply>> {
     let mut decoder = ReplyDecoder::default();
     let mut found = Vec::new();
-    for piece in pieces(data, size) {
+    for piece in pieces(data, cuts) {
         decoder.push(piece);
         while let Some(next) = decoder.next_reply() {
             found.push(match next {
@@ -52,6 +90,9 @@ pub fn replies(data: &[u8], size: usize) -> Vec<Decoded<Reply>> {
     }
     found
 }
+
+/// In one read.
+pub const WHOLE: Cuts = Cuts::At(usize::MAX);
 
 /// True when no line of the reply's wire form is longer than the decoders accept.
 pub fn fits_a_line(reply: &Reply) -> bool {

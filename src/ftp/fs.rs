@@ -43,6 +43,8 @@ pub enum FsError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileTree {
     nodes: LiteMap<String, Node>,
+    /// Names taken where the tree came from but not offered (see [`FileTree::reserve`]).
+    reserved: LiteMap<String, ()>,
 }
 
 impl Default for FileTree {
@@ -79,7 +81,16 @@ impl FileTree {
     pub fn empty() -> Self {
         let mut nodes = LiteMap::new();
         nodes.insert("/".to_owned(), Node::Directory { writable: false });
-        FileTree { nodes }
+        FileTree { nodes, reserved: LiteMap::new() }
+    }
+
+    /// Marks a name that exists where the tree was read from but is not offered (`ftpsim serve
+    /// --root`: a symbolic link or a special file on disk). It stays out of listings and
+    /// downloads as before, and [`FileTree::check_writable`] refuses it, so that an upload never
+    /// lands on it.
+    pub fn reserve(&mut self, path: &str) {
+        self.nodes.remove(path);
+        self.reserved.insert(path.to_owned(), ());
     }
 
     /// Adds (or replaces) a directory.
@@ -153,7 +164,7 @@ impl FileTree {
                 return Err(FsError::NotFound { path: dir.to_owned() });
             }
         }
-        if self.is_dir(path) {
+        if self.is_dir(path) || self.reserved.contains_key(path) {
             return Err(FsError::NotAFile { path: path.to_owned() });
         }
         Ok(())
@@ -248,6 +259,20 @@ mod tests {
             tree.write("/upload", vec![]),
             Err(FsError::BadName { name: "upload".into() }).or(tree.check_writable("/upload"))
         );
+    }
+
+    #[test]
+    fn a_reserved_name_is_not_offered_and_not_writable() {
+        let mut tree = FileTree::default();
+        tree.reserve("/upload/link.txt");
+        assert!(tree.get("/upload/link.txt").is_none());
+        assert_eq!(tree.check_writable("/upload/link.txt"), Err(FsError::NotAFile { path: "/upload/link.txt".into() }));
+        assert_eq!(
+            tree.write("/upload/link.txt", b"x".to_vec()),
+            Err(FsError::NotAFile { path: "/upload/link.txt".into() })
+        );
+        assert_eq!(tree.check_writable("/upload/other.txt"), Ok(()));
+        assert!(!tree.list_names("/upload").expect("dir").contains("link.txt"));
     }
 
     #[test]

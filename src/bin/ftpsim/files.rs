@@ -5,15 +5,21 @@
 //! under the root. Confinement is structural: the engine only ever names paths inside its own
 //! tree (it resolves `..` at `/` to `/`), the tree only holds what was found under the root, and
 //! writing maps a tree path to the root by its plain components, refusing anything else.
-//! Symbolic links are not followed at all, so none can lead outside the root.
+//! Symbolic links are not followed at all, so none can lead outside the root: they are not
+//! offered, their names are reserved in the tree (an upload onto one is refused with vsftpd's
+//! `553 Could not create file.` before any data moves), and writing never goes through one — an
+//! upload is written to a new file beside its target (`O_CREAT|O_EXCL`, which does not follow a
+//! link) and renamed over it (which replaces a directory entry, never what a link points to),
+//! after checking that no directory on the way has become a link since the tree was read.
 //!
 //! Left out on purpose: watching the directory for changes made by others while the server
 //! runs (a new session sees the tree as loaded, plus the uploads made through the server), and
 //! directories larger than memory (meant for small teaching trees; the limit is checked).
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ftpsim::ftp::fs::FileTree;
 
@@ -32,7 +38,7 @@ pub enum RootError {
 }
 
 /// Reads `root` into a tree: every directory and regular file under it, symbolic links and
-/// special files left out. Directories are writable when `writable`.
+/// special files left out (and their names reserved). Directories are writable when `writable`.
 pub fn load(root: &Path, writable: bool) -> Result<FileTree, RootError> {
     let metadata = fs::symlink_metadata(root).map_err(|source| RootError::Read { path: root.to_owned(), source })?;
     if !metadata.is_dir() {
@@ -62,8 +68,10 @@ pub fn load(root: &Path, writable: bool) -> Result<FileTree, RootError> {
                     return Err(RootError::TooBig { root: root.to_owned(), max: MAX_ROOT_BYTES });
                 }
                 tree.insert_file(&tree_path, contents);
+            } else {
+                // Symbolic links, sockets, devices: not offered, and not to be uploaded onto.
+                tree.reserve(&tree_path);
             }
-            // Symbolic links, sockets, devices: not offered.
         }
     }
     Ok(tree)
@@ -83,16 +91,72 @@ pub fn on_disk(root: &Path, tree_path: &str) -> Option<PathBuf> {
     (out != root).then_some(out)
 }
 
-/// Writes an upload the engine stored at `tree_path` into `root`, refusing to follow a
-/// symbolic link that may have appeared there since.
-pub fn store(root: &Path, tree_path: &str, contents: &[u8]) -> io::Result<()> {
-    let target = on_disk(root, tree_path).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("not a path under the root: {tree_path}"))
-    })?;
-    if fs::symlink_metadata(&target).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
-        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "refusing to write through a symbolic link"));
+/// Why an upload could not be written under the root, in the two kinds a server tells apart:
+/// the file could not be created (vsftpd `553 Could not create file.`), or writing it failed
+/// (vsftpd `451 Failure writing to local file.`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create it: {0}")]
+    Create(io::Error),
+    #[error("cannot write it: {0}")]
+    Write(io::Error),
+}
+
+/// Numbers the temporary files of uploads being written.
+static UPLOADS: AtomicU64 = AtomicU64::new(0);
+
+/// Writes an upload the engine stored at `tree_path` into `root`. Nothing is written through a
+/// symbolic link: the directories on the way must be real directories, the name must be a
+/// regular file or nothing, and the contents go to a new file beside it that is then renamed
+/// over it (a link put there meanwhile is replaced, not followed). Blocking: run it off the
+/// async runtime.
+pub fn store(root: &Path, tree_path: &str, contents: &[u8]) -> Result<(), StoreError> {
+    let refused = |why: String| StoreError::Create(io::Error::new(io::ErrorKind::PermissionDenied, why));
+    let target = on_disk(root, tree_path)
+        .ok_or_else(|| StoreError::Create(io::Error::new(io::ErrorKind::InvalidInput, "not a path under the root")))?;
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(refused("not a file name".to_owned()));
+    };
+    // Every directory from the root down to the target's own: a real directory, not a link.
+    let mut on_the_way = dir;
+    loop {
+        match fs::symlink_metadata(on_the_way) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(_) => return Err(refused(format!("{} is not a directory", on_the_way.display()))),
+            Err(error) => return Err(StoreError::Create(error)),
+        }
+        if on_the_way == root {
+            break;
+        }
+        match on_the_way.parent() {
+            Some(parent) if parent.starts_with(root) => on_the_way = parent,
+            _ => break,
+        }
     }
-    fs::write(target, contents)
+    let permissions = match fs::symlink_metadata(&target) {
+        Ok(metadata) if metadata.is_file() => Some(metadata.permissions()),
+        Ok(_) => return Err(refused("refusing to write onto a symbolic link or a special file".to_owned())),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => return Err(StoreError::Create(error)),
+    };
+    let number = UPLOADS.fetch_add(1, Ordering::Relaxed);
+    let temporary = dir.join(format!(".{}.ftpsim-upload-{}-{number}", name.to_string_lossy(), std::process::id()));
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&temporary).map_err(StoreError::Create)?;
+    let written = file
+        .write_all(contents)
+        .and_then(|()| match permissions {
+            // An upload over a file keeps that file's permissions, as writing into it would.
+            Some(permissions) => file.set_permissions(permissions),
+            None => Ok(()),
+        })
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&temporary, &target)
+        });
+    written.map_err(|error| {
+        let _ = fs::remove_file(&temporary);
+        StoreError::Write(error)
+    })
 }
 
 #[cfg(test)]
@@ -116,7 +180,10 @@ mod tests {
         assert_eq!(tree.read("/pub/notes.txt"), Ok(&b"hello"[..]));
         assert!(tree.get("/pub/escape").is_none() && tree.get("/passwd").is_none(), "links are not offered");
         assert!(tree.check_writable("/pub/new.txt").is_err(), "read-only unless --writable");
-        assert!(load(&root, true).expect("loads").check_writable("/pub/new.txt").is_ok());
+        let writable = load(&root, true).expect("loads");
+        assert!(writable.check_writable("/pub/new.txt").is_ok());
+        assert!(writable.check_writable("/passwd").is_err(), "a link's name cannot be uploaded onto");
+        assert!(writable.check_writable("/pub/escape").is_err());
         let _ = fs::remove_dir_all(root);
     }
 
@@ -137,9 +204,28 @@ mod tests {
         let outside = std::env::temp_dir().join(format!("ftpsim-outside-{}", std::process::id()));
         fs::write(&outside, b"keep").expect("outside file");
         std::os::unix::fs::symlink(&outside, root.join("pub/link.txt")).expect("symlink");
-        assert!(store(&root, "/pub/link.txt", b"overwrite").is_err());
+        assert!(matches!(store(&root, "/pub/link.txt", b"overwrite"), Err(StoreError::Create(_))));
         assert_eq!(fs::read(&outside).expect("outside"), b"keep");
+        // A directory on the way that became a link (to outside the root) is not written into.
+        let elsewhere = std::env::temp_dir().join(format!("ftpsim-elsewhere-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&elsewhere);
+        fs::create_dir_all(&elsewhere).expect("outside dir");
+        std::os::unix::fs::symlink(&elsewhere, root.join("linked")).expect("symlink");
+        assert!(matches!(store(&root, "/linked/x.txt", b"escape"), Err(StoreError::Create(_))));
+        assert!(!elsewhere.join("x.txt").exists());
+        // Over an existing file: replaced, its permissions kept, no temporary file left.
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(root.join("pub/up.txt"), fs::Permissions::from_mode(0o640)).expect("chmod");
+        store(&root, "/pub/up.txt", b"again").expect("stored");
+        assert_eq!(fs::read(root.join("pub/up.txt")).expect("written"), b"again");
+        let mode = fs::metadata(root.join("pub/up.txt")).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let names: Vec<_> = fs::read_dir(root.join("pub")).expect("dir").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A missing directory: cannot create.
+        assert!(matches!(store(&root, "/missing/x.txt", b"x"), Err(StoreError::Create(_))));
         let _ = fs::remove_file(outside);
+        let _ = fs::remove_dir_all(elsewhere);
         let _ = fs::remove_dir_all(root);
     }
 }

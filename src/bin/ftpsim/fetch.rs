@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ftpsim::ftp::client::{ClientProfile, ClientSettings, DataMode, FtpClient, Operation, Outcome};
+use ftpsim::sim::scenario::ScenarioError;
 use ftpsim::time::Duration;
 
 use crate::driver::{Hooks, Limits, Session};
@@ -199,6 +200,18 @@ pub async fn fetch(url: &str, job: Job, args: &ClientArgs) -> i32 {
         Profile::Curl => ClientProfile::Curl,
         Profile::Ftplib => ClientProfile::Ftplib,
     };
+    let mode = match args.mode {
+        Mode::Port => DataMode::Port,
+        Mode::Eprt => DataMode::Eprt,
+        Mode::Pasv => DataMode::Pasv,
+        Mode::Epsv => DataMode::Epsv,
+        Mode::Auto => DataMode::Auto,
+    };
+    // The simulator's rule and words: ftplib speaks EPRT and EPSV only on IPv6.
+    if server.is_ipv4() && !profile.has_mode_on_ipv4(mode) {
+        eprintln!("error: {}", ScenarioError::ModeNotInClient { client: profile, mode });
+        return 2;
+    }
     let timeout = args.timeout.map(Duration::from_secs);
     let base = match profile {
         ClientProfile::Curl => ClientSettings { connect_timeout: timeout, ..ClientSettings::default() },
@@ -208,13 +221,7 @@ pub async fn fetch(url: &str, job: Job, args: &ClientArgs) -> i32 {
         server,
         user: url.user.clone().unwrap_or_else(|| "anonymous".to_owned()),
         password: url.password.clone().unwrap_or_else(|| profile.anonymous_password().to_owned()),
-        mode: match args.mode {
-            Mode::Port => DataMode::Port,
-            Mode::Eprt => DataMode::Eprt,
-            Mode::Pasv => DataMode::Pasv,
-            Mode::Epsv => DataMode::Epsv,
-            Mode::Auto => DataMode::Auto,
-        },
+        mode,
         operations: vec![operation],
         trust_pasv_address: args.trust_pasv_address,
         ..base
@@ -230,21 +237,26 @@ async fn run_client(
     format: Format,
 ) -> i32 {
     let mut transcript = Transcript::new(format, Stream::Stderr, 1, Some(server));
-    let hooks = Hooks { trace: Box::new(move |event| transcript.trace(event)), stored: Box::new(|_, _| {}) };
+    let notes = Transcript::new(format, Stream::Stderr, 1, Some(server));
+    let hooks = Hooks {
+        trace: Box::new(move |event| transcript.trace(event)),
+        stored: Hooks::keep_nothing(),
+        note: Box::new(move |what| notes.event(what)),
+    };
     let (client, _) = Session::new(FtpClient::new(settings), Limits::client(), hooks).run().await;
     match client.outcome() {
         Some(Outcome::Completed) => {
-            let received = client.results().first().map(|result| result.bytes.clone()).unwrap_or_default();
+            let received: &[u8] = client.results().first().map(|result| result.bytes.as_slice()).unwrap_or_default();
             match (job, local_file) {
                 (Job::Get { .. }, Some(path)) => {
-                    if let Err(error) = std::fs::write(&path, &received) {
+                    if let Err(error) = std::fs::write(&path, received) {
                         eprintln!("error: cannot write {}: {error}", path.display());
                         return 1;
                     }
                     eprintln!("saved {} bytes to {}", received.len(), path.display());
                 }
                 (Job::List, _) => {
-                    crate::transcript::write_line(Stream::Stdout, String::from_utf8_lossy(&received).trim_end())
+                    crate::transcript::write_line(Stream::Stdout, String::from_utf8_lossy(received).trim_end())
                 }
                 _ => {}
             }

@@ -102,6 +102,18 @@ pub enum StoreError {
     Write(io::Error),
 }
 
+impl StoreError {
+    /// The operating system's words for the cause, without Rust's "(os error N)".
+    pub fn reason(&self) -> String {
+        let (StoreError::Create(error) | StoreError::Write(error)) = self;
+        let text = error.to_string();
+        match text.find(" (os error ") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        }
+    }
+}
+
 /// Numbers the temporary files of uploads being written.
 static UPLOADS: AtomicU64 = AtomicU64::new(0);
 

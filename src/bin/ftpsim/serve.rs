@@ -17,7 +17,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::driver::{Ended, Hooks, Limits, Session};
-use crate::files;
+use crate::files::{self, StoreError};
 use crate::transcript::{Format, Stream, Transcript};
 
 /// `ftpsim serve`'s options.
@@ -71,7 +71,8 @@ pub struct ServeArgs {
     /// Most sessions at once from one address; 0 for no limit (vsftpd max_per_ip).
     #[arg(long, default_value_t = 0)]
     pub max_per_ip: usize,
-    /// The largest upload accepted, in bytes (an upload is held in memory until it is complete).
+    /// The largest upload accepted, in bytes (an upload is held in memory until it is complete);
+    /// a larger one is cut off and answered 552.
     #[arg(long, default_value_t = 100_000_000)]
     pub max_upload: u64,
     /// How to print the transcript.
@@ -232,18 +233,31 @@ pub async fn serve(args: ServeArgs) -> i32 {
             transcript.event("connected");
             let format = transcript.format;
             let mut trace = transcript;
-            let stored_transcript = Transcript::new(format, Stream::Stdout, session_number, Some(peer));
+            let notes = Transcript::new(format, Stream::Stdout, session_number, Some(peer));
             let hooks = Hooks {
                 trace: Box::new(move |event| trace.trace(event)),
                 stored: Box::new(move |path, contents| {
-                    if let Some(root) = &root
-                        && let Err(error) = files::store(root, path, &contents)
-                    {
-                        stored_transcript.event(&format!("could not write {path} under the root: {error}"));
-                    }
-                    // New sessions see the upload too.
-                    shared_tree.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert_file(path, contents);
+                    let (root, tree, path) = (root.clone(), Arc::clone(&shared_tree), path.to_owned());
+                    Box::pin(async move {
+                        if let Some(root) = root {
+                            // Off the runtime's workers: a 100 MB write must not stall other sessions.
+                            let (at, bytes) = (path.clone(), Arc::clone(&contents));
+                            match tokio::task::spawn_blocking(move || files::store(&root, &at, &bytes)).await {
+                                Ok(Ok(())) => {}
+                                Ok(Err(error)) => return Err(error),
+                                Err(_) => {
+                                    return Err(StoreError::Write(std::io::Error::other(
+                                        "the disk write was cut short",
+                                    )));
+                                }
+                            }
+                        }
+                        // New sessions see the upload too (only once it is on disk).
+                        tree.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert_file(&path, contents);
+                        Ok(())
+                    })
                 }),
+                note: Box::new(move |what| notes.event(what)),
             };
             let mut session = Session::new(engine, limits, hooks);
             session.attach_control(stream);

@@ -27,6 +27,8 @@ CARGO_FUZZ_VERSION="0.13.2"
 ALL_TARGETS="command reply scenario_json stored client_engine server_engine address link"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
+# cargo fuzz build/run options; `long` adds --no-trace-compares (see there).
+BUILD_FLAGS=(--sanitizer "$SANITIZER")
 export RUSTC_BOOTSTRAP=1
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -40,7 +42,7 @@ ensure_cargo_fuzz() {
 
 build() {
   say "building the fuzz targets (sanitizer: $SANITIZER)"
-  (cd fuzz && cargo fuzz build --sanitizer "$SANITIZER")
+  (cd fuzz && cargo fuzz build "${BUILD_FLAGS[@]}")
 }
 
 # The longest input libFuzzer makes for a target: scenario files and stored records are a few
@@ -60,7 +62,7 @@ run() {
   local target="$1"; shift
   local work="fuzz/target/corpus/$target"
   mkdir -p "$work" "fuzz/corpus/$target"
-  (cd fuzz && cargo fuzz run --sanitizer "$SANITIZER" "$target" "../$work" "corpus/$target" -- \
+  (cd fuzz && cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "../$work" "corpus/$target" -- \
     -timeout=30 -rss_limit_mb=4096 -max_len="$(max_len "$target")" "$@")
 }
 
@@ -69,7 +71,7 @@ run_regressions() {
   local target="$1"; shift
   local inputs=(fuzz/regressions/"$target"/*)
   [ -e "${inputs[0]}" ] || return 0
-  (cd fuzz && cargo fuzz run --sanitizer "$SANITIZER" "$target" "${inputs[@]/#fuzz\//}" -- -runs=1 "$@")
+  (cd fuzz && cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "${inputs[@]/#fuzz\//}" -- -runs=1 "$@")
 }
 
 short() {
@@ -113,6 +115,9 @@ PY
 
 long() {
   local runs="${1:-10000000}"
+  # Without tracing comparisons: they took 60% of the command target's time (perf), and the
+  # long run starts from the corpus the short runs grew with them. About twice the executions.
+  BUILD_FLAGS+=(--no-trace-compares)
   ensure_cargo_fuzz
   build
   local commit date failed=0
@@ -143,7 +148,7 @@ regressions() {
   for target in $TARGETS; do
     for input in fuzz/regressions/"$target"/*; do
       [ -e "$input" ] || continue
-      if (cd fuzz && FTPSIM_FUZZ_STRICT=1 cargo fuzz run --sanitizer "$SANITIZER" "$target" "../$input" -- -runs=1) > /dev/null 2>&1; then
+      if (cd fuzz && FTPSIM_FUZZ_STRICT=1 cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "../$input" -- -runs=1) > /dev/null 2>&1; then
         say "fixed:              $input"
       else
         say "still reproduces:   $input"

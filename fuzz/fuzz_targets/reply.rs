@@ -8,24 +8,17 @@
 //! Invariants: no panic; the decoder reads the same replies however the stream is cut; a reply
 //! read from the wire, written back with `to_bytes` and read again is the same reply (when its
 //! wire lines still fit `MAX_LINE`: invalid UTF-8 read as U+FFFD grows on the way back).
-//! Reported and stepped around unless FTPSIM_FUZZ_STRICT is set: reply-line-boundary.
 #![no_main]
 
 use ftpsim::ftp::codec::{parse_extended_passive_reply, parse_passive_reply};
-use ftpsim_fuzz::{Cuts, Decoded, WHOLE, fits_a_line, replies, stream};
+use ftpsim_fuzz::{Decoded, WHOLE, fits_a_line, replies, stream};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((stream, cuts)) = stream(data) else { return };
     let whole = replies(&stream, WHOLE);
     let cut = replies(&stream, cuts);
-    // Known (FUZZING.md, reply-line-boundary): a reply line of exactly MAX_LINE bytes is read
-    // when its CRLF comes in one read, refused as too long when the read ends between CR and LF.
-    let between_cr_and_lf =
-        matches!(cuts, Cuts::At(at) if at > 0 && stream.get(at - 1) == Some(&b'\r') && stream.get(at) == Some(&b'\n'));
-    if ftpsim_fuzz::strict() || !between_cr_and_lf {
-        assert_eq!(whole, cut, "the same replies however the stream is cut ({cuts:?})");
-    }
+    assert_eq!(whole, cut, "the same replies however the stream is cut ({cuts:?})");
     for item in whole {
         if let Decoded::Read(reply) = item {
             assert!((100..600).contains(&reply.code), "{reply:?}");

@@ -213,7 +213,8 @@ pub enum EpsvArg {
     All,
 }
 
-/// One FTP command, typed. Formatting and then parsing a command gives the same command back.
+/// One FTP command, typed. Formatting and then parsing a command gives the same command back,
+/// whatever its argument holds but a LF (which would end the line): a CR is kept, also at the end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     User(String),
@@ -322,10 +323,14 @@ impl Command {
         format!("{self}\r\n").into_bytes()
     }
 
-    /// Parses one command line (with or without its CRLF).
+    /// Parses one command line, with or without its line end. The line end is the LF and one CR
+    /// before it, as vsftpd reads it; any other CR is the line's own, kept in its argument (so
+    /// `USER a\r\r\n` is the user `a\r`, and `USER a\r` without a LF is that user too).
     pub fn parse(line: &str) -> Result<Command, CommandError> {
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = match line.strip_suffix('\n') {
+            Some(line) => line.strip_suffix('\r').unwrap_or(line),
+            None => line,
+        };
         if line.len() > MAX_LINE {
             return Err(CommandError::TooLong { len: line.len(), max: MAX_LINE });
         }
@@ -756,15 +761,33 @@ pub enum ReplyError {
 }
 
 /// Cuts a byte stream into lines ending in LF (a CR before it is dropped). Bytes may arrive in
-/// any pieces; a line is only returned once it is complete.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// any pieces; a line is only returned once it is complete, and the lines (and over-long lines)
+/// returned are the same however the stream was cut. Each byte is looked at once, however small
+/// the reads: the search for the LF goes on where the last one stopped.
+#[derive(Clone, Debug, Default)]
 pub struct LineBuffer {
+    /// Received bytes; those before `start` were returned already.
     pending: Vec<u8>,
+    /// Where the bytes not yet returned begin in `pending`.
+    start: usize,
+    /// How many bytes from `start` on are known to hold no LF.
+    scanned: usize,
     /// Set after an over-long line, until its end is seen, so its tail is not read as a line.
     discarding: bool,
     /// Whether [`MAX_LINE`] includes the line end (CR and LF), as for commands.
     counts_line_end: bool,
 }
+
+/// Two buffers are equal when they will return the same lines, wherever their search stopped.
+impl PartialEq for LineBuffer {
+    fn eq(&self, other: &Self) -> bool {
+        self.unread() == other.unread()
+            && self.discarding == other.discarding
+            && self.counts_line_end == other.counts_line_end
+    }
+}
+
+impl Eq for LineBuffer {}
 
 impl LineBuffer {
     /// A buffer whose lines may hold [`MAX_LINE`] bytes including their line end.
@@ -774,46 +797,70 @@ impl LineBuffer {
 
     /// Appends received bytes.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.pending.drain(..self.start);
+            self.start = 0;
+        }
         self.pending.extend_from_slice(bytes);
     }
 
+    fn unread(&self) -> &[u8] {
+        &self.pending[self.start..]
+    }
+
+    fn clear(&mut self) {
+        self.pending.clear();
+        self.start = 0;
+        self.scanned = 0;
+    }
+
+    /// True when `unread`, which holds no LF, is the start of a line over [`MAX_LINE`] bytes
+    /// whatever comes next. A reply line does not count its line end, so a last CR may still be
+    /// the one before the LF: `MAX_LINE` bytes and a CR may yet be a line.
+    fn too_long_unended(&self, unread: &[u8]) -> bool {
+        if self.counts_line_end {
+            // At least the LF is still to come.
+            unread.len() >= MAX_LINE
+        } else {
+            unread.strip_suffix(b"\r").unwrap_or(unread).len() > MAX_LINE
+        }
+    }
+
     /// The next complete line, `Err(len)` for a line over [`MAX_LINE`] bytes (dropped; reported
-    /// as soon as that many bytes came without a line end), or `None` when no complete line is
-    /// buffered.
+    /// as soon as the bytes received make it too long whatever comes next), or `None` when no
+    /// complete line is buffered.
     pub fn next_line(&mut self) -> Option<Result<Vec<u8>, usize>> {
-        // Without a line end, this many bytes make a line too long whatever comes next.
-        let too_long_unended = if self.counts_line_end { MAX_LINE } else { MAX_LINE + 1 };
         loop {
-            match self.pending.iter().position(|&b| b == b'\n') {
-                Some(end) => {
-                    let mut line: Vec<u8> = self.pending.drain(..=end).collect();
-                    let with_end = line.len();
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    if std::mem::take(&mut self.discarding) {
-                        continue;
-                    }
-                    let len = if self.counts_line_end { with_end } else { line.len() };
-                    if len > MAX_LINE {
-                        return Some(Err(len));
-                    }
-                    return Some(Ok(line));
+            let unread = self.unread();
+            let Some(found) = unread[self.scanned..].iter().position(|&b| b == b'\n') else {
+                if self.discarding {
+                    // The over-long line's tail: nothing of it is kept.
+                    self.clear();
+                    return None;
                 }
-                None if self.pending.len() >= too_long_unended && !self.discarding => {
-                    let len = self.pending.len();
-                    self.pending.clear();
+                if self.too_long_unended(unread) {
+                    let len = unread.len();
+                    self.clear();
                     self.discarding = true;
                     return Some(Err(len));
                 }
-                None => {
-                    if self.discarding {
-                        self.pending.clear();
-                    }
-                    return None;
-                }
+                self.scanned = unread.len();
+                return None;
+            };
+            let with_end = self.scanned + found + 1;
+            let line = &unread[..with_end - 1];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let len = if self.counts_line_end { with_end } else { line.len() };
+            let line = (len <= MAX_LINE && !self.discarding).then(|| line.to_vec());
+            self.start += with_end;
+            self.scanned = 0;
+            if self.start == self.pending.len() {
+                self.clear();
             }
+            if std::mem::take(&mut self.discarding) {
+                continue;
+            }
+            return Some(line.ok_or(len));
         }
     }
 }
@@ -1149,6 +1196,104 @@ mod tests {
         reply.extend_from_slice(b"\r\n");
         replies.push(&reply);
         assert!(matches!(replies.next_reply(), Some(Ok(Reply { code: 200, .. }))));
+    }
+
+    #[test]
+    fn only_the_cr_before_the_lf_ends_a_command_line() {
+        // vsftpd drops the LF and one CR before it; any other CR is the argument's.
+        let mut decoder = CommandDecoder::default();
+        decoder.push(b"USER a\r\r\r\nRETR a\rb\r\nUSER c\n");
+        let user = Command::User("a\r\r".into());
+        assert_eq!(decoder.next_command(), Some(Ok(user.clone())));
+        assert_eq!(decoder.next_command(), Some(Ok(Command::Retr("a\rb".into()))));
+        assert_eq!(decoder.next_command(), Some(Ok(Command::User("c".into()))));
+        assert_eq!(decoder.next_command(), None);
+        // Written and read again, it is the same command.
+        assert_eq!(user.to_bytes(), b"USER a\r\r\r\n");
+        decoder.push(&user.to_bytes());
+        assert_eq!(decoder.next_command(), Some(Ok(user.clone())));
+        assert_eq!(Command::parse(&user.to_string()), Ok(user.clone()));
+        // `parse` takes a line with or without its line end alike.
+        assert_eq!(Command::parse("USER a\r\r\r\n"), Ok(user));
+        assert_eq!(Command::parse("USER a\r"), Ok(Command::User("a\r".into())));
+        assert_eq!(Command::parse("USER a\r\n"), Ok(Command::User("a".into())));
+        assert_eq!(Command::parse("USER a\n"), Ok(Command::User("a".into())));
+    }
+
+    /// Every line `buffer` gives for `stream` delivered in `pieces` (over-long lines as `None`).
+    fn lines_in_pieces(mut buffer: LineBuffer, stream: &[u8], pieces: &[usize]) -> Vec<Option<Vec<u8>>> {
+        let mut lines = Vec::new();
+        let mut rest = stream;
+        for &size in pieces.iter().chain(std::iter::once(&usize::MAX)) {
+            let (piece, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
+            buffer.push(piece);
+            while let Some(line) = buffer.next_line() {
+                lines.push(line.ok());
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn lines_are_the_same_however_the_stream_is_cut() {
+        let line = |len: usize, end: &[u8]| [vec![b'A'; len], end.to_vec(), b"x\r\n".to_vec()].concat();
+        for buffer in [LineBuffer::default(), LineBuffer::counting_line_end()] {
+            for len in MAX_LINE - 3..=MAX_LINE + 2 {
+                for end in [&b"\r\n"[..], b"\n", b"\r\r\n", b"\rA\n"] {
+                    let stream = line(len, end);
+                    let whole = lines_in_pieces(buffer.clone(), &stream, &[]);
+                    for cut in len - 1..=len + end.len() {
+                        let cut_once = lines_in_pieces(buffer.clone(), &stream, &[cut]);
+                        assert_eq!(cut_once, whole, "{len} bytes, {end:?}, cut at {cut}");
+                    }
+                    let bytewise = lines_in_pieces(buffer.clone(), &stream, &vec![1; stream.len()]);
+                    assert_eq!(bytewise, whole, "{len} bytes, {end:?}, one byte per read");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_reply_line_of_4096_bytes_is_read_when_the_read_ends_between_cr_and_lf() {
+        let mut line = b"200 ".to_vec();
+        line.resize(MAX_LINE, b'x');
+        let mut decoder = ReplyDecoder::default();
+        decoder.push(&line);
+        decoder.push(b"\r");
+        assert_eq!(decoder.next_reply(), None);
+        decoder.push(b"\n");
+        assert!(matches!(decoder.next_reply(), Some(Ok(Reply { code: 200, .. }))));
+        // One more byte, and it is too long before the LF comes.
+        line.push(b'x');
+        decoder.push(&line);
+        decoder.push(b"\r");
+        assert_eq!(decoder.next_reply(), Some(Err(ReplyError::TooLong { max: MAX_LINE })));
+        decoder.push(b"\n200 ok\r\n");
+        assert_eq!(decoder.next_reply(), Some(Ok(Reply::new(200, "ok"))));
+    }
+
+    #[test]
+    fn a_line_read_one_byte_at_a_time_is_searched_once() {
+        let mut buffer = LineBuffer::default();
+        for count in 1..=MAX_LINE {
+            buffer.push(b"A");
+            assert_eq!(buffer.next_line(), None);
+            // The next search starts after the bytes already searched.
+            assert_eq!((buffer.scanned, buffer.unread().len()), (count, count));
+        }
+        buffer.push(b"\r\nB\n");
+        assert_eq!(buffer.next_line(), Some(Ok(vec![b'A'; MAX_LINE])));
+        assert_eq!(buffer.next_line(), Some(Ok(b"B".to_vec())));
+        assert_eq!((buffer.pending.len(), buffer.scanned), (0, 0));
+        // Where a search stopped makes no difference to what a buffer is.
+        let mut cut = LineBuffer::default();
+        cut.push(b"ab");
+        assert_eq!(cut.next_line(), None);
+        cut.push(b"c");
+        let mut whole = LineBuffer::default();
+        whole.push(b"abc");
+        assert_eq!(cut, whole);
     }
 
     #[test]

@@ -206,19 +206,12 @@ pub mod engine {
     }
 
     impl ControlWatch {
-        fn secure_after_close_known(&self, bytes: &[u8]) -> bool {
-            !super::strict() && bytes.starts_with(&[0x16, 0x03])
-        }
-
         /// Notes one output; fails on a send after the engine closed its control connection.
         pub fn see(&mut self, output: &Output) {
             match output {
                 Output::SendControl(bytes) => {
-                    // Known (FUZZING.md, server-tls-after-close): a server that closed while
-                    // waiting for the client's TLS hello still answers a hello that comes later.
-                    let known = self.secure_after_close_known(bytes);
                     assert!(
-                        !self.closed || known,
+                        !self.closed,
                         "sent {:?} after closing the control connection",
                         String::from_utf8_lossy(bytes)
                     );

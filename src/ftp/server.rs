@@ -1404,8 +1404,9 @@ impl Engine for FtpServer {
                 let banner = self.settings.banner.clone();
                 self.reply(code::READY, banner);
             }
-            Input::ControlBytes(_) if self.tls == Tls::Negotiating => {
-                // The client's hello: answer it, and speak TLS from now on.
+            Input::ControlBytes(_) if self.tls == Tls::Negotiating && self.login != Login::Closed => {
+                // The client's hello: answer it, and speak TLS from now on. (Once the session is
+                // closed, a hello that still comes is not answered: nothing is sent after the close.)
                 self.emit(Output::SendControl(super::tls_hello(false)));
                 self.emit(Output::SecureControl);
                 self.note(Note::TlsEstablished);
@@ -2013,6 +2014,18 @@ mod tests {
         let outputs = drain(&mut server);
         assert_eq!(replies(&outputs), ["221 Goodbye."]);
         assert!(outputs.contains(&Output::CloseControl));
+        assert_eq!(server.state_name(), "CLOSED");
+    }
+
+    #[test]
+    fn a_hello_after_the_control_connection_closed_during_auth_tls_is_not_answered() {
+        let settings = ServerSettings { ssl_enable: true, ..pyftpdlib() };
+        let mut server = server_with(settings);
+        assert_eq!(say(&mut server, "AUTH TLS\r\n"), ["234 Proceed with negotiation."]);
+        server.handle(Instant::ZERO, Input::ControlClosed);
+        assert!(drain(&mut server).contains(&Output::CloseControl));
+        server.handle(Instant::ZERO, Input::ControlBytes(vec![0x16, 0x03, 0x01]));
+        assert_eq!(drain(&mut server), [], "nothing is sent or noted after the close");
         assert_eq!(server.state_name(), "CLOSED");
     }
 

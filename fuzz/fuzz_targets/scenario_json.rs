@@ -9,7 +9,6 @@
 //! Known, accepted differences (FUZZING.md): the page also reads what serde refuses for being
 //! written twice (`JSON.parse` keeps the last) or as a whole number with a fraction part
 //! (`2.0`, `1e2`: JavaScript has one number type); seeds of 2^53 and more reach the page inexact.
-//! Reported and stepped around unless FTPSIM_FUZZ_STRICT is set: serde-reads-arrays.
 #![no_main]
 
 use ftpsim::sim::scenario::Scenario;
@@ -48,12 +47,7 @@ fuzz_target!(|data: &[u8]| {
             Err(error) => drop(error.to_string()),
         }
     }
-    // Known (FUZZING.md, serde-reads-arrays): serde also reads a scenario written as a list of
-    // its fields' values in order (`[]`, `["ftplib"]`), which the page refuses.
-    let known = !ftpsim_fuzz::strict() && !matches!(native, Json::Object(_));
-    if let Ok(scenario) = &terminal
-        && !known
-    {
+    if let Ok(scenario) = &terminal {
         assert_eq!(page.as_ref(), Ok(scenario), "the page reads what the terminal runner reads: {text}");
         if scenario.seed < JS_EXACT {
             assert_eq!(browser.as_ref(), Ok(scenario), "… in the browser too: {text}");

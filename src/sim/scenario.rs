@@ -414,12 +414,20 @@ impl Scenario {
     /// The longest scenario file read, in bytes (a real one is about 1 KB).
     pub const MAX_JSON: usize = 64 * 1024;
 
-    /// Reads a scenario from JSON; missing fields take their defaults, unknown ones are errors.
+    /// Reads a scenario from a JSON object; missing fields take their defaults, unknown ones are
+    /// errors, and JSON that is not an object is refused with the page's words.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         if text.len() > Scenario::MAX_JSON {
             return Err(ScenarioError::TooLarge { got: text.len(), max: Scenario::MAX_JSON });
         }
-        let scenario: Scenario = serde_json::from_str(text).map_err(|error| ScenarioError::Json(error.to_string()))?;
+        let json_error = |error: serde_json::Error| ScenarioError::Json(error.to_string());
+        // serde's derived reader also takes a struct as the list of its fields' values, in order
+        // (`[]`, `["ftplib"]`): a file is an object, or it is refused as the page refuses it.
+        if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(json_error)?;
+            return Err(ScenarioError::Json(crate::messages::settings::file::NOT_AN_OBJECT.to_owned()));
+        }
+        let scenario: Scenario = serde_json::from_str(text).map_err(json_error)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -674,5 +682,25 @@ mod tests {
         let scenario = Scenario { mode: DataMode::Eprt, server_nat: true, ..Scenario::default() };
         let text = serde_json::to_string(&scenario).expect("serialises");
         assert_eq!(Scenario::from_json(&text), Ok(scenario));
+    }
+
+    #[test]
+    fn a_scenario_file_is_an_object_or_refused_as_the_page_refuses_it() {
+        use crate::sim::scenario_file::{self, Json};
+        let not_an_object = Err(ScenarioError::Json(crate::messages::settings::file::NOT_AN_OBJECT.to_owned()));
+        let lists = ["[   ] ", r#"["ftplib", "pyftpdlib", "demo", "v4", "port"]"#];
+        for text in lists.into_iter().chain(["\n 42", "\"port\"", "null", "true"]) {
+            assert_eq!(Scenario::from_json(text), not_an_object, "{text}");
+            let page = Json::parse(text).expect("JSON");
+            assert_eq!(scenario_file::read(&page), not_an_object, "the page: {text}");
+        }
+        // What is not JSON at all, or an object serde refuses, still gets serde's own words.
+        let Err(ScenarioError::Json(error)) = Scenario::from_json("[1,") else { panic!("not JSON") };
+        assert!(error.starts_with("EOF while parsing"), "{error}");
+        let Err(ScenarioError::Json(error)) = Scenario::from_json(r#"{"mode": "port", "mode": "port"}"#) else {
+            panic!("a field twice")
+        };
+        assert!(error.contains("duplicate field `mode`"), "{error}");
+        assert_eq!(Scenario::from_json(" \r\n\t{}"), Ok(Scenario::default()));
     }
 }

@@ -9,33 +9,16 @@
 //! Structured (first byte odd): a link built from a lesson, settings changes through the
 //! settings table, branches, pending changes, step, level, quiz and side by side. Invariant:
 //! written and read, it is the same link, with no problem.
-//!
-//! Reported and stepped around unless FTPSIM_FUZZ_STRICT is set (FUZZING.md): link-ipv6-nat, a
-//! run on IPv6 with a NAT switch on (as every IPv6 run from the default network has, and the
-//! lesson `epsv-ipv6`) cannot be written as a link.
 #![no_main]
 
 use arbitrary::{Result, Unstructured};
 use ftpsim::classroom::{Link, LinkProblem};
 use ftpsim::ftp::client::DataMode;
 use ftpsim::sim::lessons;
-use ftpsim::sim::scenario::{IpVersion, Scenario};
+use ftpsim::sim::scenario::Scenario;
 use ftpsim::sim::settings::{Kind, SETTINGS};
 use ftpsim::sim::trace::Level;
 use libfuzzer_sys::fuzz_target;
-
-/// Known: the settings table shows NAT as off on IPv6 (it has no effect there), so a link
-/// cannot carry a NAT switch that is on: `Link::write` refuses the whole link, or, when the
-/// lesson it starts from has the switch on, writes a link that turns it back on.
-fn known_unlinkable(link: &Link) -> bool {
-    let hides_nat = |s: &Scenario| s.ip == IpVersion::V6 && (s.client_nat || s.server_nat);
-    let lesson = link.lesson.and_then(lessons::find).map(|lesson| lesson.scenario);
-    !ftpsim_fuzz::strict()
-        && (hides_nat(&link.scenario)
-            || lesson.is_some_and(|s| hides_nat(&s))
-            || link.branches.iter().any(|(_, s)| hides_nat(s))
-            || link.pending.as_ref().is_some_and(hides_nat))
-}
 
 fn read_clean(fragment: &str) -> Link {
     let (link, problems) = Link::read(fragment);
@@ -47,9 +30,6 @@ fn from_text(text: &str) {
     let (link, problems) = Link::read(text);
     for problem in &problems {
         let _ = problem.text();
-    }
-    if known_unlinkable(&link) {
-        return;
     }
     let first = link.write().unwrap_or_else(|error| panic!("a link read from {text:?} cannot be written: {error}"));
     let again = read_clean(&first);
@@ -134,9 +114,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let Ok(Some(link)) = built(&mut Unstructured::new(rest)) else { return };
-    if known_unlinkable(&link) {
-        return;
-    }
     let written = link.write().unwrap_or_else(|error| panic!("{link:?} cannot be written: {error}"));
     assert_eq!(read_clean(&written), link, "written and read: {written}");
 });

@@ -313,13 +313,15 @@ fn mode(token: &str) -> Option<DataMode> {
     DataMode::ALL.into_iter().find(|mode| mode.as_str() == token)
 }
 
-/// `key=value` for each setting of the table whose value differs, in table order.
+/// `key=value` for each setting of the table whose value differs, in table order. Values are
+/// as the scenario holds them ([`settings::Setting::stored`]), not as the form shows them: NAT
+/// on IPv6 shows off but is carried as it is, so the link opens the same scenario.
 fn differences(from: &Scenario, to: &Scenario, prefix: &str) -> Vec<String> {
     SETTINGS
         .iter()
         .filter_map(|setting| {
-            let value = setting.value(to);
-            (setting.value(from) != value).then(|| format!("{prefix}{}={}", setting.key, encode(&value)))
+            let value = setting.stored(to);
+            (setting.stored(from) != value).then(|| format!("{prefix}{}={}", setting.key, encode(&value)))
         })
         .collect()
 }
@@ -329,7 +331,7 @@ fn check_linkable(base: &Scenario, scenario: &Scenario) -> Result<(), Unlinkable
     // Typed lines are carried by their own keys.
     let mut carried = Scenario { console: scenario.console.clone(), ..base.clone() };
     for setting in &SETTINGS {
-        if let Ok(change) = setting.parse(&setting.value(scenario)) {
+        if let Ok(change) = setting.parse(&setting.stored(scenario)) {
             change.apply(&mut carried);
         }
     }
@@ -395,7 +397,7 @@ fn clip(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::scenario::{Change, ServerFirewall};
+    use crate::sim::scenario::{Change, IpVersion, ServerFirewall};
 
     fn link(lesson: Option<&'static str>, scenario: Scenario) -> Link {
         Link {
@@ -520,6 +522,52 @@ mod tests {
         let (old, problems) = Link::read("v=1&lesson=active-nat&client-alg=on&step=42");
         assert!(problems.is_empty());
         assert!(old.scenario.console.is_empty());
+    }
+
+    #[test]
+    fn nat_on_ipv6_is_carried_as_the_scenario_holds_it() {
+        // IPv6 from the default network: NAT stays on underneath (it has no effect there).
+        let (read, problems) = Link::read("v=1&ip=v6");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(read.scenario.client_nat);
+        assert_eq!(read.write().as_deref(), Ok("v=1&ip=v6"));
+        // The lesson on IPv6 has client NAT on, and links as itself.
+        let (lesson, problems) = Link::read("#lesson=epsv-ipv6");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(lesson.scenario.client_nat);
+        assert_eq!(lesson.write().as_deref(), Ok("v=1&lesson=epsv-ipv6"));
+        // Turned off there, it stays off.
+        let mut off = lesson.clone();
+        Change::ClientNat(false).apply(&mut off.scenario);
+        let written = off.write().expect("linkable");
+        assert_eq!(written, "v=1&lesson=epsv-ipv6&client-nat=off");
+        assert_eq!(Link::read(&written), (off, Vec::new()));
+        // And in branches and changes waiting, each lesson on either IP version, NAT on or off.
+        for lesson in lessons::all() {
+            for (ip, nat) in [(IpVersion::V4, true), (IpVersion::V6, true), (IpVersion::V6, false)] {
+                let mut branched = lesson.scenario.clone();
+                for change in [Change::Ip(ip), Change::ClientNat(nat), Change::ServerNat(!nat)] {
+                    change.apply(&mut branched);
+                }
+                if branched.validate().is_err() {
+                    continue;
+                }
+                let mut waiting = branched.clone();
+                Change::ServerNat(nat).apply(&mut waiting);
+                // A branch that changes nothing is not written.
+                let branches = if branched == lesson.scenario { Vec::new() } else { vec![(5, branched.clone())] };
+                let original =
+                    Link { branches, pending: Some(waiting), ..link(Some(lesson.id), lesson.scenario.clone()) };
+                let written = original.write().unwrap_or_else(|error| panic!("{}: {error}", lesson.id));
+                assert_eq!(Link::read(&written), (original, Vec::new()), "{written}");
+            }
+        }
+        for (client_nat, server_nat) in [(false, false), (false, true), (true, false), (true, true)] {
+            let scenario = Scenario { ip: IpVersion::V6, client_nat, server_nat, ..Scenario::default() };
+            let alone = link(None, scenario);
+            let written = alone.write().expect("linkable");
+            assert_eq!(Link::read(&written), (alone, Vec::new()), "{written}");
+        }
     }
 
     #[test]

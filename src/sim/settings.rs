@@ -96,6 +96,17 @@ impl Setting {
         (self.read)(scenario)
     }
 
+    /// The value the scenario holds, as a token, even where the setting has no effect: NAT on
+    /// IPv6 holds its switch (on in the lesson `epsv-ipv6`) but shows off. Applied to the
+    /// scenario, it leaves it as it is: what a link carries to give the same scenario back.
+    pub fn stored(&self, scenario: &Scenario) -> String {
+        match self.key {
+            "client-nat" => on_off(scenario.client_nat),
+            "server-nat" => on_off(scenario.server_nat),
+            _ => self.value(scenario),
+        }
+    }
+
     /// True for a switch that is on.
     pub fn is_on(&self, scenario: &Scenario) -> bool {
         matches!(self.kind, Kind::Switch { on, .. } if self.value(scenario) == on)
@@ -611,5 +622,25 @@ mod tests {
         assert!(!nat.is_on(&scenario), "the form shows what the picture shows");
         assert!(nat.unavailable(&scenario).is_some());
         assert!(nat.unavailable(&Scenario::default()).is_none());
+        assert_eq!(nat.stored(&scenario), "on", "a link carries the switch as it is");
+    }
+
+    #[test]
+    fn the_stored_value_of_every_setting_gives_the_scenario_back() {
+        let mut scenarios = vec![Scenario::default()];
+        scenarios.extend(crate::sim::lessons::all().into_iter().map(|lesson| lesson.scenario));
+        for scenario in scenarios.clone() {
+            for (ip, nat) in [(IpVersion::V4, false), (IpVersion::V6, true), (IpVersion::V6, false)] {
+                scenarios.push(Scenario { ip, client_nat: nat, server_nat: !nat, ..scenario.clone() });
+            }
+        }
+        for scenario in &scenarios {
+            for setting in &SETTINGS {
+                let token = setting.stored(scenario);
+                let mut again = scenario.clone();
+                setting.parse(&token).unwrap_or_else(|error| panic!("{}: {error}", setting.key)).apply(&mut again);
+                assert_eq!(&again, scenario, "{} = {token}", setting.key);
+            }
+        }
     }
 }

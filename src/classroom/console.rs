@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::link::{MAX_LENGTH, typed_part};
 use super::{Classroom, Notice, Tab};
-use crate::ftp::console::{self, ConsoleClient, Entry, LineError, Sender};
+use crate::ftp::console::{self, ConsoleClient, LineError, Sender};
 use crate::ftp::{FtpTrace, Note};
 use crate::messages::console::{line_error, notices, panel};
 use crate::sim::lessons;
@@ -45,18 +45,12 @@ impl Refusal {
     }
 }
 
-/// One line of the console panel: what was sent, and what came back by the cursor's moment.
+/// One line of the console panel: what was sent, then each reply by the cursor's moment, one
+/// per line of text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsoleLine {
     pub sender: Sender,
-    /// The line as sent (typed lines exactly as typed).
-    pub sent: String,
-    /// Each reply as `code text`, in order.
-    pub replies: Vec<String>,
-    /// What else happened: bytes over the data connection, a failed connection, not sent.
-    pub notes: Vec<String>,
-    /// The event where a typed line starts, to go back to it.
-    pub event: Option<usize>,
+    pub text: String,
 }
 
 /// The first event of each typed line: the console's note that it was typed.
@@ -69,53 +63,53 @@ pub fn typed_line_starts(timeline: &Timeline) -> Vec<usize> {
         .collect()
 }
 
-/// The console's log as the panel shows it.
-pub fn console_lines(console: &ConsoleClient, starts: &[usize]) -> Vec<ConsoleLine> {
-    let mut typed = 0;
+/// The console's log as the panel shows it: `> LIST`, then the replies and what else happened.
+pub fn console_lines(console: &ConsoleClient) -> Vec<ConsoleLine> {
+    let last = console.log().len().saturating_sub(1);
     console
         .log()
         .iter()
-        .map(|entry| {
-            let event = (entry.sender == Sender::Typed).then(|| {
-                typed += 1;
-                starts.get(typed - 1).copied()
-            });
-            ConsoleLine {
-                sender: entry.sender,
-                sent: if entry.sender == Sender::Connection { panel::CONNECTED.to_owned() } else { entry.line.clone() },
-                replies: entry.replies.iter().map(crate::messages::trace::reply_text).collect(),
-                notes: notes(entry),
-                event: event.flatten(),
+        .enumerate()
+        .map(|(index, entry)| {
+            let mut text = match entry.sender {
+                Sender::Connection => panel::CONNECTED.to_owned(),
+                _ => format!("> {}", entry.line),
+            };
+            let mut add = |more: &str| {
+                text.push('\n');
+                text.push_str(more);
+            };
+            for reply in &entry.replies {
+                add(&crate::messages::trace::reply_text(reply));
             }
+            if !entry.sent {
+                add(panel::NOT_SENT);
+            }
+            if let Some((target, error)) = entry.data_failed {
+                add(&panel::data_failed(&target.to_string(), crate::messages::engine::connect_error(error)));
+            }
+            if entry.received + entry.uploaded > 0 {
+                add(&panel::bytes(entry.received + entry.uploaded));
+            }
+            if index == last && entry.sent && entry.sender == Sender::Typed && entry.replies.is_empty() {
+                add(panel::WAITING);
+            }
+            ConsoleLine { sender: entry.sender, text }
         })
         .collect()
-}
-
-fn notes(entry: &Entry) -> Vec<String> {
-    let mut notes = Vec::new();
-    if !entry.sent {
-        notes.push(panel::NOT_SENT.to_owned());
-    }
-    if let Some((target, error)) = entry.data_failed {
-        notes.push(panel::data_failed(&target.to_string(), crate::messages::engine::connect_error(error)));
-    }
-    if entry.received > 0 {
-        notes.push(panel::received(entry.received));
-    }
-    if entry.uploaded > 0 {
-        notes.push(panel::uploaded(entry.uploaded));
-    }
-    notes
 }
 
 impl Classroom {
     /// The console panel at the cursor: every line sent by then and the replies it had got,
     /// or nothing when the client program runs its own commands.
     pub fn console_lines(&self) -> Vec<ConsoleLine> {
-        match self.cursor.world().console() {
-            Some(console) => console_lines(console, &typed_line_starts(&self.timeline)),
-            None => Vec::new(),
-        }
+        self.cursor.world().console().map(console_lines).unwrap_or_default()
+    }
+
+    /// The console panel's text: each line sent, then the replies it had got.
+    pub fn console_text(&self) -> String {
+        let lines: Vec<String> = self.console_lines().into_iter().map(|line| line.text).collect();
+        lines.join("\n")
     }
 
     /// True when the session is the student's own (lines were typed).
@@ -130,36 +124,33 @@ impl Classroom {
             self.notice = Some(Notice::LineRefused { line, why });
             return;
         }
-        let first = !self.console_on();
         let mut lines = self.timeline.started_with().console.clone();
         lines.push(line);
         let with_lines = |scenario: &Scenario| Scenario { console: lines.clone(), ..scenario.clone() };
-        let rebuilt = if first {
-            // A session of its own, on the settings in force.
-            Timeline::run(&with_lines(&self.scenario)).map_err(Notice::SettingsInvalid)
-        } else {
-            // The same session with one more line: its branches are made again at their events,
-            // except one made while only timers ran after the last line, where the new line now
-            // goes (it was typed before that moment).
-            Timeline::run(&with_lines(self.timeline.started_with())).map_err(Notice::SettingsInvalid).and_then(
-                |mut timeline| {
-                    for (at, scenario) in self.timeline.branches() {
-                        if typed_line_starts(&timeline).get(lines.len() - 1).is_some_and(|start| at >= start) {
-                            break;
-                        }
-                        timeline = timeline.branch(*at, &with_lines(scenario)).map_err(Notice::BranchImpossible)?;
-                    }
-                    Ok(timeline)
-                },
-            )
+        // The first line starts a session of its own on the settings in force; another plays
+        // the same session again with one more line, its branches made again at their events
+        // (except one made while only timers ran after the last line: the new line goes there).
+        let (from, branches) = match self.console_on() {
+            false => (&self.scenario, &[][..]),
+            true => (self.timeline.started_with(), self.timeline.branches()),
         };
-        let timeline = match rebuilt {
-            Ok(timeline) => Rc::new(timeline),
-            Err(notice) => {
-                self.notice = Some(notice);
+        let mut timeline = match Timeline::run(&with_lines(from)) {
+            Ok(timeline) => timeline,
+            Err(error) => {
+                self.notice = Some(Notice::SettingsInvalid(error));
                 return;
             }
         };
+        for (at, scenario) in branches {
+            if typed_line_starts(&timeline).get(lines.len() - 1).is_some_and(|start| at >= start) {
+                break;
+            }
+            match timeline.branch(*at, &with_lines(scenario)) {
+                Ok(branched) => timeline = branched,
+                Err(_) => break,
+            }
+        }
+        let timeline = Rc::new(timeline);
         let start = typed_line_starts(&timeline).get(lines.len() - 1).copied().unwrap_or(0);
         self.scenario = timeline.scenario().clone();
         self.timeline = Rc::clone(&timeline);
@@ -231,10 +222,11 @@ mod tests {
     /// The replies of each typed line at the end of the run.
     fn replies(classroom: &Classroom) -> Vec<Vec<String>> {
         let console = classroom.timeline.final_world().console().expect("a console session");
-        console_lines(console, &[])
-            .into_iter()
-            .filter(|line| line.sender == Sender::Typed)
-            .map(|line| line.replies)
+        console
+            .log()
+            .iter()
+            .filter(|entry| entry.sender == Sender::Typed)
+            .map(|entry| entry.replies.iter().map(crate::messages::trace::reply_text).collect())
             .collect()
     }
 
@@ -253,12 +245,13 @@ mod tests {
         assert!(!classroom.playback.playing, "no animation asked for");
         // At the line's first event it has no reply yet; at the end it has the server's.
         let at_start = classroom.console_lines();
-        let last = at_start.last().expect("the typed line");
-        assert_eq!((last.sent.as_str(), last.replies.len(), last.event), ("PORT 10,0,0,9,4,1", 0, Some(start)));
+        assert_eq!(at_start.last().map(|line| line.text.as_str()), Some("> PORT 10,0,0,9,4,1\n… no reply yet"));
+        assert_eq!(at_start[0].text, "(connected)\n220 (vsFTPd 3.0.3)");
+        assert_eq!(at_start[1].text, "> USER anonymous\n331 Please specify the password.");
         classroom.apply(Action::End);
         assert_eq!(
-            classroom.console_lines().last().map(|line| line.replies.clone()),
-            Some(vec!["500 Illegal PORT command.".to_owned()])
+            classroom.console_lines().last().map(|line| line.text.as_str()),
+            Some("> PORT 10,0,0,9,4,1\n500 Illegal PORT command.")
         );
         assert_eq!(
             classroom.link().expect("linkable"),

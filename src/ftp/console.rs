@@ -80,13 +80,14 @@ pub fn check_line(line: &str) -> Result<(), LineError> {
 }
 
 /// What the console does with a typed line: the trace's [`Note::Typed`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "plan")]
 pub enum Typing {
     /// Sent as typed.
     Send,
-    /// Not a command the client's codec reads (the reason); sent as typed all the same.
-    Unreadable { problem: String },
+    /// Not a command the client's codec reads (the server's trace says why); sent as typed all
+    /// the same.
+    Unreadable,
     /// `PORT`/`EPRT` naming the client's own address: it listens there, then sends the line.
     ListenFirst { on: SocketAddr },
     /// `PORT`/`EPRT` naming another address than the client's own: nothing of the client's
@@ -123,11 +124,22 @@ pub struct Entry {
     pub data_failed: Option<(SocketAddr, ConnectError)>,
     /// False when the line was not sent (the control connection was closed).
     pub sent: bool,
+    /// `LIST`, `NLST`, `RETR` or `STOR`: a transfer over a data connection.
+    pub transfer: bool,
 }
 
 impl Entry {
     fn new(line: String, sender: Sender) -> Self {
-        Entry { line, sender, replies: Vec::new(), received: 0, uploaded: 0, data_failed: None, sent: true }
+        Entry {
+            line,
+            sender,
+            replies: Vec::new(),
+            received: 0,
+            uploaded: 0,
+            data_failed: None,
+            sent: true,
+            transfer: false,
+        }
     }
 
     /// The last reply that is not `1xx`: the line's answer.
@@ -353,22 +365,23 @@ impl ConsoleClient {
         // Whatever the login came to, the prompt is the student's now.
         self.step = Step::Ready;
         let parsed = Command::parse(line);
+        let transfer = matches!(parsed, Ok(Command::List(_) | Command::Nlst(_) | Command::Retr(_) | Command::Stor(_)));
+        if let Some(entry) = self.current() {
+            entry.transfer = transfer;
+        }
         let typing = match &parsed {
-            Err(problem) => Typing::Unreadable { problem: problem.to_string() },
+            Err(_) => Typing::Unreadable,
             Ok(Command::Port(v4)) => self.announce(SocketAddr::V4(*v4), local),
             Ok(Command::Eprt(addr)) => self.announce(*addr, local),
-            Ok(Command::List(_) | Command::Nlst(_) | Command::Retr(_) | Command::Stor(_)) => {
-                match self.passive.take() {
-                    Some(target) => {
-                        self.close_data();
-                        Typing::ConnectFirst { to: target }
-                    }
-                    None => Typing::Send,
+            _ => match self.passive.take_if(|_| transfer) {
+                Some(target) => {
+                    self.close_data();
+                    Typing::ConnectFirst { to: target }
                 }
-            }
-            Ok(_) => Typing::Send,
+                None => Typing::Send,
+            },
         };
-        self.note(Note::Typed { line: line.to_owned(), typing: typing.clone() });
+        self.note(Note::Typed { line: line.to_owned(), typing });
         let command = parsed.ok();
         match typing {
             Typing::ListenFirst { on } => {
@@ -429,7 +442,8 @@ impl ConsoleClient {
             match self.decoder.next_reply() {
                 None => break,
                 Some(Ok(reply)) => self.on_reply(reply),
-                Some(Err(error)) => self.emit(Output::Trace(FtpTrace::ReplyUnreadable(error.to_string()))),
+                // The simulated servers send none; a console would show the raw line.
+                Some(Err(_)) => {}
             }
         }
     }

@@ -181,10 +181,8 @@ pub fn lines(timeline: &Timeline, position: usize) -> Vec<Line> {
             // client cannot read as a command shows as typed.
             EventKind::Ftp { event: FtpTrace::Note(Note::Typed { typing: Typing::Send, .. }), .. } => None,
             EventKind::Ftp {
-                event: FtpTrace::Note(Note::Typed { line: typed, typing: Typing::Unreadable { problem } }),
-                ..
+                event: FtpTrace::Note(Note::Typed { line: typed, typing: Typing::Unreadable }), ..
             } => Some(Line {
-                decoded: crate::messages::console::unreadable(problem),
                 encrypted: sent_encrypted(&events[offset + 1..]),
                 ..line(LineKind::Command, typed.clone())
             }),

@@ -82,13 +82,11 @@ fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), S
         }
         ("seed", Json::Number(seed)) => scenario.seed = *seed,
         ("console", Json::List(items)) => {
-            scenario.console = items
-                .iter()
-                .map(|item| match item {
-                    Json::Text(line) => Ok(line.clone()),
-                    _ => Err(say::wrong_type(name, say::LINES)),
-                })
-                .collect::<Result<_, _>>()?;
+            scenario.console.clear();
+            for item in items {
+                let Json::Text(line) = item else { return Err(say::wrong_type(name, say::LINES)) };
+                scenario.console.push(line.clone());
+            }
         }
         ("latency", Json::Object(parts)) => {
             let mut latency = Latency::default();
@@ -152,7 +150,7 @@ pub fn write(scenario: &Scenario) -> String {
     let value_of = |key: &str| settings::find(key).map(|setting| setting.value(scenario)).unwrap_or_default();
     let refuse = |with: RefuseWith| quoted(if with == RefuseWith::Drop { "drop" } else { "reject" });
     let ports: Vec<String> = scenario.helper_ports.iter().map(|port| format!("\n    {port}")).collect();
-    let fields: Vec<(&str, String)> = vec![
+    let mut fields: Vec<(&str, String)> = vec![
         ("client", quoted(&value_of("client"))),
         ("server", quoted(&value_of("server"))),
         ("user", quoted(&value_of("user"))),
@@ -193,10 +191,11 @@ pub fn write(scenario: &Scenario) -> String {
         ("seed", scenario.seed.to_string()),
     ];
     // Written only when there are any, as serde skips an empty list.
-    let lines: Vec<String> = scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
-    let console = (!lines.is_empty()).then(|| ("console", format!("[{}\n  ]", lines.join(","))));
-    let body: Vec<String> =
-        fields.into_iter().chain(console).map(|(name, value)| format!("  \"{name}\": {value}")).collect();
+    if !scenario.console.is_empty() {
+        let lines: Vec<String> = scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
+        fields.push(("console", format!("[{}\n  ]", lines.join(","))));
+    }
+    let body: Vec<String> = fields.into_iter().map(|(name, value)| format!("  \"{name}\": {value}")).collect();
     format!("{{\n{}\n}}", body.join(",\n"))
 }
 

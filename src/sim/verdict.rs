@@ -15,7 +15,7 @@ use super::world::World;
 use crate::ftp::ConnectError;
 use crate::ftp::FtpTrace;
 use crate::ftp::client::{ClientFailure, FtpClient, Outcome};
-use crate::ftp::codec::Command;
+use crate::ftp::codec::{Command, Reply};
 use crate::ftp::console::{ConsoleClient, Entry, Sender};
 use crate::ftp::server::ServerProfile;
 use crate::messages::{engine, verdicts as say};
@@ -209,10 +209,17 @@ pub fn judge(
     events: &[TraceEvent],
     stalled: bool,
 ) -> Verdict {
-    let mut verdict = match world.console() {
-        Some(console) => judge_console(scenario, started_with, console, events, stalled),
-        None => judge_run(scenario, started_with, &Ending::of(&world.client().app, scenario), events, stalled),
+    let console = world.console();
+    let ending = match console {
+        Some(console) => console_ending(console, stalled),
+        None => Ending::of(&world.client().app, scenario),
     };
+    let mut verdict = judge_run(scenario, started_with, &ending, events, stalled);
+    if let Some(console) = console.filter(|_| verdict.is_ok()) {
+        let typed: Vec<&Entry> = console.log().iter().filter(|entry| entry.sender == Sender::Typed).collect();
+        let reply = typed.last().and_then(|entry| entry.final_reply()).map(crate::messages::trace::reply_text);
+        verdict.summary = crate::messages::console::verdict_summary(typed.len(), reply.as_deref());
+    }
     if started_with != scenario {
         verdict.summary.push_str(&say::branched(&super::timeline::describe_changes(started_with, scenario)));
     }
@@ -240,53 +247,30 @@ impl Ending {
 
 /// A console session is judged by its last typed line: the data connection the console opened
 /// for it failed, or the server refused it, or it went through.
-fn judge_console(
-    scenario: &Scenario,
-    started_with: &Scenario,
-    console: &ConsoleClient,
-    events: &[TraceEvent],
-    stalled: bool,
-) -> Verdict {
+fn console_ending(console: &ConsoleClient, stalled: bool) -> Ending {
     let typed: Vec<&Entry> = console.log().iter().filter(|entry| entry.sender == Sender::Typed).collect();
-    let command = |entry: &Entry| Command::parse(&entry.line).ok();
-    let transfers: Vec<&&Entry> = typed
-        .iter()
-        .filter(|entry| {
-            matches!(command(entry), Some(Command::List(_) | Command::Nlst(_) | Command::Retr(_) | Command::Stor(_)))
-        })
-        .collect();
     let last = typed.last();
     let last_reply = last.and_then(|entry| entry.final_reply());
     let outcome = match (console.control_failed(), last) {
-        _ if stalled => None,
         (Some(error), _) => Some(Outcome::Failed { failure: ClientFailure::ControlConnect { error } }),
         (None, Some(Entry { data_failed: Some((target, error)), .. })) => {
             Some(Outcome::Failed { failure: ClientFailure::DataConnect { target: *target, error: *error } })
         }
-        (None, Some(entry)) => match last_reply.filter(|reply| reply.is_failure()) {
-            Some(reply) => {
-                let command = command(entry).map_or_else(|| entry.line.clone(), |command| command.to_string());
-                Some(Outcome::Failed { failure: ClientFailure::Refused { command, reply: reply.clone() } })
-            }
-            None => Some(Outcome::Completed),
-        },
-        (None, None) => Some(Outcome::Completed),
+        (None, Some(entry)) => last_reply.filter(|reply| reply.is_failure()).map(|reply| {
+            // As the codec reads it (`port …` is `PORT …`), for the causes that look at the verb.
+            let command =
+                Command::parse(&entry.line).map_or_else(|_| entry.line.clone(), |command| command.to_string());
+            Outcome::Failed { failure: ClientFailure::Refused { command, reply: reply.clone() } }
+        }),
+        (None, None) => None,
     };
-    let ending = Ending {
-        outcome,
+    let transfers = typed.iter().filter(|entry| entry.transfer);
+    Ending {
+        outcome: outcome.or(Some(Outcome::Completed)).filter(|_| !stalled),
         final_reply: last_reply.map(|reply| reply.code),
-        transfers_done: transfers
-            .iter()
-            .filter(|entry| entry.final_reply().is_some_and(|reply| reply.is_completion()))
-            .count(),
-        transfers_asked: transfers.len(),
-    };
-    let mut verdict = judge_run(scenario, started_with, &ending, events, stalled);
-    if verdict.is_ok() {
-        let reply = last_reply.map(crate::messages::trace::reply_text);
-        verdict.summary = crate::messages::console::verdict_summary(typed.len(), reply.as_deref());
+        transfers_done: transfers.clone().filter(|entry| entry.final_reply().is_some_and(Reply::is_completion)).count(),
+        transfers_asked: transfers.count(),
     }
-    verdict
 }
 
 fn judge_run(

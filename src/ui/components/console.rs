@@ -1,33 +1,30 @@
 //! The console panel: a line to type FTP commands as the client, and the lines sent with the
 //! replies they had got by the step on screen. Everything typed is shown as text nodes.
+//!
+//! A plain function rather than a component: it keeps no state of its own (the field is read
+//! from the page when the line is sent), and a component's machinery would cost the page's download
+//! budget more than the panel itself.
 
-use std::rc::Rc;
-
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::on_click;
-use crate::classroom::{Action, ConsoleLine};
-use crate::ftp::console::{MAX_LINE, Sender, check_line};
+use crate::classroom::Action;
+use crate::ftp::console::{MAX_LINE, check_line};
 use crate::messages::console::panel as say;
 
-#[derive(Properties, PartialEq)]
-pub struct ConsoleProps {
-    /// The console's log at the cursor (empty while the client program runs its own commands).
-    pub lines: Rc<Vec<ConsoleLine>>,
-    /// Lines were typed: the session is the student's.
-    pub on: bool,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn ConsolePanel(props: &ConsoleProps) -> Html {
-    let input = use_node_ref();
+/// The console panel: `log` is the console's log at the cursor as text, a line sent then its
+/// replies (empty while the client program runs its own commands).
+pub fn console_panel(log: String, on_action: &Callback<Action>) -> Html {
     let on_submit = {
-        let on_action = props.on_action.clone();
-        let input = input.clone();
+        let on_action = on_action.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let Some(field) = input.cast::<web_sys::HtmlInputElement>() else { return };
+            let field = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.get_element_by_id("console-line"))
+                .and_then(|field| field.dyn_into::<web_sys::HtmlInputElement>().ok());
+            let Some(field) = field else { return };
             let line = field.value();
             // A line the console takes leaves the field for the next; a refused one stays to be
             // mended (the notice says why).
@@ -37,51 +34,18 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
             on_action.emit(Action::Type(line));
         })
     };
-    let last_typed = props.lines.iter().rposition(|line| line.sender == Sender::Typed);
-    let rows = props.lines.iter().enumerate().map(|(index, line)| {
-        let sent = match line.sender {
-            Sender::Typed => html! { <code class="console-sent">{ line.sent.clone() }</code> },
-            _ => html! { <span class="console-sent">{ line.sent.clone() }</span> },
-        };
-        let sent = match line.event {
-            Some(event) => html! {
-                <button type="button" class="console-seek" onclick={on_click(&props.on_action, Action::Seek(event))}>{ sent }</button>
-            },
-            None => sent,
-        };
-        let waiting = Some(index) == last_typed && line.replies.is_empty() && line.notes.is_empty();
-        let class = match line.sender {
-            Sender::Typed => "typed",
-            Sender::Login | Sender::Connection => "login",
-        };
-        html! {
-            <li key={index} class={class}>
-                { sent }
-                { for line.replies.iter().map(|reply| html! { <span class="console-reply">{ reply.clone() }</span> }) }
-                { for line.notes.iter().map(|note| html! { <span class="console-note">{ note.clone() }</span> }) }
-                if waiting {
-                    <span class="console-note">{ say::WAITING }</span>
-                }
-            </li>
-        }
-    });
+    let on = !log.is_empty();
     html! {
         <div class="console">
             <p class="console-help">{ say::HELP }</p>
-            <div class="console-scroll">
-                if props.lines.is_empty() {
-                    <p class="console-help">{ say::EMPTY }</p>
-                } else {
-                    <ol class="console-log" aria-label={say::LOG}>{ for rows }</ol>
-                }
-            </div>
+            <div class="console-scroll"><pre class="console-log" aria-label={say::LOG}>{ log }</pre></div>
             <form class="console-form" onsubmit={on_submit}>
                 <label for="console-line">{ say::LABEL }</label>
-                <input id="console-line" type="text" ref={input} maxlength={MAX_LINE.to_string()} autocomplete="off"
+                <input id="console-line" type="text" maxlength={MAX_LINE.to_string()} autocomplete="off"
                        autocapitalize="off" spellcheck="false" />
                 <button type="submit">{ say::SEND }</button>
-                if props.on {
-                    <button type="button" onclick={on_click(&props.on_action, Action::ClearConsole)}>{ say::CLEAR }</button>
+                if on {
+                    <button type="button" onclick={on_click(on_action, Action::ClearConsole)}>{ say::CLEAR }</button>
                 }
             </form>
         </div>

@@ -12,6 +12,8 @@ import json
 import pathlib
 import re
 import sys
+import shutil
+import tempfile
 import time
 import unittest
 from xml.etree import ElementTree
@@ -768,6 +770,25 @@ class Sharing(Page):
             wait_for(driver, lambda d: checked(d, "setting-client-alg") and Select(d.find_element(By.ID, "setting-mode"))
                      .first_selected_option.get_attribute("value") == "port", message="the saved scenario runs")
             self.assertNoConsoleErrors(driver)
+
+
+class Anywhere(Page):
+    """Issue 11: the release build from any folder of any static host."""
+
+    def test_the_release_build_works_from_a_subfolder(self):
+        with tempfile.TemporaryDirectory() as root:
+            folder = pathlib.Path(root) / "net" / "ftpsim"
+            shutil.copytree(ARGS.dist, folder)
+            with StaticServer(pathlib.Path(root)) as host, Browser(*LAPTOP, reduced_motion=True) as driver:
+                for page in ("net/ftpsim/", "net/ftpsim/index.html"):
+                    driver.get("about:blank")
+                    driver.get(host.url + page + "#lesson=active-nat&step=12")
+                    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"),
+                             message=f"the picture is drawn at /{page}")
+                    wait_for(driver, lambda d: position(d) == 12)
+                    self.assertNotEqual(driver.execute_script("return getComputedStyle(document.body).margin"), "8px",
+                                        "the stylesheet is loaded")
+                    self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

@@ -64,7 +64,7 @@ pub fn verdict_summary(lines: usize, last: Option<&str>) -> String {
 /// The page's console panel.
 pub mod panel {
     pub const TAB: &str = "Console";
-    pub const HELP: &str = "Type FTP commands as the client: EPSV, LIST, PORT 10,0,0,9,4,1, RETR nothere, CWD .. Each goes at the end of the session.";
+    pub const HELP: &str = "Type FTP commands as the client, such as EPSV, LIST, RETR nothere or PORT 10,0,0,9,4,1. Each goes at the end of the session.";
     pub const LABEL: &str = "FTP command";
     pub const SEND: &str = "Send";
     pub const CLEAR: &str = "Clear console";

@@ -20,14 +20,22 @@ import pathlib
 import re
 import sys
 
-# LZMA "alone" header: the properties byte of lc=3, lp=0, pb=2 (what every preset writes).
-LZMA_PROPERTIES = 0x5D
+# The LZMA coder's settings. Preset 9e, with 4 literal context bits and no position bits
+# (lc=4, lp=0, pb=0) instead of the preset's lc=3, pb=2: code bytes depend on the bytes before
+# them more than on their position. 0.7 KB smaller on the page's wasm (measured over every
+# lc/lp/pb). The "alone" header's first byte is the properties byte (pb * 5 + lp) * 9 + lc.
+# A 2 MiB dictionary holds the whole wasm (0.6 MB) as the preset's 64 MiB does, and the decoder
+# in the browser allocates only that much.
+LZMA_FILTERS = [
+    {"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 4, "lp": 0, "pb": 0, "dict_size": 1 << 21}
+]
+LZMA_PROPERTIES = (0 * 5 + 0) * 9 + 4
 
 LOADER = (
     "(async (url) => {"
     " const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());"
     " let body = bytes;"
-    " if (bytes[0] === 0x5d && bytes[1] === 0 && typeof LZMA !== 'undefined') {"
+    f" if (bytes[0] === {LZMA_PROPERTIES} && bytes[1] === 0 && typeof LZMA !== 'undefined') {{"
     # LZMA-JS gives back text when the bytes happen to be UTF-8, else signed bytes.
     "  const out = await new Promise((ok, fail) => LZMA.decompress(bytes, (r, e) => e ? fail(e) : ok(r)));"
     "  body = typeof out === 'string' ? new TextEncoder().encode(out) : Uint8Array.from(out, (b) => b & 255);"
@@ -54,9 +62,7 @@ def main() -> int:
         if data[:4] != b"\0asm":
             continue  # already packed
         if decoder is not None:
-            packed = lzma.compress(
-                data, format=lzma.FORMAT_ALONE, filters=[{"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME}]
-            )
+            packed = lzma.compress(data, format=lzma.FORMAT_ALONE, filters=LZMA_FILTERS)
             assert packed[0] == LZMA_PROPERTIES, "unexpected LZMA properties"
         else:
             packed = gzip.compress(data, compresslevel=9, mtime=0)

@@ -16,6 +16,7 @@
 //! | [`lessons`]   | lesson titles, introductions and what to expect                       |
 //! | [`settings`]  | the network settings' labels, help and choices                        |
 //! | [`page`]      | the page's controls, headings, quiz and notices                       |
+//! | [`capture`]   | the packet capture points and their errors                            |
 //!
 //! Two sentences live in `index.html` instead, because they are shown when the WebAssembly is
 //! not running: the note while it loads, and the notice if it ever stops.
@@ -25,6 +26,7 @@
 //! numbers in.
 
 pub mod captions;
+pub mod capture;
 pub mod engine;
 pub mod lessons;
 pub mod page;

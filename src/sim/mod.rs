@@ -2,6 +2,7 @@
 //!
 //! | module         | what it holds                                                       |
 //! |----------------|---------------------------------------------------------------------|
+//! | [`capture`]    | pcap captures of a run at the client, the router's WAN or the server  |
 //! | [`scenario`]   | every setting of a run, in one serde type                             |
 //! | [`scenario_file`] | scenario files on the page, read and written through the table     |
 //! | [`settings`]   | the one table of settings behind the form, the parser and the flags   |
@@ -13,6 +14,7 @@
 //! | [`matrix`]     | every combination of toggles × modes, the comparison table            |
 
 pub mod caption;
+pub mod capture;
 pub mod lessons;
 pub mod matrix;
 pub mod scenario;

@@ -10,7 +10,7 @@
 use super::scenario::{Scenario, ScenarioError};
 use super::trace::{EventKind, Level, Levels, NodeId, TraceEvent};
 use super::verdict::{RunOutcome, Verdict, judge};
-use super::world::{NeedsRestart, Record, World};
+use super::world::{NeedsRestart, Record, Wire, World};
 
 /// World steps between snapshots.
 pub const SNAPSHOT_EVERY: usize = 32;
@@ -212,6 +212,31 @@ impl Timeline {
             branches,
             world,
         ))
+    }
+
+    /// Hands `visit` every packet on every link of the run as shown, in full and in order: the
+    /// run is played again from its first snapshot with the world recording the wire, taking up
+    /// the changed world at each branch point. What a packet capture reads
+    /// ([`super::capture`]); the trace keeps only a summary of each packet.
+    pub fn replay_wire(&self, mut visit: impl FnMut(Wire)) {
+        let world_steps = self.step_ends.len().saturating_sub(1);
+        let Some((_, first)) = self.snapshots.first() else {
+            return;
+        };
+        let mut world = first.clone();
+        world.record_wire();
+        for done in 0..world_steps {
+            if self.branch_steps.contains(&done)
+                && let Some((_, changed)) = self.snapshots.iter().find(|(at, _)| *at == done)
+            {
+                world = changed.clone();
+                world.record_wire();
+            }
+            if world.step().is_none() {
+                break;
+            }
+            world.take_wire().into_iter().for_each(&mut visit);
+        }
     }
 
     /// How this run was branched: the event of each branch and the settings from then on.

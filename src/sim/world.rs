@@ -57,6 +57,19 @@ pub struct Record {
     pub text: String,
 }
 
+/// A packet on a link, in full: what a packet capture needs ([`super::capture`]), where the trace
+/// keeps a summary. Recorded only once [`World::record_wire`] was called, so that playing and
+/// seeking cost nothing more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// `from` put `packet` on the link toward `to` at `time`. `answers` is the packet that a
+    /// device's reject response (a reset or an ICMP error) answers.
+    Sent { time: Instant, from: NodeId, to: NodeId, packet: Packet, answers: Option<PacketId> },
+    /// `packet` arrived at `node` over the link from `from` at `time` (before the device or host
+    /// decided anything about it).
+    Arrived { time: Instant, node: NodeId, from: NodeId, packet: Packet },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Event {
     Start,
@@ -133,6 +146,8 @@ pub struct World {
     client_tls: bool,
     server_tls: bool,
     records: Vec<Record>,
+    /// Every packet on every link, while recorded for a capture (see [`Wire`]).
+    wire: Option<Vec<Wire>>,
 }
 
 /// The operations the client carries out for a scenario.
@@ -337,6 +352,7 @@ impl World {
             client_tls: false,
             server_tls: false,
             records: Vec::new(),
+            wire: None,
         };
         world.schedule(Instant::ZERO, Event::Start);
         Ok(world)
@@ -360,6 +376,18 @@ impl World {
     /// True when nothing is left to happen.
     pub fn is_idle(&self) -> bool {
         self.queue.is_empty()
+    }
+
+    /// From now on, keeps every packet that crosses a link or arrives somewhere, in full, until
+    /// [`World::take_wire`] takes them (packet captures; see [`Wire`]).
+    pub fn record_wire(&mut self) {
+        self.wire.get_or_insert_with(Vec::new);
+    }
+
+    /// The packets recorded since the last call, oldest first (none unless
+    /// [`World::record_wire`] was called).
+    pub fn take_wire(&mut self) -> Vec<Wire> {
+        self.wire.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The client host.
@@ -788,10 +816,15 @@ impl World {
         let info = PacketInfo::of(&packet);
         let text = say::sends(who, &info.summary(), &say::purpose(packet.kind(), packet.channel));
         self.record(from, EventKind::PacketSent { packet: info, to }, text);
-        self.transmit(from, to, packet);
+        self.transmit(from, to, packet, None);
     }
 
-    fn transmit(&mut self, from: NodeId, to: NodeId, packet: Packet) {
+    /// Puts `packet` on the link from `from` to `to`; `answers` names the packet a device's
+    /// reject response answers (kept for captures only).
+    fn transmit(&mut self, from: NodeId, to: NodeId, packet: Packet, answers: Option<PacketId>) {
+        if let Some(wire) = &mut self.wire {
+            wire.push(Wire::Sent { time: self.now, from, to, packet: packet.clone(), answers });
+        }
         let lan = matches!(
             (from.min(to), from.max(to)),
             (NodeId::Client, NodeId::HomeRouter) | (NodeId::ServerEdge, NodeId::Server)
@@ -832,6 +865,9 @@ impl World {
     }
 
     fn arrive(&mut self, node: NodeId, packet: Packet, from: NodeId) {
+        if let Some(wire) = &mut self.wire {
+            wire.push(Wire::Arrived { time: self.now, node, from, packet: packet.clone() });
+        }
         match node {
             NodeId::Client | NodeId::Server => {
                 let role = if node == NodeId::Client { Role::Client } else { Role::Server };
@@ -906,7 +942,7 @@ impl World {
                 let allowed_by = accepted_by.as_deref().filter(|_| packet.is_syn() && node != NodeId::Internet);
                 let text = say::forwards(who, &info.summary(), source, destination, allowed_by);
                 self.record(node, EventKind::PacketForwarded { packet: info, to, rule: accepted_by, before }, text);
-                self.transmit(node, to, out);
+                self.transmit(node, to, out, None);
             }
             Verdict::Drop { rule, reason } => {
                 let info = PacketInfo::of(&packet);
@@ -927,7 +963,7 @@ impl World {
                     text,
                 );
                 if let Some(to) = response_to {
-                    self.transmit(node, to, response);
+                    self.transmit(node, to, response, Some(packet.id));
                 }
             }
         }

@@ -121,7 +121,8 @@ ensure_python_env() {
   ensure_venv "$TOOLS_DIR/venv" "$ROOT/tests/browser/requirements.txt" "browser-test"
 }
 
-FIDELITY_PACKAGES=(vsftpd curl nftables iproute2 tcpdump)
+# tshark decodes the simulator's packet captures in tests/pcap.rs (which fails without it under CI).
+FIDELITY_PACKAGES=(vsftpd curl nftables iproute2 tcpdump tshark)
 # The real-socket suite (tests/sockets) also drives Debian's lftp against `ftpsim serve` (besides
 # vsftpd, curl and the fidelity venv's pyftpdlib); it comes in the same way, only when missing.
 SOCKETS_PACKAGES=(lftp)

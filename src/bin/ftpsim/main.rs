@@ -32,6 +32,7 @@ mod cli {
     use std::path::PathBuf;
 
     use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+    use ftpsim::sim::capture::{self, CapturePoint};
     use ftpsim::sim::lessons;
     use ftpsim::sim::matrix;
     use ftpsim::sim::scenario::{Change, Scenario};
@@ -71,6 +72,13 @@ mod cli {
             detail: Detail,
             #[arg(long, value_enum, default_value_t = Format::Text)]
             format: Format,
+            /// Also write a packet capture of the run to FILE (pcap, for Wireshark).
+            #[arg(long, value_name = "FILE")]
+            pcap: Option<PathBuf>,
+            /// Where the capture is taken: the client's network, the home router's internet side
+            /// (after NAT), or the server's network (after its firewall).
+            #[arg(long, value_name = "client|wan|server", default_value_t = CapturePoint::Client, requires = "pcap")]
+            capture_at: CapturePoint,
         },
         /// Run every combination of the network toggles in every mode and print the table.
         Matrix {
@@ -176,8 +184,9 @@ mod cli {
         let changes = matches.subcommand().map(|(_, sub)| setting_changes(sub)).unwrap_or_default();
         let result = match cli.command {
             Commands::Presets { format } => Ok(presets(format)),
-            Commands::Run { preset, scenario, detail, format } => {
-                run(preset.as_deref(), scenario, &changes, detail, format)
+            Commands::Run { preset, scenario, detail, format, pcap, capture_at } => {
+                let capture = pcap.map(|file| (file, capture_at));
+                run(preset.as_deref(), scenario, &changes, detail, format, capture)
             }
             Commands::Serve(args) => Ok(runtime(crate::serve::serve(args))),
             Commands::Get { url, output, client } => {
@@ -259,9 +268,14 @@ mod cli {
         changes: &[Change],
         detail: Detail,
         format: Format,
+        capture: Option<(PathBuf, CapturePoint)>,
     ) -> Result<i32, UsageError> {
         let scenario = base_scenario(preset, file, changes)?;
         let timeline = Timeline::run(&scenario).map_err(|error| UsageError(format!("invalid settings: {error}")))?;
+        if let Some((path, at)) = capture {
+            std::fs::write(&path, capture::pcap(&timeline, at))
+                .map_err(|error| UsageError(format!("cannot write the capture {}: {error}", path.display())))?;
+        }
         let verdict = timeline.verdict();
         match format {
             Format::Json => {

@@ -21,7 +21,6 @@
 # fuzz/target/corpus (ignored); fuzz/corpus/TARGET holds the committed seeds only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$PWD"
 
 CARGO_FUZZ_VERSION="0.13.2"
 ALL_TARGETS="command reply scenario_json stored client_engine server_engine address link"
@@ -47,8 +46,8 @@ build() {
 
 # The longest input libFuzzer makes for a target: scenario files and stored records are a few
 # KB (their seeds too); the stream targets make lines near MAX_LINE from short inputs
-# (ftpsim_fuzz::stream), and the decoders' cost grows with the square of a line cut into
-# one-byte reads, so short inputs keep them fast (5,000 exec/s at 1 KB, for the command target).
+# (ftpsim_fuzz::stream), and a line cut into one-byte reads costs the decoders time growing with
+# the square of its length, so short inputs keep them fast.
 max_len() {
   case "$1" in
     scenario_json|stored) echo 4096 ;;

@@ -20,6 +20,7 @@ mod compare;
 mod console;
 pub mod link;
 mod playback;
+mod print;
 mod quiz;
 pub mod stored;
 
@@ -31,6 +32,7 @@ pub use compare::{Compare, Pane, Side};
 pub use console::{ConsoleLine, Refusal, console_lines, typed_line_starts};
 pub use link::{Link, LinkProblem, Unlinkable};
 pub use playback::{KEY_HOLD_MS, PLAY_HOP_MS, Playback, SPEEDS, STEP_HOP_MS, TICK_MS};
+pub use print::Printout;
 pub use quiz::{Quiz, QuizAnswer, quiz_point, quiz_truth};
 
 use crate::ftp::TimerKind;
@@ -178,6 +180,11 @@ pub struct Classroom {
     pub dialog: Option<Dialog>,
     /// Scenarios the teacher saved under a name (kept in the browser by the page).
     pub saved: Rc<Vec<Saved>>,
+    /// The document being printed: the page draws it for the printer until the browser says
+    /// printing is over.
+    pub printing: Option<Printout>,
+    /// Counts the teacher's print requests, so each click prints (even of the same document).
+    pub print_requests: u32,
 }
 
 /// What the page can ask for.
@@ -231,6 +238,10 @@ pub enum Action {
     Type(String),
     /// Back to the client program's own commands.
     ClearConsole,
+    /// Print a document of the run on screen.
+    Print(Printout),
+    /// The browser has printed (or the teacher cancelled): the document goes away.
+    Printed,
 }
 
 /// A wait the page counts down: who waits, what happens at the end, and how long is left.
@@ -278,6 +289,8 @@ impl Classroom {
             stage_focus: 0,
             dialog: None,
             saved: Rc::default(),
+            printing: None,
+            print_requests: 0,
         }
     }
 
@@ -765,6 +778,12 @@ impl Classroom {
                     self.stage_focus += 1;
                 }
             }
+            Action::Print(printout) => {
+                self.playback.stop();
+                self.printing = Some(printout);
+                self.print_requests += 1;
+            }
+            Action::Printed => self.printing = None,
             Action::Escape if self.dialog.is_some() => return self.apply(Action::CloseDialog),
             Action::Escape => return self.apply(Action::CancelChanges),
         }

@@ -447,9 +447,100 @@ pub mod files {
     pub const TOPOLOGY: &str = "Network picture at this step (.svg)";
     pub const LADDER: &str = "Ladder diagram up to this step (.svg)";
     pub const LADDER_TITLE: &str = "FTP session ladder diagram";
+    pub const CAPTURE: &str = "Packet capture for Wireshark (.pcap)";
+    pub const CAPTURE_HELP: &str = "The whole run as packets, captured at one point: compare the client's side with the internet side to see NAT at work.";
     pub const CLOSE: &str = "Close";
     pub const CANNOT_READ: &str = "the file could not be read";
     pub const NOT_JSON: &str = "the file is not JSON: a scenario file looks like {\"mode\": \"port\"}";
+    pub const PRINT: &str = "Print";
+    /// The print buttons, in the order of `classroom::Printout::ALL`.
+    pub const PRINTS: [&str; 3] = ["Print handout", "Print worksheet", "Print answer key"];
+}
+
+/// The printed handout, the worksheet and its answer key.
+pub mod handout {
+    pub const HANDOUT: &str = "Handout";
+    pub const WORKSHEET: &str = "Worksheet";
+    pub const ANSWER_KEY: &str = "Answer key";
+    pub const NAME: &str = "Name:";
+    pub const SETTINGS: &str = "The network and its settings";
+    pub const NO_EFFECT: &str = " (no effect here)";
+    pub const AT_START: &str = "The network before the session starts.";
+    pub const AT_END: &str = "The network at the end of the run.";
+    pub const TRANSCRIPT: &str = "Transcript";
+    pub const LADDER: &str = "Ladder diagram";
+    pub const SO_FAR: &str = "The session up to the moment the client sets up the data connection: what happens next is for you to work out.";
+    pub const QUESTIONS: &str = "Questions";
+    pub const ADDRESS: &str = "Address:";
+    pub const ADDRESS_PORT: &str = "Address and port:";
+    pub const LINE: &str = "Line:";
+    pub const IT_WORKS: &str = "It works";
+    pub const WHICH_FIX: &str = "Which one setting, changed on its own, would make it work?";
+    pub const NO_FIX: &str = "No single setting makes it work.";
+    pub const SAME: &str = "the same: nothing on the way changed it";
+    pub const NEVER_ARRIVED: &str = "nothing: it never arrived";
+
+    /// "The network where it went wrong (at 0.286 s)."
+    pub fn at_failure(time: &str) -> String {
+        format!("The network where it went wrong (at {time}).")
+    }
+
+    pub fn seen_as(client: &str) -> String {
+        format!(
+            "The client's own address is {client}. From which address does the server see its control connection come?"
+        )
+    }
+
+    /// The question on the address the client (active) or the server (passive) announces.
+    pub fn announced(by_server: bool, line: &str, two_numbers: bool) -> String {
+        let who = if by_server { "server" } else { "client" };
+        let how = if two_numbers { " (the port is p1 × 256 + p2: the last two numbers)" } else { "" };
+        format!("The {who} sends \"{line}\". Which address and port does it announce{how}?")
+    }
+
+    pub fn received(by_server: bool) -> String {
+        let who = if by_server { "client" } else { "server" };
+        format!("What does the {who} receive, and which address and port does it read in it?")
+    }
+
+    /// "192.168.1.2, port 226 × 256 + 217 = 58073"
+    pub fn decoded(address: &str, port: u16, two_numbers: bool) -> String {
+        if two_numbers {
+            format!("{address}, port {} × 256 + {} = {port}", port / 256, port % 256)
+        } else {
+            format!("{address}, port {port}")
+        }
+    }
+
+    /// What a 229 reply announces: a port, on the control connection's address.
+    pub fn port_only(port: u16, control: &str) -> String {
+        format!("port {port}, and no address: the client connects to the control connection's, {control}")
+    }
+
+    pub fn port_of(address: &str, port: u16) -> String {
+        format!("{address} (port {port})")
+    }
+
+    pub fn where_it_stops(places: &str) -> String {
+        format!("Where is the data connection stopped? Circle one: It works · {places}")
+    }
+
+    pub fn fails_at(place: &str, why: &str) -> String {
+        format!("{place}: {why}")
+    }
+
+    pub fn fix(setting: &str, value: &str) -> String {
+        format!("{setting}: {value}")
+    }
+
+    pub fn any_of(fixes: &str) -> String {
+        format!("any one of: {fixes}")
+    }
+
+    /// Where an answer can be seen in the run.
+    pub fn seen_at(time: &str) -> String {
+        format!("(seen at {time})")
+    }
 }
 
 /// What the browser keeps between visits, and scenarios saved under a name.

@@ -9,10 +9,12 @@ checked state are written to the artifacts directory; axe-core checks accessibil
 """
 import argparse
 import json
+import os
 import pathlib
 import re
-import sys
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -25,6 +27,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import Browser, StaticServer, axe_violations, console_errors, picture_text_problems
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARGS = None
 SERVER = None
 PROJECTOR, LAPTOP, DESKTOP, PHONE = (1280, 720), (1366, 768), (1920, 1080), (390, 844)
@@ -735,6 +738,16 @@ class Sharing(Page):
                 by_name(driver, "button", button).click()
                 drawing = ElementTree.fromstring(downloaded(driver, name))
                 self.assertEqual(drawing.tag, "{http://www.w3.org/2000/svg}svg", name)
+            # A capture at the internet side: Wireshark reads the rewritten PORT there.
+            by_name(driver, "button", "Home router's internet side (after NAT)").click()
+            capture = downloaded(driver, "ftpsim-wan.pcap")
+            self.assertIn(capture[:4], (bytes.fromhex("d4c3b2a1"), bytes.fromhex("a1b2c3d4")), "a pcap file")
+            if shutil.which("tshark"):
+                path = driver.downloads / "ftpsim-wan.pcap"
+                decoded = subprocess.run(["tshark", "-r", str(path), "-Y", "ftp.request", "-T", "fields",
+                                          "-e", "ftp.request.command", "-e", "ftp.request.arg"],
+                                         capture_output=True, text=True, timeout=60, check=True).stdout
+                self.assertIn("PORT\t203,0,113,1,", decoded, "the helper's rewrite is on the wire")
             # Saved under a name in this browser, kept across a reload, opened again.
             name = driver.find_element(By.CSS_SELECTOR, ".save-as input")
             name.send_keys("Room 12 <b>NAT</b>", Keys.ENTER)
@@ -772,6 +785,66 @@ class Sharing(Page):
             self.assertNoConsoleErrors(driver)
 
 
+def engine_dialogue(scenario):
+    """The engine's own dialogue for a scenario, from the terminal runner (`ftpsim run`), or None
+    when no build of it is at hand (outside CI)."""
+    binary = os.environ.get("FTPSIM_BIN") or next(
+        (str(path) for path in (ROOT / "target" / "release" / "ftpsim", ROOT / "target" / "debug" / "ftpsim")
+         if path.exists()), None)
+    if binary is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(scenario, file)
+        file.flush()
+        out = subprocess.run([binary, "run", "--scenario", file.name, "--format", "json"],
+                             capture_output=True, text=True, timeout=60, check=False)
+    return json.loads(out.stdout)["dialogue"]
+
+
+class Console(Page):
+    """Issue 10: commands typed as the client, answered by the server engine."""
+
+    def test_the_console_replies_equal_the_engines(self):
+        lines = ["EPSV", "LIST", "RETR nothere", "CWD ..", "<script>alert(1)</script>"]
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=passive-nat-firewall")
+            by_name(driver, "button", "Console").click()
+            field = wait_for(driver, lambda d: by_name(d, "input", "FTP command"))
+            for line in lines:
+                field = by_name(driver, "input", "FTP command")
+                field.send_keys(line, Keys.ENTER)
+                wait_for(driver, lambda d: line in d.find_element(By.CSS_SELECTOR, "pre.console-log").text,
+                         message=f"{line} is in the console")
+            to_stage(driver)
+            key(driver, Keys.END)
+            log = driver.find_element(By.CSS_SELECTOR, "pre.console-log").text
+            self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "main script"), "typed text is never markup")
+            self.assertIn("cmd=EPSV", fragment(driver), "the lines are in the link")
+            shoot(driver, "15-console")
+            scenario = {"mode": "pasv", "console": lines}
+            dialogue = engine_dialogue(scenario)
+            if dialogue is None:
+                if os.environ.get("CI"):
+                    self.fail("no build of ftpsim to compare with (cargo build --bin ftpsim)")
+                self.skipTest("no build of ftpsim to compare with")
+            replies = [entry["line"] for entry in dialogue if entry["from"] == "server"]
+            typed_at = [index for index, entry in enumerate(dialogue) if entry["from"] == "client" and entry["line"] in lines]
+            self.assertEqual(len(typed_at), len(lines), dialogue)
+            for line in lines:
+                self.assertIn(line, log)
+            for reply in replies[3:]:
+                self.assertIn(reply, log, "each reply of the engine is in the console")
+            # The same session reopened from its link shows the same console.
+            link = fragment(driver)
+            open_page(driver, link)
+            by_name(driver, "button", "Console").click()
+            to_stage(driver)
+            key(driver, Keys.END)
+            wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "pre.console-log").text == log,
+                     message="the link gives the same console")
+            self.assertNoConsoleErrors(driver)
+
+
 class Anywhere(Page):
     """Issue 11: the release build from any folder of any static host."""
 
@@ -789,6 +862,108 @@ class Anywhere(Page):
                     self.assertNotEqual(driver.execute_script("return getComputedStyle(document.body).margin"), "8px",
                                         "the stylesheet is loaded")
                     self.assertNoConsoleErrors(driver)
+
+
+def print_button(driver, name):
+    """Presses a print button of the Files dialog with `window.print` stubbed (a headless browser
+    has no printer) and returns the printed document once the page asked to print it."""
+    before = driver.execute_script("return window.__printed || 0")
+    by_name(driver, "button", name).click()
+    wait_for(driver, lambda d: d.execute_script("return window.__printed || 0") == before + 1,
+             message=f"{name} asks the browser to print")
+    return driver.find_element(By.CSS_SELECTOR, ".print-doc")
+
+
+def save_printed(driver, name):
+    """What the printer gets: a screenshot of the page in print media at A4 width, and a PDF."""
+    import base64
+
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 794, "height": 1123, "deviceScaleFactor": 1, "mobile": False})
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": 794, "height": min(height, 8000), "scale": 1}})
+    (ARGS.artifacts / f"{name}-print.png").write_bytes(base64.b64decode(shot["data"]))
+    pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {
+        "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0, "marginBottom": 0, "marginLeft": 0,
+        "marginRight": 0, "preferCSSPageSize": True})["data"])
+    (ARGS.artifacts / f"{name}.pdf").write_bytes(pdf)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": LAPTOP[0], "height": LAPTOP[1], "deviceScaleFactor": 1, "mobile": False})
+    return height, pdf
+
+
+class Printing(Page):
+    """Issue 10: the handout, the worksheet and its answer key, one click each."""
+
+    def test_each_print_button_prints_its_document_and_it_goes_away_after(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat")
+            driver.execute_script("window.print = () => { window.__printed = (window.__printed || 0) + 1 }")
+            by_name(driver, "button", "Save & export").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
+
+            doc = print_button(driver, "Print handout")
+            self.assertFalse(doc.is_displayed(), "the document is for the printer only")
+            text = doc.get_attribute("textContent")
+            for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
+                         "Verdict", "Failed at the server", "This network, every mode", "Transcript",
+                         "PORT 192,168,1,2,226,217", "500 Illegal PORT command.", "Ladder diagram"]:
+                self.assertIn(part, text)
+            self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
+            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
+            self.assertIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
+            height, pdf = save_printed(driver, "16-handout")
+            self.assertTrue(pdf.startswith(b"%PDF"))
+            self.assertGreater(height, 2000, "the whole document, not the page, is printed")
+
+            doc = print_button(driver, "Print worksheet")
+            text = doc.get_attribute("textContent")
+            self.assertIn("Worksheet", text)
+            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
+            self.assertIn("Where is the data connection stopped?", text)
+            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
+            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
+            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal", "Verdict"]:
+                self.assertNotIn(answer, text, "the worksheet does not give it away")
+            save_printed(driver, "17-worksheet")
+
+            doc = print_button(driver, "Print answer key")
+            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
+            self.assertIn("203.0.113.1 (port 60091)", answers)
+            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
+            self.assertTrue(any(answer.startswith("Server: ") for answer in answers), answers)
+            fixes = next(answer for answer in answers if answer.startswith("any one of:"))
+            for fix in ["Mode: Passive (PASV)", "FTP helper (ALG): on"]:
+                self.assertIn(fix, fixes)
+            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
+            save_printed(driver, "18-answer-key")
+            self.assertEqual(driver.execute_script("return window.__printed"), 3, "one print per click")
+
+            # The browser has printed: the document goes away and the page is as it was.
+            driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
+            wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".print-doc"), message="the document goes")
+            self.assertNotIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
+            self.assertTrue(driver.find_elements(By.CSS_SELECTOR, ".dialog.files"), "the dialog stays")
+            self.assertNoConsoleErrors(driver)
+
+    def test_the_passive_worksheet_asks_about_the_227_reply(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=server-nat-classic-client")
+            driver.execute_script("window.print = () => { window.__printed = (window.__printed || 0) + 1 }")
+            by_name(driver, "button", "Save & export").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
+            text = print_button(driver, "Print worksheet").get_attribute("textContent")
+            self.assertIn('The server sends "227 Entering Passive Mode (10,0,0,10,195,172)."', text)
+            doc = print_button(driver, "Print answer key")
+            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
+            self.assertIn("10.0.0.10, port 195 × 256 + 172 = 50092", answers)
+            self.assertTrue(any(answer.startswith("Internet: ") for answer in answers), answers)
+            save_printed(driver, "19-answer-key-server-nat")
+            self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

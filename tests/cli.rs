@@ -217,3 +217,32 @@ fn bad_values_of_the_new_settings_say_what_was_expected() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("ftplib has no epsv mode on IPv4"), "{}", stderr(&output));
 }
+
+#[test]
+fn handout_writes_a_printable_page_and_its_worksheet_and_answer_key() {
+    let handout = ftpsim(&["handout", "--preset", "active-nat"]);
+    assert!(handout.status.success(), "{}", String::from_utf8_lossy(&handout.stderr));
+    let page = String::from_utf8_lossy(&handout.stdout);
+    assert!(page.starts_with("<!doctype html>") && page.contains("<svg"), "a page with the picture");
+    assert!(page.contains("Active mode behind NAT"), "the lesson's title");
+    assert!(page.contains("PORT 192,168,1,2,"), "the transcript");
+
+    let worksheet = ftpsim(&["handout", "--preset", "active-nat", "--sheet", "worksheet"]);
+    let key = ftpsim(&["handout", "--preset", "active-nat", "--sheet", "answer-key"]);
+    let (worksheet, key) = (String::from_utf8_lossy(&worksheet.stdout), String::from_utf8_lossy(&key.stdout));
+    assert!(worksheet.contains("class=\"blank\""), "the worksheet has blanks");
+    assert!(!worksheet.contains("class=\"answer\""), "and no answers");
+    assert!(key.contains("class=\"answer\"") && key.contains("203.0.113.1"), "the key has them");
+
+    let dir = std::env::temp_dir().join(format!("ftpsim-handout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("sheet.html");
+    let written = ftpsim(&["handout", "--preset", "passive-nat-firewall", "-o", file.to_str().expect("utf-8")]);
+    assert!(written.status.success());
+    assert!(std::fs::read_to_string(&file).expect("written").contains("</html>"));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let unknown = ftpsim(&["handout", "--preset", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown preset"));
+}

@@ -17,6 +17,7 @@
 //! | [`settings`]  | the network settings' labels, help and choices                        |
 //! | [`page`]      | the page's controls, headings, quiz and notices                       |
 //! | [`capture`]   | the packet capture points and their errors                            |
+//! | [`console`]   | the console: typed lines, their refusals and the console panel        |
 //!
 //! Two sentences live in `index.html` instead, because they are shown when the WebAssembly is
 //! not running: the note while it loads, and the notice if it ever stops.
@@ -27,6 +28,7 @@
 
 pub mod captions;
 pub mod capture;
+pub mod console;
 pub mod engine;
 pub mod lessons;
 pub mod page;

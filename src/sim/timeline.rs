@@ -84,7 +84,7 @@ impl Timeline {
                 snapshots.push((steps, world.clone()));
             }
         }
-        let verdict = judge(&scenario, &started_with, &world.client().app, &events, stalled);
+        let verdict = judge(&scenario, &started_with, &world, &events, stalled);
         let text = crate::messages::trace::verdict(verdict.outcome == RunOutcome::Ok, &verdict.summary);
         events.push(TraceEvent {
             index: events.len(),

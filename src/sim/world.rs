@@ -25,6 +25,7 @@ use super::scenario::{
 };
 use super::trace::{EventKind, NodeId, PacketInfo, Role};
 use crate::ftp::client::{ClientProfile, ClientSettings, FtpClient, Operation};
+use crate::ftp::console::{ConsoleClient, ConsoleSettings};
 use crate::ftp::fs::FileTree;
 use crate::ftp::server::{EpsvSupport, FtpServer, ServerSettings};
 use crate::ftp::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Output, TimerKind};
@@ -73,9 +74,21 @@ pub enum Wire {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Event {
     Start,
-    Arrive { node: NodeId, packet: Packet, from: NodeId },
-    AppTimer { role: Role, timer: TimerKind },
-    TcpTimer { node: NodeId, socket: SocketHandle },
+    /// The student types the next console line (see [`TYPING_PAUSE`]).
+    Type,
+    Arrive {
+        node: NodeId,
+        packet: Packet,
+        from: NodeId,
+    },
+    AppTimer {
+        role: Role,
+        timer: TimerKind,
+    },
+    TcpTimer {
+        node: NodeId,
+        socket: SocketHandle,
+    },
 }
 
 /// What a socket of a host's TCP stack is for. The stack hands out opaque handles and knows
@@ -148,6 +161,27 @@ pub struct World {
     records: Vec<Record>,
     /// Every packet on every link, while recorded for a capture (see [`Wire`]).
     wire: Option<Vec<Wire>>,
+    /// The console the student types into, when the scenario has typed lines: it stands in for
+    /// the scripted client, which then never starts.
+    console: Option<ConsoleClient>,
+}
+
+/// How long after the network falls quiet the student's next console line goes out. A line is
+/// typed once no packet is on its way and the console waits for nothing (its last line was
+/// answered); timers may still run, as pyftpdlib's passive timer does after `PASV`. So a run
+/// with one more line is the run without it up to that moment, and the events before keep
+/// their numbers.
+pub const TYPING_PAUSE: Duration = Duration::from_secs(1);
+
+fn console_settings(scenario: &Scenario, topology: &Topology) -> ConsoleSettings {
+    let client = client_settings(scenario, topology);
+    ConsoleSettings {
+        server: client.server,
+        user: client.user,
+        password: client.password,
+        tls: client.tls,
+        trust_pasv_address: client.trust_pasv_address,
+    }
 }
 
 /// The operations the client carries out for a scenario.
@@ -353,6 +387,7 @@ impl World {
             server_tls: false,
             records: Vec::new(),
             wire: None,
+            console: (!scenario.console.is_empty()).then(|| ConsoleClient::new(console_settings(scenario, &topology))),
         };
         world.schedule(Instant::ZERO, Event::Start);
         Ok(world)
@@ -375,7 +410,35 @@ impl World {
 
     /// True when nothing is left to happen.
     pub fn is_idle(&self) -> bool {
-        self.queue.is_empty()
+        self.queue.is_empty() && self.next_line().is_none()
+    }
+
+    /// The console session, when the student types the client's commands.
+    pub fn console(&self) -> Option<&ConsoleClient> {
+        self.console.as_ref()
+    }
+
+    /// The client program's state name: the console's or the scripted client's.
+    pub fn client_state(&self) -> String {
+        match &self.console {
+            Some(console) => console.state_name(),
+            None => self.client.app.state_name(),
+        }
+    }
+
+    /// The console line still to be typed, if any.
+    fn next_line(&self) -> Option<&String> {
+        self.console.as_ref().and_then(|console| self.scenario.console.get(console.typed()))
+    }
+
+    /// True when the next console line should be typed: nothing but timers is queued and the
+    /// console waits for nothing, or nothing at all can happen any more.
+    fn line_due(&self) -> bool {
+        let Some(console) = &self.console else {
+            return false;
+        };
+        let quiet = self.queue.values().all(|event| matches!(event, Event::AppTimer { .. } | Event::TcpTimer { .. }));
+        self.next_line().is_some() && (self.queue.is_empty() || (quiet && !console.is_waiting()))
     }
 
     /// From now on, keeps every packet that crosses a link or arrives somewhere, in full, until
@@ -466,6 +529,9 @@ impl World {
 
     /// Carries out the next event; `None` when the run is over.
     pub fn step(&mut self) -> Option<Vec<Record>> {
+        if self.line_due() {
+            self.schedule(self.now + TYPING_PAUSE, Event::Type);
+        }
         let key = *self.queue.first()?.0;
         let event = self.queue.remove(&key)?;
         let (at, _) = key;
@@ -477,6 +543,14 @@ impl World {
                     EventKind::SettingsChanged { description: self.scenario.describe() },
                     say::session_starts(&self.scenario_sentence()),
                 );
+                self.pump(Role::Client);
+                self.drain_stack(Role::Client);
+            }
+            Event::Type => {
+                let now = self.now;
+                if let (Some(line), Some(console)) = (self.next_line().cloned(), self.console.as_mut()) {
+                    console.type_line(now, &line);
+                }
                 self.pump(Role::Client);
                 self.drain_stack(Role::Client);
             }
@@ -584,9 +658,10 @@ impl World {
     }
 
     fn poll_engine(&mut self, role: Role) -> Option<Output> {
-        match role {
-            Role::Client => self.client.app.poll_output(),
-            Role::Server => self.server.app.poll_output(),
+        match (role, &mut self.console) {
+            (Role::Client, Some(console)) => console.poll_output(),
+            (Role::Client, None) => self.client.app.poll_output(),
+            (Role::Server, _) => self.server.app.poll_output(),
         }
     }
 
@@ -679,9 +754,10 @@ impl World {
     /// the engine asks for next, in order, and the engine never re-enters itself.
     fn hand_over(&mut self, role: Role, input: Input) {
         let now = self.now;
-        match role {
-            Role::Client => self.client.app.handle(now, input),
-            Role::Server => self.server.app.handle(now, input),
+        match (role, &mut self.console) {
+            (Role::Client, Some(console)) => console.handle(now, input),
+            (Role::Client, None) => self.client.app.handle(now, input),
+            (Role::Server, _) => self.server.app.handle(now, input),
         }
     }
 
@@ -1004,7 +1080,7 @@ impl World {
         let old = &self.scenario;
         use messages::settings::labels;
         // A different program or user is a different session, not a branch of this one.
-        let checks: [(&'static str, bool); 9] = [
+        let checks: [(&'static str, bool); 10] = [
             (labels::CLIENT, old.client != scenario.client),
             (labels::SERVER, old.server != scenario.server),
             (labels::USER, old.user != scenario.user),
@@ -1014,6 +1090,8 @@ impl World {
             (labels::CONTROL_PORT, old.control_port != scenario.control_port),
             (labels::OPERATION, old.command != scenario.command || old.transfers != scenario.transfers),
             (labels::SEED, old.seed != scenario.seed || old.latency != scenario.latency),
+            // Typing into a scripted session, or the reverse, is another session too.
+            (labels::CONSOLE, old.console.is_empty() != scenario.console.is_empty()),
         ];
         if let Some((setting, _)) = checks.into_iter().find(|(_, changed)| *changed) {
             return Err(NeedsRestart { setting });
@@ -1023,6 +1101,9 @@ impl World {
         self.server_edge.reconfigure(server_edge_config(scenario, &topology));
         self.internet.private_destinations = scenario.private_destinations;
         self.client.app.set_settings(client_settings(scenario, &topology));
+        if let Some(console) = &mut self.console {
+            console.set_trust_pasv_address(scenario.trust_pasv_address);
+        }
         self.server.app.set_settings(server_settings(scenario, &topology));
         self.scenario = scenario.clone();
         Ok(())

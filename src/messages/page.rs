@@ -436,7 +436,7 @@ pub mod share {
 pub mod files {
     pub const FILES: &str = "Save & export";
     pub const FILES_HELP: &str =
-        "Save or open a scenario file, export the transcript, the drawings or a packet capture";
+        "Save or open a scenario file, keep one in this browser, export the transcript and the drawings";
     pub const TITLE: &str = "Save, open and export";
     pub const SCENARIO: &str = "Scenario file";
     pub const SAVE_SCENARIO: &str = "Save the settings (.json)";

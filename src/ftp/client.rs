@@ -956,19 +956,12 @@ impl FtpClient {
 
     /// Chooses where to connect after a 227: the announced address, or the control address.
     fn passive_target(&mut self, announced: SocketAddr) -> SocketAddr {
-        let Some((_, peer)) = self.control else {
-            return announced;
-        };
-        if announced.ip() == peer.ip() {
-            return announced;
+        let peer = self.control.map(|(_, peer)| peer);
+        let (target, note) = passive_target(announced, peer, self.settings.trust_pasv_address);
+        if let Some(note) = note {
+            self.note(note);
         }
-        if self.settings.trust_pasv_address {
-            self.note(Note::TrustingPassiveAddress { announced: announced.ip(), control: peer.ip() });
-            announced
-        } else {
-            self.note(Note::IgnoringPassiveAddress { announced: announced.ip(), control: peer.ip() });
-            SocketAddr::new(peer.ip(), announced.port())
-        }
+        target
     }
 
     fn send_upload_if_ready(&mut self) {
@@ -1157,6 +1150,30 @@ impl Engine for FtpClient {
 
     fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
+    }
+}
+
+/// Where a client connects after a 227 that announced `announced`, its control connection
+/// going to `peer`: the announced address when it is the control connection's (or there is
+/// none); otherwise the announced address if the client trusts it
+/// ([`ClientSettings::trust_pasv_address`]), else the control connection's address with the
+/// announced port; with the note that says which when they differ. Shared by the scripted
+/// client and the console's.
+pub(crate) fn passive_target(
+    announced: SocketAddr,
+    peer: Option<SocketAddr>,
+    trust: bool,
+) -> (SocketAddr, Option<Note>) {
+    let Some(peer) = peer.filter(|peer| peer.ip() != announced.ip()) else {
+        return (announced, None);
+    };
+    if trust {
+        (announced, Some(Note::TrustingPassiveAddress { announced: announced.ip(), control: peer.ip() }))
+    } else {
+        (
+            SocketAddr::new(peer.ip(), announced.port()),
+            Some(Note::IgnoringPassiveAddress { announced: announced.ip(), control: peer.ip() }),
+        )
     }
 }
 

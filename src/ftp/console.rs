@@ -416,19 +416,12 @@ impl ConsoleClient {
 
     /// Where to connect after a 227: the announced address, or the control connection's.
     fn passive_target(&mut self, announced: SocketAddr) -> SocketAddr {
-        let Some((_, peer)) = self.control else {
-            return announced;
-        };
-        if announced.ip() == peer.ip() {
-            return announced;
+        let peer = self.control.map(|(_, peer)| peer);
+        let (target, note) = super::client::passive_target(announced, peer, self.settings.trust_pasv_address);
+        if let Some(note) = note {
+            self.note(note);
         }
-        if self.settings.trust_pasv_address {
-            self.note(Note::TrustingPassiveAddress { announced: announced.ip(), control: peer.ip() });
-            announced
-        } else {
-            self.note(Note::IgnoringPassiveAddress { announced: announced.ip(), control: peer.ip() });
-            SocketAddr::new(peer.ip(), announced.port())
-        }
+        target
     }
 
     fn release_held(&mut self) {

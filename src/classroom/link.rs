@@ -112,6 +112,20 @@ pub struct Unlinkable {
 const LEVELS: [(Level, &str); 3] = [(Level::Key, "key"), (Level::Packet, "packet"), (Level::Detail, "detail")];
 
 impl Link {
+    /// A link to a network at its first event, stepped by key moments, with nothing else on.
+    pub fn at_start(lesson: Option<&'static str>, scenario: Scenario) -> Link {
+        Link {
+            lesson,
+            scenario,
+            branches: Vec::new(),
+            step: 0,
+            level: Level::Key,
+            quiz: false,
+            compare: None,
+            pending: None,
+        }
+    }
+
     /// The fragment (without `#`).
     pub fn write(&self) -> Result<String, Unlinkable> {
         let base = base_scenario(self.lesson);
@@ -153,16 +167,7 @@ impl Link {
     pub fn read(fragment: &str) -> (Link, Vec<LinkProblem>) {
         let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
         let mut problems = Vec::new();
-        let mut link = Link {
-            lesson: None,
-            scenario: Scenario::default(),
-            branches: Vec::new(),
-            step: 0,
-            level: Level::Key,
-            quiz: false,
-            compare: None,
-            pending: None,
-        };
+        let mut link = Link::at_start(None, Scenario::default());
         if fragment.len() > MAX_LENGTH {
             problems.push(LinkProblem::TooLong { length: fragment.len() });
             return (link, problems);
@@ -400,16 +405,7 @@ mod tests {
     use crate::sim::scenario::{Change, IpVersion, ServerFirewall};
 
     fn link(lesson: Option<&'static str>, scenario: Scenario) -> Link {
-        Link {
-            lesson,
-            scenario,
-            branches: Vec::new(),
-            step: 0,
-            level: Level::Key,
-            quiz: false,
-            compare: None,
-            pending: None,
-        }
+        Link::at_start(lesson, scenario)
     }
 
     #[test]

@@ -23,11 +23,13 @@ than RSS_TOLERANCE_KIB (8 MiB, half the big file) fails.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import random
 import re
 import select
 import socket
 import struct
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -686,7 +688,13 @@ def unread_download(t: Target) -> list[str]:
 def unread_small_download(t: Target) -> None:
     """RETR of 64 KB the client never reads: the server's writes fit in the socket buffers, and
     its close waits for the client's acknowledgements (vsftpd: SO_LINGER) until the data timeout
-    interrupts it; then 226, and the session goes on."""
+    interrupts it; then 226, and the session goes on.
+
+    Whether the client's kernel takes all 64 KB into its small receive buffer anyway depends on
+    the kernel and on how the server hands the bytes over (vsftpd uses sendfile, and on some
+    kernels the whole file is queued and acknowledged at once). The rule is the same either way:
+    the 226 waits for every byte to be acknowledged, or for the data timeout. So the test reads
+    how much the client's socket holds when the 226 comes and expects the timing that follows."""
     c = control(t)
     c.ask("TYPE I")
     reply = c.ask("PASV")
@@ -697,11 +705,22 @@ def unread_small_download(t: Target) -> None:
     expect(c, "RETR pub/medium.bin", f"150 Opening BINARY mode data connection for pub/medium.bin ({MEDIUM} bytes).")
     got = c.reply(timeout=DATA * 3 + 3)
     waited = time.time() - started
+    held = queued_bytes(data)
     check(got, "226 Transfer complete.", "RETR never read")
-    assert DATA - 0.5 <= waited <= DATA + 2, f"226 after {waited:.1f} s, data timeout {DATA} s"
+    if held >= MEDIUM:
+        say(f"sockets: [{t.kind}] the client's kernel took all {MEDIUM} bytes unread; 226 after {waited:.1f} s")
+        assert waited <= 1.5, f"226 after {waited:.1f} s although the client had acknowledged every byte"
+    else:
+        assert DATA - 0.5 <= waited <= DATA + 2, \
+            f"226 after {waited:.1f} s with {held} of {MEDIUM} bytes acknowledged, data timeout {DATA} s"
     expect(c, "NOOP", "200 NOOP ok.")
     data.close()
     c.close()
+
+
+def queued_bytes(sock: socket.socket) -> int:
+    """Bytes received and acknowledged by the kernel but not yet read (FIONREAD / SIOCINQ)."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
 def vanish_data_pyftpdlib(port: int) -> None:

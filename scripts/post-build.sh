@@ -5,9 +5,11 @@
 #      on it);
 #   2. the wasm's imports get short names, in the wasm and in the glue alike
 #      (scripts/short_imports.py: wasm-bindgen's hashed names do not compress);
-#   3. the WebAssembly file is stored LZMA-compressed (about 14 % smaller than the best gzip), and
-#      index.html unpacks it with the LZMA-JS decoder it carries inline (scripts/pack_wasm.py). The
-#      download is then small on any host, whether it compresses or not.
+#   3. the page becomes one self-contained file, dist/ftpsim.html, with the wasm inside it
+#      LZMA-compressed (about 14 % smaller than the best gzip) and a small decoder
+#      (scripts/unlzma.js); index.html opens it; a service worker and a manifest make it
+#      installable and offline (scripts/single_file.py). It works from any folder of any host
+#      and from disk.
 # Debug builds are left as they are.
 set -euo pipefail
 [ "${TRUNK_PROFILE:-debug}" = "release" ] || exit 0
@@ -26,4 +28,4 @@ else
 fi
 
 python3 "$here/short_imports.py" "$TRUNK_STAGING_DIR"
-python3 "$here/pack_wasm.py" "$TRUNK_STAGING_DIR" "$TOOLS_DIR/lzma/node_modules/lzma/src/lzma-d-min.js"
+FTPSIM_TERSER="$TERSER" python3 "$here/single_file.py" "$TRUNK_STAGING_DIR"

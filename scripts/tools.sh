@@ -10,8 +10,8 @@
 #   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
 #   axe-core 4.14.1, from npm: the accessibility checks inside the browser tests
 #   terser 5.51.4, from npm: minifies the wasm-bindgen JS glue (scripts/post-build.sh)
-#   lzma (LZMA-JS) 2.3.2, from npm: the decoder index.html carries to unpack the LZMA-compressed
-#     wasm (scripts/pack_wasm.py)
+#   node (with npm) runs terser and checks the page's own unpacker (scripts/unpack.js) on every
+#     release build (scripts/single_file.py)
 #   fidelity harness (tests/fidelity, FIDELITY.md), component `fidelity`, also part of `test`:
 #     Debian's vsftpd curl nftables iproute2 tcpdump, installed only when missing, as root
 #     (without root the harness is skipped anyway), with vsftpd kept from starting on the host;
@@ -25,7 +25,6 @@ TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
 AXE_VERSION="4.14.1"
 TERSER_VERSION="5.51.4"
-LZMA_JS_VERSION="2.3.2"
 # Tools that are not cargo binaries live here, outside the clone, so every clone reuses them.
 TOOLS_DIR="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}"
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/binaryen/node_modules/.bin:$PATH"
@@ -89,14 +88,6 @@ ensure_terser() {
   say "installing terser $TERSER_VERSION from npm into $TOOLS_DIR"
   mkdir -p "$TOOLS_DIR/terser"
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/terser" "terser@$TERSER_VERSION"
-}
-
-ensure_lzma_js() {
-  local installed="$TOOLS_DIR/lzma/node_modules/lzma/package.json"
-  if [ -f "$installed" ] && grep -q "\"version\": \"$LZMA_JS_VERSION\"" "$installed"; then return; fi
-  say "installing lzma (LZMA-JS) $LZMA_JS_VERSION from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR/lzma"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/lzma" "lzma@$LZMA_JS_VERSION"
 }
 
 ensure_axe() {
@@ -170,7 +161,6 @@ ensure_web_tools() {
   ensure_wasm_bindgen
   ensure_wasm_opt
   ensure_terser
-  ensure_lzma_js
 }
 
 case "${1:-}" in

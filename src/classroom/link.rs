@@ -12,7 +12,9 @@
 //!   settings table gives it (`client-alg=on`, the terminal runner's flags), so links stay
 //!   short and readable.
 //! - `step` is the event on screen (side by side: the shared step), `by` the step level
-//!   (`key`, `packet`, `detail`), `quiz=on` the quiz, `sbs` the two modes side by side.
+//!   (`key`, `packet`, `detail`), `quiz=on` the quiz, `sbs` the two modes side by side,
+//!   `embed=on` the embed mode (the stage and its controls without the page's own chrome, for
+//!   an `<iframe>` on a course page).
 //! - `at<event>.<setting>=<value>` is a branch: the settings changed at that event of the run
 //!   (a teacher switching the helper on mid-session). Several branches may follow each other.
 //! - `cmd=<line>`, once per line in order, is what a student typed at the console
@@ -57,6 +59,8 @@ pub struct Link {
     pub compare: Option<(DataMode, DataMode)>,
     /// Changes waiting in the pending panel, as the settings they would make.
     pub pending: Option<Scenario>,
+    /// Shown inside another page (an `<iframe>`): the stage and its controls only.
+    pub embed: bool,
 }
 
 /// A part of a link that could not be read, and was left out.
@@ -123,6 +127,7 @@ impl Link {
             quiz: false,
             compare: None,
             pending: None,
+            embed: false,
         }
     }
 
@@ -158,6 +163,9 @@ impl Link {
         }
         if let Some((left, right)) = self.compare {
             parts.push(format!("sbs={},{}", left.as_str(), right.as_str()));
+        }
+        if self.embed {
+            parts.push("embed=on".to_owned());
         }
         Ok(parts.join("&"))
     }
@@ -209,6 +217,7 @@ impl Link {
                     None => problems.push(bad(say::expected_one_of("key, packet, detail"))),
                 },
                 "quiz" => link.quiz = value == "on",
+                "embed" => link.embed = value == "on",
                 "cmd" => match console::check_line(value) {
                     Ok(()) if link.scenario.console.len() < console::MAX_LINES => {
                         link.scenario.console.push(value.clone())
@@ -438,11 +447,12 @@ mod tests {
             quiz: true,
             compare: Some((DataMode::Port, DataMode::Epsv)),
             pending: Some(waiting),
+            embed: true,
         };
         let written = original.write().expect("linkable");
         assert_eq!(
             written,
-            "v=1&lesson=active-nat&server-firewall=control-only&at37.client-alg=on&at90.mode=pasv&pending.client-nat=off&step=120&by=packet&quiz=on&sbs=port,epsv"
+            "v=1&lesson=active-nat&server-firewall=control-only&at37.client-alg=on&at90.mode=pasv&pending.client-nat=off&step=120&by=packet&quiz=on&sbs=port,epsv&embed=on"
         );
         let (read, problems) = Link::read(&written);
         assert!(problems.is_empty(), "{problems:?}");

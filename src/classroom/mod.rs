@@ -112,6 +112,8 @@ pub struct Share {
     pub qr: bool,
     /// The teacher asked to copy the link.
     pub copied: bool,
+    /// The field shows the `<iframe>` code for a course page instead of the link.
+    pub embed: bool,
 }
 
 /// A dialog over the page.
@@ -157,6 +159,8 @@ pub struct Classroom {
     pub playback: Playback,
     pub pending: Option<Pending>,
     pub presenter: bool,
+    /// Shown inside another page (the link's `embed=on`): the stage and its controls only.
+    pub embed: bool,
     pub quiz: Quiz,
     /// Side-by-side panes, when that view is on.
     pub compare: Option<Compare>,
@@ -229,6 +233,8 @@ pub enum Action {
     OpenShare,
     OpenFiles,
     ToggleQr,
+    /// The Share dialog switches between the link and the code that embeds the page.
+    ToggleEmbedCode,
     /// The link was put on the clipboard (or selected for the teacher to copy).
     Copied,
     CloseDialog,
@@ -249,6 +255,21 @@ pub enum Action {
 pub struct Countdown {
     pub text: String,
     pub left: Duration,
+}
+
+/// The most transfers a session on the page may have. The page keeps every step of a session
+/// to step back through it, and plays each setting's run in every mode for the comparison
+/// table: about 6 × 120 events per transfer. 200 transfers take a few seconds and some tens of
+/// MB in a browser tab (BENCHMARKS.md); the terminal runner plays up to
+/// [`crate::sim::scenario::MAX_TRANSFERS`].
+pub const MAX_TRANSFERS_ON_PAGE: u32 = 200;
+
+/// Refuses a session too long for the page, before anything of it is played.
+fn fits_the_page(scenario: &Scenario) -> Result<(), ScenarioError> {
+    if scenario.transfers > MAX_TRANSFERS_ON_PAGE {
+        return Err(ScenarioError::TooLongForPage { got: scenario.transfers, max: MAX_TRANSFERS_ON_PAGE });
+    }
+    Ok(())
 }
 
 impl Classroom {
@@ -276,6 +297,7 @@ impl Classroom {
             playback: Playback::new(),
             pending: None,
             presenter: false,
+            embed: false,
             quiz,
             compare: None,
             notice: lesson
@@ -427,7 +449,7 @@ impl Classroom {
 
     /// A fresh run of `scenario`, standing on its first event.
     fn restart_with(&mut self, scenario: Scenario) {
-        match Timeline::run(&scenario) {
+        match fits_the_page(&scenario).and_then(|()| Timeline::run(&scenario)) {
             Ok(timeline) => {
                 self.comparison = Rc::new(matrix::compare_modes(&scenario, &matrix::MODES));
                 if let Some(compare) = &mut self.compare
@@ -474,7 +496,7 @@ impl Classroom {
     fn change(&mut self, change: Change) {
         let mut next = self.form_scenario().clone();
         change.apply(&mut next);
-        if let Err(error) = next.validate() {
+        if let Err(error) = next.validate().and_then(|()| fits_the_page(&next)) {
             self.notice = Some(Notice::SettingsInvalid(error));
             self.form_revision += 1;
             return;
@@ -768,6 +790,12 @@ impl Classroom {
                     share.qr = !share.qr;
                 }
             }
+            Action::ToggleEmbedCode => {
+                if let Some(Dialog::Share(share)) = &mut self.dialog {
+                    share.embed = !share.embed;
+                    share.copied = false;
+                }
+            }
             Action::Copied => {
                 if let Some(Dialog::Share(share)) = &mut self.dialog {
                     share.copied = true;
@@ -792,6 +820,12 @@ impl Classroom {
 
     /// The link of what is on screen (the page's address), or why there is none.
     pub fn link(&self) -> Result<String, Unlinkable> {
+        self.link_shown(self.embed)
+    }
+
+    /// The link of what is on screen, as the whole page (`embed` false: what the embedded page
+    /// offers to open in full) or embedded in another page (the Share dialog's embed code).
+    pub fn link_shown(&self, embed: bool) -> Result<String, Unlinkable> {
         Link {
             lesson: self.origin,
             scenario: self.timeline.started_with().clone(),
@@ -801,24 +835,33 @@ impl Classroom {
             quiz: self.quiz.enabled,
             compare: self.compare.as_ref().map(|compare| (compare.left.mode(), compare.right.mode())),
             pending: self.pending.as_ref().map(|pending| pending.scenario.clone()),
+            embed,
         }
         .write()
     }
 
     /// Shows what a link describes; what cannot be read is named in a notice.
     fn open_link(&mut self, fragment: &str) {
-        let (link, problems) = Link::read(fragment);
+        let (mut link, mut problems) = Link::read(fragment);
+        if let Err(error) = fits_the_page(&link.scenario) {
+            // Shown as any other part of a link that cannot be used: named, and left out.
+            problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
+            link.scenario.transfers = Scenario::default().transfers;
+        }
         self.playback.stop();
         self.pending = None;
         self.compare = None;
         self.quiz.enabled = false;
+        self.embed = link.embed;
         self.step_level = link.level;
         self.restart_with(link.scenario.clone());
         self.origin = link.lesson;
         self.lesson = link.lesson.filter(|_| link.branches.is_empty() && link.scenario == self.scenario);
-        let mut problems = problems;
         for (at, scenario) in link.branches {
-            match self.timeline.branch(at, &scenario) {
+            match fits_the_page(&scenario)
+                .map_err(BranchError::Invalid)
+                .and_then(|()| self.timeline.branch(at, &scenario))
+            {
                 Ok(timeline) => {
                     self.scenario = scenario;
                     self.timeline = Rc::new(timeline);

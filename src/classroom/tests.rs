@@ -452,7 +452,13 @@ fn the_share_dialog_opens_shows_a_qr_code_and_closes_with_escape() {
     assert!(!classroom.playback.playing, "the class is not stepped on behind the dialog");
     classroom.apply(Action::ToggleQr);
     classroom.apply(Action::Copied);
-    assert_eq!(classroom.dialog, Some(Dialog::Share(Share { qr: true, copied: true })));
+    assert_eq!(classroom.dialog, Some(Dialog::Share(Share { qr: true, copied: true, embed: false })));
+    classroom.apply(Action::ToggleEmbedCode);
+    assert_eq!(
+        classroom.dialog,
+        Some(Dialog::Share(Share { qr: true, copied: false, embed: true })),
+        "the embed code is shown, not yet copied"
+    );
     classroom.apply(Action::Change(Change::ClientAlg(true)));
     let focus = classroom.stage_focus;
     classroom.apply(Action::Escape);
@@ -523,4 +529,36 @@ fn saved_scenarios_open_and_delete_and_bad_names_are_refused_in_the_dialog() {
     classroom.apply(Action::DeleteSaved(0));
     assert!(classroom.saved.is_empty());
     assert_eq!(classroom.dialog, Some(Dialog::Files(Some(FilesNote::Deleted("<b>pasv</b>".to_owned())))));
+}
+
+#[test]
+fn an_embedded_page_keeps_embed_mode_in_its_link_and_offers_the_whole_page() {
+    let mut classroom = still(None);
+    classroom.apply(Action::OpenLink("#v=1&lesson=active-nat&step=12&embed=on".to_owned()));
+    assert!(classroom.embed, "embed=on shows the embed mode");
+    assert_eq!(classroom.notice, None);
+    let link = classroom.link().expect("linkable");
+    assert!(link.ends_with("&step=12&embed=on"), "a reload inside the iframe stays embedded: {link}");
+    assert_eq!(classroom.link_shown(false).expect("linkable"), link.replace("&embed=on", ""), "the whole page's link");
+    classroom.apply(Action::OpenLink("#v=1&lesson=active-nat".to_owned()));
+    assert!(!classroom.embed, "a link without it shows the whole page");
+}
+
+#[test]
+fn a_session_too_long_for_the_page_is_refused_and_the_run_on_screen_stays() {
+    let mut classroom = still(Some("passive-nat-firewall"));
+    let scenario = classroom.scenario.clone();
+    let too_many = MAX_TRANSFERS_ON_PAGE + 1;
+    for attempt in [
+        Action::Change(Change::Transfers(too_many)),
+        Action::OpenLink(format!("#v=1&lesson=passive-nat-firewall&transfers={too_many}")),
+    ] {
+        classroom.apply(attempt);
+        let notice = classroom.notice.as_ref().map(Notice::text).unwrap_or_default();
+        assert!(notice.contains(&format!("{too_many} transfers is too long for a browser tab")), "{notice}");
+        assert!(notice.contains(&MAX_TRANSFERS_ON_PAGE.to_string()), "it says how many the page plays: {notice}");
+    }
+    assert_eq!(classroom.scenario.transfers, scenario.transfers, "nothing of it was played");
+    classroom.apply(Action::Change(Change::Transfers(MAX_TRANSFERS_ON_PAGE)));
+    assert_eq!(classroom.form_scenario().transfers, MAX_TRANSFERS_ON_PAGE, "the limit itself is taken");
 }

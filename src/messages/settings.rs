@@ -187,6 +187,13 @@ pub mod invalid {
         format!("transfers must be from 1 to {max}, got {got}")
     }
 
+    pub fn too_long_for_page(max: u32, got: u32, terminal_max: u32) -> String {
+        format!(
+            "a session of {got} transfers is too long for a browser tab, which plays at most {max}; \
+             the terminal runner (ftpsim run) plays up to {terminal_max}"
+        )
+    }
+
     pub fn bounce_address(ip: &str, got: &str) -> String {
         format!("the bounce address must be of the same IP version as the network ({ip}), got {got}")
     }

@@ -373,6 +373,9 @@ pub enum ScenarioError {
     BadControlPort { got: u16 },
     #[error("{}", invalid::transfers(*max, *got))]
     BadTransfers { got: u32, max: u32 },
+    /// More transfers than a player with less memory than the terminal runner takes (the page).
+    #[error("{}", invalid::too_long_for_page(*max, *got, MAX_TRANSFERS))]
+    TooLongForPage { got: u32, max: u32 },
     #[error("{}", invalid::bounce_address(ip, &got.to_string()))]
     BadBounceAddress { ip: &'static str, got: IpAddr },
     #[error("{}", invalid::HELPER_PORT)]

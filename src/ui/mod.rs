@@ -40,8 +40,14 @@ use state::PageState;
 /// Below this width the page stacks its panels and the picture stands upright.
 const NARROW: f64 = 700.0;
 
-/// Mounts the app on the page body.
+/// Mounts the app on the page body, in place of the page's "Loading" note.
 pub fn start() {
+    if let Some(loading) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
     yew::Renderer::<App>::new().render();
 }
 
@@ -67,15 +73,30 @@ fn location_fragment() -> String {
         .unwrap_or_default()
 }
 
-/// The full address of a link: this page's address with the link as its fragment.
-fn page_address(link: &str) -> String {
-    let location = web_sys::window().map(|window| window.location());
-    let base = location
-        .and_then(|location| {
-            Some(format!("{}{}{}", location.origin().ok()?, location.pathname().ok()?, location.search().ok()?))
-        })
-        .unwrap_or_default();
-    format!("{base}#{link}")
+/// The full address of a link: this page's address with the link as its fragment. A page
+/// opened from disk (the single file, `file://`) has no address another computer can open: its
+/// links point to the hosted copy named at build time (`FTPSIM_HOSTED_URL`, in a `<meta>` of
+/// the page), and without one there is no link, and the dialog says why.
+fn page_address(link: &str) -> Result<String, String> {
+    let Some(window) = web_sys::window() else {
+        return Ok(format!("#{link}"));
+    };
+    let location = window.location();
+    if location.protocol().ok().as_deref() == Some("file:") {
+        let hosted = window
+            .document()
+            .and_then(|document| document.query_selector("meta[name=ftpsim-hosted-url]").ok().flatten())
+            .and_then(|meta| meta.get_attribute("content"))
+            .filter(|address| !address.trim().is_empty());
+        return match hosted {
+            Some(address) => Ok(format!("{}#{link}", address.split('#').next().unwrap_or_default())),
+            None => Err(crate::messages::page::share::NEEDS_HOSTED_COPY.to_owned()),
+        };
+    }
+    let base =
+        (|| Some(format!("{}{}{}", location.origin().ok()?, location.pathname().ok()?, location.search().ok()?)))()
+            .unwrap_or_default();
+    Ok(format!("{base}#{link}"))
 }
 
 /// The QR code of a link, or why there is none.
@@ -431,15 +452,20 @@ pub fn App() -> Html {
         }
     };
 
-    let share_link: Result<AttrValue, AttrValue> = match classroom.link() {
-        Ok(link) => Ok(AttrValue::from(page_address(&link))),
-        Err(why) => Err(AttrValue::from(crate::messages::page::share::no_link(&why.to_string()))),
+    let address = |embed: bool| -> Result<AttrValue, AttrValue> {
+        classroom
+            .link_shown(embed)
+            .map_err(|why| crate::messages::page::share::no_link(&why.to_string()))
+            .and_then(|link| page_address(&link))
+            .map(AttrValue::from)
+            .map_err(AttrValue::from)
     };
+    let share_link = address(classroom.embed);
     let verdict = classroom.verdict_visible().then(|| classroom.timeline.verdict().clone());
     let looking_back =
         (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
     html! {
-        <main class={classes!("app", classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
+        <main class={classes!("app", classroom.embed.then_some("embed"), classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
                               classroom.compare.is_some().then_some("comparing"))}>
             <div class="bars">
                 <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
@@ -454,6 +480,8 @@ pub fn App() -> Html {
             { match classroom.dialog.clone() {
                 Some(Dialog::Share(share)) => html! {
                     <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
+                                 embed_code={share.embed.then(|| address(true).and_then(|embedded| Ok(AttrValue::from(
+                                     crate::picture::embed::code(&embedded, &address(false)?)))))}
                                  on_action={on_action.clone()} />
                 },
                 Some(Dialog::Files(note)) => html! {

@@ -833,23 +833,146 @@ class Console(Page):
             self.assertNoConsoleErrors(driver)
 
 
+def drawn_at(driver, step, what):
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"), message=f"the picture is drawn {what}")
+    wait_for(driver, lambda d: position(d) == step, message=f"step {step} {what}")
+
+
+def worker_in_control(driver):
+    """Waits until the service worker has cached the app and controls the page."""
+    driver.set_script_timeout(30)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then(() => done(true));")
+    wait_for(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"),
+             message="the service worker controls the page")
+
+
 class Anywhere(Page):
-    """Issue 11: the release build from any folder of any static host."""
+    """Issue 11: any folder of any static host, one file from disk, offline, embedded."""
 
     def test_the_release_build_works_from_a_subfolder(self):
         with tempfile.TemporaryDirectory() as root:
             folder = pathlib.Path(root) / "net" / "ftpsim"
             shutil.copytree(ARGS.dist, folder)
             with StaticServer(pathlib.Path(root)) as host, Browser(*LAPTOP, reduced_motion=True) as driver:
-                for page in ("net/ftpsim/", "net/ftpsim/index.html"):
+                for page in ("net/ftpsim/", "net/ftpsim/index.html", "net/ftpsim/ftpsim.html"):
                     driver.get("about:blank")
                     driver.get(host.url + page + "#lesson=active-nat&step=12")
-                    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"),
-                             message=f"the picture is drawn at /{page}")
-                    wait_for(driver, lambda d: position(d) == 12)
+                    drawn_at(driver, 12, f"at /{page}")
+                    self.assertIn("lesson=active-nat", fragment(driver), "the link survives the way in")
                     self.assertNotEqual(driver.execute_script("return getComputedStyle(document.body).margin"), "8px",
                                         "the stylesheet is loaded")
                     self.assertNoConsoleErrors(driver)
+
+    def test_the_single_file_works_from_disk_with_the_network_off(self):
+        with tempfile.TemporaryDirectory() as root:
+            # Alone in a folder (nothing beside it to load), with a space in its path.
+            copy = pathlib.Path(root) / "USB stick" / "ftpsim.html"
+            copy.parent.mkdir()
+            shutil.copy(ARGS.dist / "ftpsim.html", copy)
+            with Browser(*LAPTOP, reduced_motion=True) as driver:
+                driver.execute_cdp_cmd("Network.enable", {})
+                driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                       {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+                driver.get(copy.as_uri() + "#lesson=active-nat&step=12")
+                drawn_at(driver, 12, "from file://")
+                self.assertFalse(driver.find_elements(By.ID, "loading"), "the loading note is gone")
+                to_stage(driver)
+                key(driver, Keys.END)
+                wait_for(driver, lambda d: "Failed" in verdict(d), message="active mode fails behind NAT, from disk too")
+                # A file has no address another computer can open: Share says so.
+                by_name(driver, "button", "Share").click()
+                note = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog [role=status]"))[0]
+                self.assertIn("opened from a file", note.text)
+                self.assertFalse(driver.find_elements(By.CSS_SELECTOR, ".dialog input"), "no link that would not work")
+                shoot(driver, "40-single-file-share")
+                self.assertNoConsoleErrors(driver)
+
+    def test_after_one_visit_the_page_loads_with_the_network_off(self):
+        with tempfile.TemporaryDirectory() as root:
+            shutil.copytree(ARGS.dist, pathlib.Path(root) / "net" / "ftpsim")
+            with Browser(*LAPTOP, reduced_motion=True) as driver:
+                with StaticServer(pathlib.Path(root)) as host:
+                    driver.get(host.url + "net/ftpsim/#lesson=active-nat")
+                    drawn_at(driver, 0, "on the first visit")
+                    worker_in_control(driver)
+                    address = host.url
+                # The server is gone: nothing on the network answers for this site any more.
+                for page in ("net/ftpsim/", "net/ftpsim/ftpsim.html"):
+                    driver.get("about:blank")
+                    driver.get(address + page + "#lesson=passive-nat-firewall&step=12")
+                    drawn_at(driver, 12, f"at /{page} with the server gone")
+                to_stage(driver)
+                key(driver, Keys.END)
+                wait_for(driver, lambda d: "Completed" in verdict(d), message="the lesson plays offline")
+                shoot(driver, "41-offline-after-one-visit")
+
+    def test_a_new_version_is_offered_and_taken_only_when_asked(self):
+        with tempfile.TemporaryDirectory() as root:
+            site = pathlib.Path(root) / "ftp"
+            shutil.copytree(ARGS.dist, site)
+            with StaticServer(pathlib.Path(root)) as host, Browser(*LAPTOP, reduced_motion=True) as driver:
+                driver.get(host.url + "ftp/#lesson=active-nat&step=7")
+                drawn_at(driver, 7, "on the first visit")
+                worker_in_control(driver)
+                driver.refresh()  # the next lesson: a visit the worker controls from its start
+                drawn_at(driver, 7, "on the next visit")
+                old_title = driver.title
+                # A new build on the server, as single_file.py writes one: another page, another
+                # worker with another cache.
+                page = site / "ftpsim.html"
+                page.write_text(page.read_text().replace("<title>", "<title>New build: ", 1))
+                worker = site / "sw.js"
+                worker.write_text(re.sub(r"ftpsim-[0-9a-f]{16}", "ftpsim-0000000000000001", worker.read_text()))
+                driver.execute_script("navigator.serviceWorker.getRegistration().then(r => r.update())")
+                offer = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#update button"), timeout=30,
+                                 message="the page offers the new version")[0]
+                self.assertEqual(driver.title, old_title, "nothing changed under the class before it was asked")
+                self.assertEqual(position(driver), 7)
+                shoot(driver, "42-new-version-offered")
+                offer.click()
+                wait_for(driver, lambda d: d.title.startswith("New build: "), timeout=30, message="the new version runs")
+                drawn_at(driver, 7, "in the new version, at the same step")
+                caches = driver.execute_async_script(
+                    "const done = arguments[arguments.length - 1]; caches.keys().then(done);")
+                self.assertEqual(caches, ["ftpsim-0000000000000001"], "one build's files only, the old cache is gone")
+
+    def test_the_embed_code_shows_the_stage_on_a_course_page(self):
+        with tempfile.TemporaryDirectory() as root, Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat&step=20")
+            by_name(driver, "button", "Share").click()
+            by_name(driver, "button", "Embed code").click()
+            code = wait_for(driver, lambda d: [field.get_attribute("value") for field in
+                                               d.find_elements(By.CSS_SELECTOR, ".dialog input[type=text]")
+                                               if "<iframe" in field.get_attribute("value")])[0]
+            self.assertIn(SERVER.url, code)
+            self.assertIn("embed=on", code)
+            shoot(driver, "43-embed-code")
+            # A course page on another host, with the code pasted into it.
+            course = pathlib.Path(root) / "course.html"
+            course.write_text("<!doctype html><meta charset=utf-8><link rel=icon href=data:,><title>Week 3</title>"
+                              f"<h1>Week 3: FTP</h1>{code}")
+            with StaticServer(pathlib.Path(root)) as lms:
+                driver.get(lms.url + "course.html")
+                whole = driver.find_element(By.CSS_SELECTOR, "p a")
+                self.assertNotIn("embed=on", whole.get_attribute("href"), "the link under it opens the whole page")
+                self.assertIn("step=20", whole.get_attribute("href"))
+                driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
+                drawn_at(driver, 20, "inside the course page")
+                shown = driver.execute_script(
+                    "const seen = (s) => [...document.querySelectorAll(s)].some(e => e.offsetParent !== null);"
+                    "return ['.top', '.playback', 'svg.topology', '.caption-panel', '.lower', '.settings', '.verdict-panel']"
+                    "  .map(s => [s, seen(s)]);")
+                self.assertEqual(dict(shown), {".top": False, ".playback": True, "svg.topology": True,
+                                               ".caption-panel": True, ".lower": False, ".settings": False,
+                                               ".verdict-panel": True})
+                to_stage(driver)
+                key(driver, Keys.END)
+                wait_for(driver, lambda d: "Failed" in verdict(d), message="the embedded lesson plays")
+                self.assertIn("embed=on", fragment(driver), "a reload inside the frame stays embedded")
+                self.assertNoConsoleErrors(driver)
+                driver.switch_to.default_content()
+                shoot(driver, "44-embedded-in-a-course-page")
 
 
 def ftpsim_binary():

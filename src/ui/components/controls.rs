@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::on_click;
+use super::{Look, button};
 use crate::classroom::{Action, SPEEDS};
 use crate::messages::page::{self as say, playback as words};
 use crate::sim::lessons;
@@ -64,18 +64,13 @@ pub fn Header(props: &HeaderProps) -> Html {
                     <input type="checkbox" checked={props.compare} onchange={toggle(Action::ToggleCompare)} />
                     <span>{ say::SIDE_BY_SIDE }</span>
                 </label>
-                <button type="button" aria-pressed={props.presenter.to_string()}
-                        onclick={on_click(&props.on_action, Action::TogglePresenter)}>
-                    { if props.presenter { say::LEAVE_PRESENTER } else { say::PRESENTER } }
-                </button>
-                <button type="button" title={say::share::SHARE_HELP} aria-haspopup="dialog"
-                        onclick={on_click(&props.on_action, Action::OpenShare)}>
-                    { say::share::SHARE }
-                </button>
-                <button type="button" title={say::files::FILES_HELP} aria-haspopup="dialog"
-                        onclick={on_click(&props.on_action, Action::OpenFiles)}>
-                    { say::files::FILES }
-                </button>
+                { button(Look { pressed: Some(props.presenter), ..Look::default() },
+                         Html::from(if props.presenter { say::LEAVE_PRESENTER } else { say::PRESENTER }),
+                         Action::TogglePresenter, &props.on_action) }
+                { button(Look { title: Some(say::share::SHARE_HELP), dialog: true, ..Look::default() },
+                         Html::from(say::share::SHARE), Action::OpenShare, &props.on_action) }
+                { button(Look { title: Some(say::files::FILES_HELP), dialog: true, ..Look::default() },
+                         Html::from(say::files::FILES), Action::OpenFiles, &props.on_action) }
             </div>
         </header>
     }
@@ -98,6 +93,26 @@ pub struct PlaybackProps {
 /// |◀ and ▶| drawn, since not every classroom computer has a font with those symbols.
 fn icon(path: &'static str) -> Html {
     html! { <svg class="icon" viewBox="0 0 12 12" aria-hidden="true"><path d={path} /></svg> }
+}
+
+/// A symbol that stands beside a label, hidden from screen readers (the label says it).
+fn symbol(text: &'static str) -> Html {
+    html! { <span aria-hidden="true">{ text }</span> }
+}
+
+/// A button of the playback bar: a symbol before or after its label (the label hides in
+/// presenter mode and on a phone; the accessible name stays).
+fn bar_button(
+    label: &'static str,
+    title: &'static str,
+    class: Option<&'static str>,
+    before: Option<Html>,
+    after: Option<Html>,
+    action: Action,
+    on_action: &Callback<Action>,
+) -> Html {
+    let content = html! { <>{ before }<span class="label">{ label }</span>{ after }</> };
+    button(Look { class, label: Some(label), title: Some(title), ..Look::default() }, content, action, on_action)
 }
 
 #[component]
@@ -136,26 +151,15 @@ pub fn PlaybackBar(props: &PlaybackProps) -> Html {
     html! {
         <div class="playback" role="group" aria-label={words::GROUP}>
             <div class="buttons">
-                <button type="button" aria-label={words::RESTART} title={words::RESTART_TITLE}
-                        onclick={on_click(on_action, Action::Restart)}>
-                    { icon("M1 1h2v10H1zM11 1v10L4 6z") }<span class="label">{ words::RESTART }</span>
-                </button>
-                <button type="button" aria-label={words::BACK} title={words::BACK_TITLE}
-                        onclick={on_click(on_action, Action::StepBack)}>
-                    <span aria-hidden="true">{ "❮" }</span><span class="label">{ words::BACK }</span>
-                </button>
-                <button type="button" class="play" aria-label={play_label} title={words::PLAY_TITLE}
-                        onclick={on_click(on_action, Action::TogglePlay)}>
-                    <span aria-hidden="true">{ play_text }</span><span class="label">{ play_label }</span>
-                </button>
-                <button type="button" class="primary" aria-label={words::FORWARD} title={words::FORWARD_TITLE}
-                        onclick={on_click(on_action, Action::StepForward)}>
-                    <span class="label">{ words::FORWARD }</span><span aria-hidden="true">{ "❯" }</span>
-                </button>
-                <button type="button" aria-label={words::END} title={words::END_TITLE}
-                        onclick={on_click(on_action, Action::End)}>
-                    <span class="label">{ words::END }</span>{ icon("M9 1h2v10H9zM1 1v10l7-5z") }
-                </button>
+                { bar_button(words::RESTART, words::RESTART_TITLE, None, Some(icon("M1 1h2v10H1zM11 1v10L4 6z")), None,
+                             Action::Restart, on_action) }
+                { bar_button(words::BACK, words::BACK_TITLE, None, Some(symbol("❮")), None, Action::StepBack, on_action) }
+                { bar_button(play_label, words::PLAY_TITLE, Some("play"), Some(symbol(play_text)), None,
+                             Action::TogglePlay, on_action) }
+                { bar_button(words::FORWARD, words::FORWARD_TITLE, Some("primary"), None, Some(symbol("❯")),
+                             Action::StepForward, on_action) }
+                { bar_button(words::END, words::END_TITLE, None, None, Some(icon("M9 1h2v10H9zM1 1v10l7-5z")),
+                             Action::End, on_action) }
             </div>
             <label class="scrubber">
                 <span class="visually-hidden">{ words::TIMELINE }</span>

@@ -38,3 +38,37 @@ pub(crate) fn on_click(on_action: &Callback<Action>, action: Action) -> Callback
         on_action.emit(action.clone());
     })
 }
+
+/// How a [`button`] looks and what it says to a screen reader, besides its content.
+#[derive(Default)]
+pub(crate) struct Look {
+    pub class: Option<&'static str>,
+    /// The accessible name, when the content does not say it (an icon, a short label).
+    pub label: Option<&'static str>,
+    /// The tooltip.
+    pub title: Option<&'static str>,
+    /// A toggle's state (`aria-pressed`).
+    pub pressed: Option<bool>,
+    /// It opens a dialog (`aria-haspopup`).
+    pub dialog: bool,
+}
+
+/// A button that emits `action` when clicked. The page's buttons are all built here rather than
+/// each by its own `html!`: every `html!` button is several hundred bytes of wasm, and the
+/// download budget is nearly spent (BENCHMARKS.md).
+#[inline(never)]
+pub(crate) fn button(look: Look, content: Html, action: Action, on_action: &Callback<Action>) -> Html {
+    html! {
+        <button type="button" class={look.class} aria-label={look.label} title={look.title}
+                aria-pressed={look.pressed.map(|pressed| if pressed { "true" } else { "false" })}
+                aria-haspopup={look.dialog.then_some("dialog")}
+                onclick={on_click(on_action, action)}>
+            { content }
+        </button>
+    }
+}
+
+/// A button whose content is a text and nothing else.
+pub(crate) fn text_button(text: &'static str, action: Action, on_action: &Callback<Action>) -> Html {
+    button(Look::default(), Html::from(text), action, on_action)
+}

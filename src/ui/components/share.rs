@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::{Markup, on_click};
+use super::{Look, Markup, button, text_button};
 use crate::classroom::Action;
 use crate::messages::page::share as say;
 
@@ -13,6 +13,9 @@ pub struct ShareProps {
     /// The QR code's SVG, when shown (or why there is none).
     pub qr: Option<Result<AttrValue, AttrValue>>,
     pub copied: bool,
+    /// The `<iframe>` code for a course page, when shown instead of the link (or why there is
+    /// none).
+    pub embed_code: Option<Result<AttrValue, AttrValue>>,
     pub on_action: Callback<Action>,
 }
 
@@ -33,7 +36,10 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
     let on_copy = {
         let on_action = props.on_action.clone();
         let field = field.clone();
-        let link = props.link.clone().ok();
+        let link = match &props.embed_code {
+            Some(code) => code.clone().ok(),
+            None => props.link.clone().ok(),
+        };
         Callback::from(move |_: MouseEvent| {
             if let (Some(link), Some(window)) = (&link, web_sys::window()) {
                 // The promise settles later; either way the link stays selected in the field.
@@ -55,18 +61,28 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         <div class="dialog-backdrop">
             <section class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" onkeydown={stop_keys}>
                 <h2 id="share-title">{ say::TITLE }</h2>
-                { match &props.link {
-                    Ok(link) => html! {
+                { match (&props.link, &props.embed_code) {
+                    (Ok(_), Some(Err(why))) | (Err(why), _) => html! {
                         <>
-                            <label class="field" for="share-link">{ say::LINK }</label>
-                            <input id="share-link" ref={field} type="text" readonly=true value={link.clone()} />
+                            <p role="status">{ why.clone() }</p>
+                            <div class="actions">{ text_button(say::CLOSE, Action::CloseDialog, &props.on_action) }</div>
+                        </>
+                    },
+                    (Ok(link), code) => html! {
+                        <>
+                            <label class="field" for="share-link">{ if code.is_some() { say::EMBED_LABEL } else { say::LINK } }</label>
+                            <input id="share-link" ref={field} type="text" readonly=true
+                                   value={code.clone().and_then(Result::ok).unwrap_or_else(|| link.clone())} />
                             <div class="actions">
-                                <button type="button" class="primary" onclick={on_copy}>{ say::COPY }</button>
-                                <button type="button" aria-pressed={props.qr.is_some().to_string()}
-                                        onclick={on_click(&props.on_action, Action::ToggleQr)}>
-                                    { if props.qr.is_some() { say::HIDE_QR } else { say::SHOW_QR } }
+                                <button type="button" class="primary" onclick={on_copy}>
+                                    { if code.is_some() { say::COPY_EMBED } else { say::COPY } }
                                 </button>
-                                <button type="button" onclick={on_click(&props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>
+                                { button(Look { pressed: Some(props.qr.is_some()), ..Look::default() },
+                                         Html::from(if props.qr.is_some() { say::HIDE_QR } else { say::SHOW_QR }),
+                                         Action::ToggleQr, &props.on_action) }
+                                { text_button(if code.is_some() { say::SHOW_LINK } else { say::SHOW_EMBED },
+                                              Action::ToggleEmbedCode, &props.on_action) }
+                                { text_button(say::CLOSE, Action::CloseDialog, &props.on_action) }
                             </div>
                             if props.copied {
                                 <p class="status" role="status">{ say::COPIED }</p>
@@ -76,14 +92,6 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
                                 Some(Err(why)) => html! { <p class="status" role="status">{ why.clone() }</p> },
                                 None => Html::default(),
                             } }
-                        </>
-                    },
-                    Err(why) => html! {
-                        <>
-                            <p role="status">{ why.clone() }</p>
-                            <div class="actions">
-                                <button type="button" onclick={on_click(&props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>
-                            </div>
                         </>
                     },
                 } }

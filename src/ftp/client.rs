@@ -335,6 +335,63 @@ pub struct TransferResult {
     pub bytes: Vec<u8>,
 }
 
+/// The finished operations, as a list that clones share: each result points at the one before,
+/// so a clone (a timeline's snapshot) costs one pointer however long the session has run, and
+/// the next result is added without copying the earlier ones.
+#[derive(Clone, Debug, Default)]
+struct Finished {
+    newest: Option<Arc<FinishedNode>>,
+    len: usize,
+}
+
+#[derive(Debug)]
+struct FinishedNode {
+    result: TransferResult,
+    earlier: Option<Arc<FinishedNode>>,
+}
+
+impl Finished {
+    fn push(&mut self, result: TransferResult) {
+        let earlier = self.newest.take();
+        self.newest = Some(Arc::new(FinishedNode { result, earlier }));
+        self.len += 1;
+    }
+
+    /// Newest first.
+    fn iter(&self) -> impl Iterator<Item = &TransferResult> {
+        std::iter::successors(self.newest.as_deref(), |node| node.earlier.as_deref()).map(|node| &node.result)
+    }
+
+    fn in_order(&self) -> Vec<&TransferResult> {
+        let mut results: Vec<&TransferResult> = self.iter().collect();
+        results.reverse();
+        results
+    }
+}
+
+impl PartialEq for Finished {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Finished {}
+
+impl Drop for Finished {
+    /// Drops the list one node at a time: the default drop would recurse once per result and
+    /// could run out of stack in a long session.
+    fn drop(&mut self) {
+        let mut next = self.newest.take();
+        while let Some(node) = next {
+            next = match Arc::try_unwrap(node) {
+                Ok(mut node) => node.earlier.take(),
+                // Still shared by another clone, which keeps the rest alive.
+                Err(_) => None,
+            };
+        }
+    }
+}
+
 /// Where the session stands; each variant names what the client is waiting for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
@@ -455,7 +512,9 @@ struct Progress {
 /// One client session. Feed it [`Input`]s, take [`Output`]s.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FtpClient {
-    settings: ClientSettings,
+    /// Shared between clones: the operations list grows with the session, and every snapshot of
+    /// a long session would otherwise copy all of it.
+    settings: Arc<ClientSettings>,
     decoder: ReplyDecoder,
     outputs: VecDeque<Output>,
     now: Instant,
@@ -477,7 +536,7 @@ pub struct FtpClient {
     last_reply: Option<Reply>,
     outcome: Option<Outcome>,
     /// Shared, so that snapshots of a long session do not copy every finished transfer.
-    results: Vec<Arc<TransferResult>>,
+    results: Finished,
 }
 
 impl FtpClient {
@@ -489,7 +548,7 @@ impl FtpClient {
             outputs.push_back(Output::SetTimer { timer: TimerKind::DataConnect, at: Instant::ZERO + limit });
         }
         FtpClient {
-            settings,
+            settings: Arc::new(settings),
             decoder: ReplyDecoder::default(),
             outputs,
             now: Instant::ZERO,
@@ -507,7 +566,7 @@ impl FtpClient {
             last_command: None,
             last_reply: None,
             outcome: None,
-            results: Vec::new(),
+            results: Finished::default(),
         }
     }
 
@@ -519,7 +578,7 @@ impl FtpClient {
     /// Changes settings mid-session (a teacher switching the mode); the next data connection
     /// uses them. The server address and the operations already done stay as they were.
     pub fn set_settings(&mut self, settings: ClientSettings) {
-        self.settings = ClientSettings { server: self.settings.server, ..settings };
+        self.settings = Arc::new(ClientSettings { server: self.settings.server, ..settings });
     }
 
     /// How the session ended, once it has.
@@ -532,9 +591,14 @@ impl FtpClient {
         self.last_reply.as_ref()
     }
 
-    /// What each finished operation moved.
-    pub fn results(&self) -> &[Arc<TransferResult>] {
-        &self.results
+    /// What each finished operation moved, in order. Gathered on each call (see [`Finished`]).
+    pub fn results(&self) -> Vec<&TransferResult> {
+        self.results.in_order()
+    }
+
+    /// How many operations have finished.
+    pub fn transfers_done(&self) -> usize {
+        self.results.len
     }
 
     /// True once the session is over and the control connection closed.
@@ -1000,7 +1064,7 @@ impl FtpClient {
             (_, Some(data)) => data.received,
             (_, None) => Vec::new(),
         };
-        self.results.push(Arc::new(TransferResult { operation: operation.describe(), bytes }));
+        self.results.push(TransferResult { operation: operation.describe(), bytes });
         self.emit(Output::CancelTimer { timer: TimerKind::DataAccept });
         self.next_operation += 1;
         self.progress = Progress::default();

@@ -239,7 +239,7 @@ impl Ending {
         Ending {
             outcome: client.outcome().cloned(),
             final_reply: client.last_reply().map(|reply| reply.code),
-            transfers_done: client.results().len(),
+            transfers_done: client.transfers_done(),
             transfers_asked: scenario.transfers as usize,
         }
     }

@@ -285,13 +285,16 @@ def main() -> int:
     if css_links != 1 or icon_links != 1 or loader is None or glue_path.name not in loader.group(0):
         return fail("index.html does not look like Trunk's output (stylesheet, icon and module loader)")
     # Unpacks the blob: the wasm, then the CSS (into a <style>), then the glue (run as a
-    # function that returns init); then starts the app, which removes the "Loading" note.
+    # function that returns init); then starts the app, which removes the "Loading" note. The
+    # wasm's exports stay reachable as window.ftpsimWasm, for tests/browser/memory.py to read
+    # the size of its memory.
     start = (
         "<script type=module>const e=document.getElementById('wasm'),"
         "b=unlzma(fromText(e.textContent)),t=new TextDecoder,"
         "s=document.createElement('style');e.remove();"
         f"s.textContent=t.decode(b.subarray({len(wasm)},{len(wasm) + len(css)}));document.head.append(s);"
-        f"Function(t.decode(b.subarray({len(wasm) + len(css)})))()({{module_or_path:b.subarray(0,{len(wasm)})}})</script>"
+        f"window.ftpsimWasm=await Function(t.decode(b.subarray({len(wasm) + len(css)})))()"
+        f"({{module_or_path:b.subarray(0,{len(wasm)})}})</script>"
     )
     page = page[: loader.start()] + page[loader.end():]
     hosted_meta = f'<meta name=ftpsim-hosted-url content="{html.escape(hosted)}">' if hosted else ""

@@ -246,3 +246,33 @@ fn handout_writes_a_printable_page_and_its_worksheet_and_answer_key() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown preset"));
 }
+
+#[test]
+fn typed_lines_play_as_at_the_pages_console() {
+    let output = ftpsim(&[
+        "run",
+        "--preset",
+        "active-nat",
+        "--format",
+        "json",
+        "--type",
+        "PORT 192,168,1,2,4,1",
+        "--type",
+        "LIST",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["scenario"]["console"], serde_json::json!(["PORT 192,168,1,2,4,1", "LIST"]));
+    // The same as the engine's own run of those lines, the page's console included.
+    let mut scenario = ftpsim::sim::lessons::find("active-nat").expect("lesson").scenario;
+    scenario.console = vec!["PORT 192,168,1,2,4,1".to_owned(), "LIST".to_owned()];
+    let timeline = ftpsim::sim::timeline::Timeline::run(&scenario).expect("valid");
+    let texts: Vec<&str> =
+        json["events"].as_array().expect("events").iter().filter_map(|e| e["text"].as_str()).collect();
+    let expected: Vec<&str> = timeline.events().iter().map(|event| event.text.as_str()).collect();
+    assert_eq!(texts, expected);
+    assert!(texts.iter().any(|text| text.contains("500 Illegal PORT command")), "behind NAT, vsftpd refuses it");
+    // A line the console would not take is a usage error naming the line.
+    let refused = ftpsim(&["run", "--preset", "active-nat", "--type", "LIST", "--type", "  "]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("typed line 2"), "{}", stderr(&refused));
+}

@@ -79,6 +79,11 @@ mod cli {
             /// (after NAT), or the server's network (after its firewall).
             #[arg(long, value_name = "client|wan|server", default_value_t = CapturePoint::Client, requires = "pcap")]
             capture_at: CapturePoint,
+            /// Type LINE at the console, as a student does on the page: the client logs in, then
+            /// sends each typed line as it is, in order, once the network is quiet. Repeat for
+            /// more lines (`--type "PORT 192,168,1,2,4,1" --type LIST`).
+            #[arg(long = "type", value_name = "LINE")]
+            typed: Vec<String>,
         },
         /// Write a printable handout of one scenario as an HTML file: the network and its
         /// settings, the verdict, the every-mode table, the transcript and the ladder; or a
@@ -207,9 +212,9 @@ mod cli {
         let changes = matches.subcommand().map(|(_, sub)| setting_changes(sub)).unwrap_or_default();
         let result = match cli.command {
             Commands::Presets { format } => Ok(presets(format)),
-            Commands::Run { preset, scenario, detail, format, pcap, capture_at } => {
+            Commands::Run { preset, scenario, detail, format, pcap, capture_at, typed } => {
                 let capture = pcap.map(|file| (file, capture_at));
-                run(preset.as_deref(), scenario, &changes, detail, format, capture)
+                run(preset.as_deref(), scenario, &changes, &typed, detail, format, capture)
             }
             Commands::Handout { preset, scenario, sheet, output } => {
                 handout(preset.as_deref(), scenario, &changes, sheet, output)
@@ -377,11 +382,14 @@ mod cli {
         preset: Option<&str>,
         file: Option<PathBuf>,
         changes: &[Change],
+        typed: &[String],
         detail: Detail,
         format: Format,
         capture: Option<(PathBuf, CapturePoint)>,
     ) -> Result<i32, UsageError> {
-        let scenario = base_scenario(preset, file, changes)?;
+        let mut scenario = base_scenario(preset, file, changes)?;
+        // After the file's own typed lines, if it has any; Timeline::run checks every line.
+        scenario.console.extend(typed.iter().cloned());
         let timeline = Timeline::run(&scenario).map_err(|error| UsageError(format!("invalid settings: {error}")))?;
         if let Some((path, at)) = capture {
             std::fs::write(&path, capture::pcap(&timeline, at))

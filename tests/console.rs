@@ -390,3 +390,13 @@ fn pyftpdlib_answers_the_console_too() {
     assert_eq!(console.log()[2].line, "PASS anonymous@", "it logs in as ftplib does");
     assert_console_replies_are_the_engines(&timeline);
 }
+
+#[test]
+fn a_transfer_with_no_data_connection_set_up_is_a_refused_command_not_a_failed_connection() {
+    let timeline = run(&typed(&["LIST"]));
+    assert_eq!(replies(&timeline), vec![vec!["425 Use PORT or PASV first.".to_owned()]]);
+    let verdict = timeline.verdict();
+    assert_eq!(verdict.cause, Some(Cause::CommandRefused), "no data connection was tried: {}", verdict.summary);
+    assert!(verdict.summary.contains("LIST with 425 Use PORT or PASV first"), "{}", verdict.summary);
+    assert!(verdict.fix.as_deref().is_some_and(|fix| fix.contains("send PASV or EPSV")), "{:?}", verdict.fix);
+}

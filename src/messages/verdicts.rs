@@ -162,6 +162,10 @@ pub fn login_refused(code: u16, text: &str) -> String {
     super::sentence(format!("The server refused the login: {code} {}", text.trim_end_matches('.')))
 }
 
+/// The fix for a transfer command sent with no data connection set up (typed at the console).
+pub const FIX_DATA_SET_UP_FIRST: &str = "Set up the data connection first: send PASV or EPSV (or a PORT or EPRT \
+     the server accepts), then the command that transfers.";
+
 pub fn command_refused(command: &str, code: u16, text: &str) -> String {
     super::sentence(format!("The server answered {command} with {code} {}", text.trim_end_matches('.')))
 }

@@ -364,7 +364,8 @@ fn judge_run(
         // The server gave up on its active connect: vsftpd's 425, or pyftpdlib's 421 ("Active
         // data channel timed out") or 425 (refused).
         ClientFailure::Refused { command, reply }
-            if reply.code == 425 || (reply.code == 421 && scenario.mode.is_active() && blocked.is_some()) =>
+            if (reply.code == 425 && !no_data_set_up(reply))
+                || (reply.code == 421 && scenario.mode.is_active() && blocked.is_some()) =>
         {
             let gave_up = say::GaveUp {
                 server: scenario.server.as_str(),
@@ -444,8 +445,13 @@ fn judge_run(
             event: refusal_event(events, reply.code).map(|event| event.index),
             summary: say::command_refused(command, reply.code, &reply.text()),
             // On IPv4 curl falls back to PASV by itself; on IPv6 PASV cannot carry the address.
-            fix: (matches!(reply.code, 500 | 502) && command.starts_with("EPSV"))
-                .then(|| say::FIX_NO_EPSV_ON_IPV6.to_owned()),
+            fix: if matches!(reply.code, 500 | 502) && command.starts_with("EPSV") {
+                Some(say::FIX_NO_EPSV_ON_IPV6.to_owned())
+            } else if no_data_set_up(reply) {
+                Some(say::FIX_DATA_SET_UP_FIRST.to_owned())
+            } else {
+                None
+            },
             ..base
         },
         ClientFailure::ControlConnect { error } => Verdict {
@@ -572,4 +578,9 @@ fn explain_passive_failure(
             (say::passive_timeout(target, place.as_deref()), fix)
         }
     }
+}
+/// vsftpd's 425 for a transfer command with no PORT, EPRT, PASV or EPSV accepted before it (a
+/// student at the console): no data connection was ever tried, so none failed.
+fn no_data_set_up(reply: &Reply) -> bool {
+    reply.code == 425 && reply.text().starts_with("Use PORT or PASV first")
 }

@@ -112,9 +112,12 @@ SERVICE_WORKER = """// Written by ftpsim's scripts/single_file.py
 const CACHE = 'ftpsim-{version}';
 const FILES = {files};
 self.addEventListener('install', (event) => {{
-  // Straight from the server: a file the browser's HTTP cache kept would mix two builds.
-  event.waitUntil(caches.open(CACHE)
-    .then((cache) => cache.addAll(FILES.map((file) => new Request(file, {{ cache: 'reload' }})))));
+  // Straight from the server: a file the browser's HTTP cache kept would mix two builds. The
+  // folder's own address ('./') is kept too where the server answers it (not every static host
+  // serves index.html for a folder; without it the worker still installs).
+  const fresh = (file) => new Request(file, {{ cache: 'reload' }});
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map(fresh))
+    .then(() => cache.add(fresh('./')).catch(() => {{}}))));
 }});
 self.addEventListener('activate', (event) => {{
   event.waitUntil(caches.keys()
@@ -327,8 +330,8 @@ def main() -> int:
         "icons": [{"src": icon_url, "sizes": "any", "type": "image/svg+xml"}],
     }
     (staging / "manifest.webmanifest").write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
-    files = ["./", "index.html", APP, "manifest.webmanifest"]
-    version = hashlib.sha256(b"".join((staging / name).read_bytes() for name in files[1:])).hexdigest()[:16]
+    files = ["index.html", APP, "manifest.webmanifest"]
+    version = hashlib.sha256(b"".join((staging / name).read_bytes() for name in files)).hexdigest()[:16]
     worker = SERVICE_WORKER.format(version=version, files=json.dumps(files))
     heading = worker.splitlines(keepends=True)[0]
     (staging / "sw.js").write_text(heading + minify(worker))

@@ -900,7 +900,11 @@ impl Classroom {
             self.pending = Some(Pending { scenario: pending, description, restart_only });
         }
         self.notice = (!problems.is_empty()).then_some(Notice::LinkProblems(problems));
-        self.stage_focus += 1;
+        // Embedded in a course page, the page waits for a click: taking the keyboard would
+        // scroll the course page to the frame as it loads.
+        if !self.embed {
+            self.stage_focus += 1;
+        }
     }
 
     /// Runs a scenario from a file or the saved list, from its start.

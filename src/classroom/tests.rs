@@ -536,6 +536,7 @@ fn an_embedded_page_keeps_embed_mode_in_its_link_and_offers_the_whole_page() {
     let mut classroom = still(None);
     classroom.apply(Action::OpenLink("#v=1&lesson=active-nat&step=12&embed=on".to_owned()));
     assert!(classroom.embed, "embed=on shows the embed mode");
+    assert_eq!(classroom.stage_focus, 0, "inside a course page it does not take the keyboard (nor scroll the page)");
     assert_eq!(classroom.notice, None);
     let link = classroom.link().expect("linkable");
     assert!(link.ends_with("&step=12&embed=on"), "a reload inside the iframe stays embedded: {link}");

@@ -959,6 +959,8 @@ class Anywhere(Page):
                 self.assertIn("step=20", whole.get_attribute("href"))
                 driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
                 drawn_at(driver, 20, "inside the course page")
+                self.assertEqual(driver.execute_script("return document.scrollingElement.scrollTop"), 0,
+                                 "the frame shows its controls first: it took no focus and scrolled nowhere")
                 shown = driver.execute_script(
                     "const seen = (s) => [...document.querySelectorAll(s)].some(e => e.offsetParent !== null);"
                     "return ['.top', '.playback', 'svg.topology', '.caption-panel', '.lower', '.settings', '.verdict-panel']"

@@ -175,16 +175,15 @@ impl FileTree {
 
     /// The built entries, to change: the uploads are moved into them first (so that the list
     /// keeps holding only files in writable directories, see [`FileTree`]), and they are copied
-    /// if a clone shares them. Building a tree and `ftpsim serve`'s shared tree come here, never
-    /// a simulated session's uploads, so the copy is rare.
+    /// if a clone shares them (then replaced by the merged entries when there were uploads: one
+    /// path for both cases is less code in the page). Building a tree and `ftpsim serve`'s shared
+    /// tree come here, never a simulated session's uploads, so the copy is rare.
     fn built_mut(&mut self) -> &mut Built {
-        let mut uploads: Vec<(String, Node)> =
-            self.uploads.iter().map(|upload| (upload.path.clone(), upload.node.clone())).collect();
+        let merged = self.uploads.newest.is_some().then(|| self.merged(None));
         self.uploads = Uploads::default();
         let built = Arc::make_mut(&mut self.built);
-        // Oldest first, so that the newest of a path is the one left.
-        while let Some((path, node)) = uploads.pop() {
-            built.nodes.insert(path, node);
+        if let Some(nodes) = merged {
+            built.nodes = nodes;
         }
         built
     }
@@ -297,40 +296,30 @@ impl FileTree {
         Ok(())
     }
 
-    /// The direct children of a directory, in name order, uploads in place of the built files
-    /// of the same name.
-    fn children<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a str, &'a Node)> + 'a {
-        let in_dir = move |path: &'a str| {
+    /// The entries as lookups see them, uploads in place of the built files of the same path:
+    /// all of them by path, or with `Some(dir)` the direct children of `dir` by name. In name
+    /// order either way, so listings are sorted and stable. One function for both, and maps of
+    /// the type the tree already uses, since every instance of the map's code costs the page.
+    fn merged(&self, dir: Option<&str>) -> LiteMap<String, Node> {
+        let key = |path: &'_ str| -> Option<String> {
+            let Some(dir) = dir else { return Some(path.to_owned()) };
             let (parent, name) = split_parent(path);
-            (parent == dir && !name.is_empty()).then_some(name)
+            (parent == dir && !name.is_empty()).then(|| name.to_owned())
         };
-        let mut children: LiteMap<&'a str, &'a Node> = LiteMap::new();
-        if self.takes_uploads(dir) {
-            // Newest first: the first upload of a name is the one that counts.
-            for upload in self.uploads.iter() {
-                if let Some(name) = in_dir(&upload.path) {
-                    children.try_insert(name, &upload.node);
-                }
+        let mut merged = LiteMap::new();
+        // The list cannot hold children of a directory that takes no uploads.
+        let walk = dir.is_none_or(|dir| self.takes_uploads(dir));
+        let uploads = self.uploads.iter().take_while(|_| walk);
+        // Newest first, then the built entries: the first entry of a key is the one that counts.
+        let entries = uploads.map(|upload| (&upload.path, &upload.node)).chain(self.built.nodes.iter());
+        for (path, node) in entries {
+            if let Some(key) = key(path)
+                && merged.get(key.as_str()).is_none()
+            {
+                merged.insert(key, node.clone());
             }
         }
-        for (path, node) in self.built.nodes.iter() {
-            if let Some(name) = in_dir(path) {
-                children.try_insert(name, node);
-            }
-        }
-        children.into_iter()
-    }
-
-    /// Every entry, in path order, as lookups see them.
-    fn entries(&self) -> LiteMap<&str, &Node> {
-        let mut entries: LiteMap<&str, &Node> = LiteMap::new();
-        for upload in self.uploads.iter() {
-            entries.try_insert(&upload.path, &upload.node);
-        }
-        for (path, node) in self.built.nodes.iter() {
-            entries.try_insert(path, node);
-        }
-        entries
+        merged
     }
 
     /// `LIST` output for a directory (or a single file), one `ls -l` style line each, CRLF ended,
@@ -345,7 +334,9 @@ impl FileTree {
             format!("{mode} {links:>4} {:<8} {:<8} {size:>8} {LISTING_DATE} {name}\r\n", "ftp", "ftp")
         };
         match self.get(path) {
-            Some(Node::Directory { .. }) => Ok(self.children(path).map(|(name, node)| line(name, node)).collect()),
+            Some(Node::Directory { .. }) => {
+                Ok(self.merged(Some(path)).iter().map(|(name, node)| line(name, node)).collect())
+            }
             Some(file) => Ok(line(split_parent(path).1, file)),
             None => Err(FsError::NotFound { path: path.to_owned() }),
         }
@@ -354,7 +345,9 @@ impl FileTree {
     /// `NLST` output: names only, CRLF ended.
     pub fn list_names(&self, path: &str) -> Result<String, FsError> {
         match self.get(path) {
-            Some(Node::Directory { .. }) => Ok(self.children(path).map(|(name, _)| format!("{name}\r\n")).collect()),
+            Some(Node::Directory { .. }) => {
+                Ok(self.merged(Some(path)).keys().map(|name| format!("{name}\r\n")).collect())
+            }
             Some(Node::File { .. }) => Ok(format!("{}\r\n", split_parent(path).1)),
             None => Err(FsError::NotFound { path: path.to_owned() }),
         }
@@ -373,7 +366,7 @@ impl PartialEq for FileTree {
         if Arc::ptr_eq(&self.built, &other.built) && same_list {
             return true;
         }
-        self.built.reserved == other.built.reserved && self.entries() == other.entries()
+        self.built.reserved == other.built.reserved && self.merged(None) == other.merged(None)
     }
 }
 
@@ -384,7 +377,7 @@ impl std::fmt::Debug for FileTree {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("FileTree")
-            .field("nodes", &self.entries())
+            .field("nodes", &self.merged(None))
             .field("reserved", &self.built.reserved)
             .finish()
     }

@@ -1,16 +1,18 @@
 //! A session's memory grows in proportion to its length (issue 11).
 //!
 //! A counting allocator stands in for the system's: it counts the bytes allocated and not yet
-//! freed, and the most there ever were. The test plays the same long scenario that `ftpsim run
-//! --scenario` plays, at 1 000 and at 4 000 downloads, and compares the peaks. Memory that grew
-//! with the square of the length (a snapshot copying what the whole session had gathered) would
-//! make the longer run cost 16 times as much; linear growth costs 4 times. Bytes are counted, not
-//! time or resident memory, so the result does not depend on the machine or on other tests.
+//! freed, and the most there ever were. Each test plays the same long scenario that `ftpsim run
+//! --scenario` plays, at 1 000 and at 4 000 transfers, and compares the peaks: downloads, and
+//! uploads (whose files the server's tree keeps, and every snapshot of the world holds). Memory
+//! that grew with the square of the length (a snapshot copying what the whole session had
+//! gathered) would make the longer run cost 16 times as much; linear growth costs 4 times. Bytes
+//! are counted, not time or resident memory, so the result does not depend on the machine.
 //!
-//! This file holds a single test on purpose: the counter is global to the test binary, and
-//! another test running beside it would add its own allocations.
+//! The counter is global to the test binary, so this file holds only these tests, and they take
+//! turns ([`ONE_AT_A_TIME`]): another test running beside one would add its own allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ftpsim::sim::scenario::Scenario;
@@ -83,33 +85,49 @@ fn peak_of<T>(work: impl FnOnce() -> T) -> (usize, T) {
     (PEAK.load(Ordering::Relaxed) - before, result)
 }
 
-/// The scenario file of the issue, read as `ftpsim run --scenario` reads it.
-fn downloads(transfers: u32) -> Scenario {
-    let text = format!(r#"{{"transfers": {transfers}, "command": "retr"}}"#);
+/// Held while a test measures, so that the tests of this file never run side by side.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The scenario file of the issue, read as `ftpsim run --scenario` reads it: `transfers`
+/// downloads of the lesson file, or uploads as the account `demo` (anonymous may not upload).
+fn scenario(transfers: u32, command: &str) -> Scenario {
+    let user = if command == "stor" { "demo" } else { "anonymous" };
+    let text = format!(r#"{{"transfers": {transfers}, "command": "{command}", "user": "{user}"}}"#);
     let scenario = Scenario::from_json(&text).expect("a valid scenario file");
     scenario.validate().expect("valid settings");
     scenario
 }
 
-/// Peak bytes while playing the whole timeline of `transfers` downloads, and the number of
-/// events it holds.
-fn session(transfers: u32) -> (usize, usize) {
-    let scenario = downloads(transfers);
+/// Peak bytes while playing the whole timeline of `transfers` transfers of `command`, and the
+/// number of events it holds.
+fn session(transfers: u32, command: &str) -> (usize, usize) {
+    let scenario = scenario(transfers, command);
     let (peak, timeline) = peak_of(|| Timeline::run(&scenario).expect("the scenario plays"));
-    assert!(timeline.verdict().is_ok(), "{transfers} downloads should all complete");
+    assert!(timeline.verdict().is_ok(), "{transfers} transfers ({command}) should all complete");
     (peak, timeline.len())
 }
 
-#[test]
-fn four_times_the_downloads_take_at_most_four_and_a_half_times_the_memory() {
-    let (short, short_events) = session(1_000);
-    let (long, long_events) = session(4_000);
+/// Plays 1 000 and 4 000 transfers of `command` and checks the peaks.
+fn four_times_as_long(command: &str, what: &str) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (short, short_events) = session(1_000, command);
+    let (long, long_events) = session(4_000, command);
     let ratio = long as f64 / short as f64;
     println!(
-        "1 000 downloads: {short_events} events, peak {short} bytes; 4 000 downloads: {long_events} events, \
+        "1 000 {what}: {short_events} events, peak {short} bytes; 4 000 {what}: {long_events} events, \
          peak {long} bytes; ratio {ratio:.2}"
     );
     // The same few events open and close both sessions; the rest is four times as long.
     assert!(long_events * 10 >= short_events * 39, "the longer session is about four times as long");
-    assert!(ratio <= 4.5, "memory grew {ratio:.2} times for four times the downloads ({short} → {long} bytes)");
+    assert!(ratio <= 4.5, "memory grew {ratio:.2} times for four times the {what} ({short} → {long} bytes)");
+}
+
+#[test]
+fn four_times_the_downloads_take_at_most_four_and_a_half_times_the_memory() {
+    four_times_as_long("retr", "downloads");
+}
+
+#[test]
+fn four_times_the_uploads_take_at_most_four_and_a_half_times_the_memory() {
+    four_times_as_long("stor", "uploads");
 }

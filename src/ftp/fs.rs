@@ -39,12 +39,45 @@ pub enum FsError {
     BadName { name: String },
 }
 
-/// The file tree: absolute path → entry, in path order (so listings are sorted and stable).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The file tree: the entries it was built with, and the files uploaded since.
+///
+/// A timeline keeps a snapshot of the world every few dozen steps, and a session of many
+/// uploads would make each snapshot copy every file uploaded so far if the tree were one map.
+/// So a clone costs two pointers: the entries the tree was built with (the lesson files, or
+/// `ftpsim serve --root`) are shared behind an `Arc`, and uploads are a list that clones share,
+/// newest first, each pointing at the one before. An upload adds one entry and copies nothing.
+///
+/// The list only ever holds files written by [`FileTree::write`], each into a directory that is
+/// writable in `built`: uploads never create directories, and the calls that change `built`
+/// ([`FileTree::insert_dir`], [`FileTree::insert_file`], [`FileTree::reserve`]) first move the
+/// uploads into it. Lookups rely on that to skip the list for directories and for paths outside
+/// writable directories.
+#[derive(Clone)]
 pub struct FileTree {
+    built: Arc<Built>,
+    uploads: Uploads,
+}
+
+/// The entries a tree was built with: absolute path → entry, in path order (so listings are
+/// sorted and stable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Built {
     nodes: LiteMap<String, Node>,
     /// Names taken where the tree came from but not offered (see [`FileTree::reserve`]).
     reserved: LiteMap<String, ()>,
+}
+
+/// Uploaded files, newest first; a later upload of a path hides the earlier ones.
+#[derive(Clone, Default)]
+struct Uploads {
+    newest: Option<Arc<Upload>>,
+}
+
+struct Upload {
+    path: String,
+    /// Always a [`Node::File`], kept as a node so that lookups can lend it like a built entry.
+    node: Node,
+    earlier: Option<Arc<Upload>>,
 }
 
 impl Default for FileTree {
@@ -76,12 +109,83 @@ fn lesson_notes() -> Vec<u8> {
     text.into_bytes()
 }
 
+impl Uploads {
+    /// Newest first, hidden ones included.
+    fn iter(&self) -> impl Iterator<Item = &Upload> {
+        std::iter::successors(self.newest.as_deref(), |upload| upload.earlier.as_deref())
+    }
+
+    /// The newest upload of `path`.
+    fn find(&self, path: &str) -> Option<&Node> {
+        self.iter().find(|upload| upload.path == path).map(|upload| &upload.node)
+    }
+
+    fn push(&mut self, path: &str, node: Node) {
+        self.forget_unshared(path);
+        let earlier = self.newest.take();
+        self.newest = Some(Arc::new(Upload { path: path.to_owned(), node, earlier }));
+    }
+
+    /// Unlinks an earlier upload of `path` from the part of the list no clone shares, so that a
+    /// session that is never cloned (one of `ftpsim serve`) keeps one copy of a file it uploads
+    /// again and again, as a map would. Entries a snapshot shares stay: it still shows them.
+    fn forget_unshared(&mut self, path: &str) {
+        let mut cursor = &mut self.newest;
+        loop {
+            // Asked, then borrowed again to act: the borrow checker refuses to replace `*cursor`
+            // on the way while a borrow taken from it could still be handed on.
+            let found = match cursor.as_mut().and_then(Arc::get_mut) {
+                Some(upload) => upload.path == path,
+                None => return,
+            };
+            if found {
+                // Each path is in the unshared part at most once: this removes the only one.
+                let earlier = cursor.as_mut().and_then(Arc::get_mut).and_then(|upload| upload.earlier.take());
+                *cursor = earlier;
+                return;
+            }
+            let Some(upload) = cursor.as_mut().and_then(Arc::get_mut) else { return };
+            cursor = &mut upload.earlier;
+        }
+    }
+}
+
+impl Drop for Uploads {
+    /// Drops the list one entry at a time: the default drop would recurse once per upload and
+    /// could run out of stack in a long session.
+    fn drop(&mut self) {
+        let mut next = self.newest.take();
+        while let Some(upload) = next {
+            next = match Arc::try_unwrap(upload) {
+                Ok(mut upload) => upload.earlier.take(),
+                // Still shared by another clone, which keeps the rest alive.
+                Err(_) => None,
+            };
+        }
+    }
+}
+
 impl FileTree {
     /// A tree holding only the root directory.
     pub fn empty() -> Self {
         let mut nodes = LiteMap::new();
         nodes.insert("/".to_owned(), Node::Directory { writable: false });
-        FileTree { nodes, reserved: LiteMap::new() }
+        FileTree { built: Arc::new(Built { nodes, reserved: LiteMap::new() }), uploads: Uploads::default() }
+    }
+
+    /// The built entries, to change: the uploads are moved into them first (so that the list
+    /// keeps holding only files in writable directories, see [`FileTree`]), and they are copied
+    /// if a clone shares them (then replaced by the merged entries when there were uploads: one
+    /// path for both cases is less code in the page). Building a tree and `ftpsim serve`'s shared
+    /// tree come here, never a simulated session's uploads, so the copy is rare.
+    fn built_mut(&mut self) -> &mut Built {
+        let merged = self.uploads.newest.is_some().then(|| self.merged(None));
+        self.uploads = Uploads::default();
+        let built = Arc::make_mut(&mut self.built);
+        if let Some(nodes) = merged {
+            built.nodes = nodes;
+        }
+        built
     }
 
     /// Marks a name that exists where the tree was read from but is not offered (`ftpsim serve
@@ -89,18 +193,21 @@ impl FileTree {
     /// downloads as before, and [`FileTree::check_writable`] refuses it, so that an upload never
     /// lands on it.
     pub fn reserve(&mut self, path: &str) {
-        self.nodes.remove(path);
-        self.reserved.insert(path.to_owned(), ());
+        let built = self.built_mut();
+        built.nodes.remove(path);
+        built.reserved.insert(path.to_owned(), ());
     }
 
     /// Adds (or replaces) a directory.
     pub fn insert_dir(&mut self, path: &str, writable: bool) {
-        self.nodes.insert(path.to_owned(), Node::Directory { writable });
+        self.built_mut().nodes.insert(path.to_owned(), Node::Directory { writable });
     }
 
-    /// Adds (or replaces) a file.
+    /// Adds (or replaces) a file. Unlike [`FileTree::write`], this changes what the tree was
+    /// built with: `ftpsim serve` keeps its sessions' uploads this way in the tree all sessions
+    /// start from, where a file uploaded again must replace the old one rather than hide it.
     pub fn insert_file(&mut self, path: &str, contents: impl Into<Arc<[u8]>>) {
-        self.nodes.insert(path.to_owned(), Node::File { contents: contents.into() });
+        self.built_mut().nodes.insert(path.to_owned(), Node::File { contents: contents.into() });
     }
 
     /// Resolves `arg` against the current directory `cwd` into a normalised absolute path.
@@ -119,19 +226,31 @@ impl FileTree {
         format!("/{}", joined.join("/"))
     }
 
+    /// True when uploads can go into `dir`, hence when the list may hold its files.
+    fn takes_uploads(&self, dir: &str) -> bool {
+        matches!(self.built.nodes.get(dir), Some(Node::Directory { writable: true }))
+    }
+
     /// The entry at an absolute path.
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+        let built = self.built.nodes.get(path);
+        // The list holds no directory and nothing outside a writable one: no need to walk it.
+        if matches!(built, Some(Node::Directory { .. })) || !self.takes_uploads(split_parent(path).0) {
+            return built;
+        }
+        self.uploads.find(path).or(built)
     }
 
     /// True when `path` names a directory.
     pub fn is_dir(&self, path: &str) -> bool {
-        matches!(self.nodes.get(path), Some(Node::Directory { .. }))
+        // Uploads are files: only the built entries hold directories (and every STOR asks this
+        // of a new name, which the list would have to be walked to the end for).
+        matches!(self.built.nodes.get(path), Some(Node::Directory { .. }))
     }
 
     /// The contents of the file at `path`.
     pub fn read(&self, path: &str) -> Result<&[u8], FsError> {
-        match self.nodes.get(path) {
+        match self.get(path) {
             Some(Node::File { contents }) => Ok(contents),
             Some(Node::Directory { .. }) => Err(FsError::NotAFile { path: path.to_owned() }),
             None => Err(FsError::NotFound { path: path.to_owned() }),
@@ -140,7 +259,7 @@ impl FileTree {
 
     /// The contents of the file at `path`, shared rather than copied (to keep it elsewhere).
     pub fn shared(&self, path: &str) -> Option<Arc<[u8]>> {
-        match self.nodes.get(path) {
+        match self.get(path) {
             Some(Node::File { contents }) => Some(Arc::clone(contents)),
             _ => None,
         }
@@ -152,7 +271,7 @@ impl FileTree {
         if name.is_empty() || name == "." || name == ".." {
             return Err(FsError::BadName { name: name.to_owned() });
         }
-        match self.nodes.get(dir) {
+        match self.get(dir) {
             Some(Node::Directory { writable: true }) => {}
             Some(Node::Directory { writable: false }) => {
                 return Err(FsError::NotWritable { dir: dir.to_owned() });
@@ -164,7 +283,7 @@ impl FileTree {
                 return Err(FsError::NotFound { path: dir.to_owned() });
             }
         }
-        if self.is_dir(path) || self.reserved.contains_key(path) {
+        if self.is_dir(path) || self.built.reserved.contains_key(path) {
             return Err(FsError::NotAFile { path: path.to_owned() });
         }
         Ok(())
@@ -173,16 +292,34 @@ impl FileTree {
     /// Writes a file after [`FileTree::check_writable`] allowed it.
     pub fn write(&mut self, path: &str, contents: Vec<u8>) -> Result<(), FsError> {
         self.check_writable(path)?;
-        self.insert_file(path, contents);
+        self.uploads.push(path, Node::File { contents: contents.into() });
         Ok(())
     }
 
-    /// The direct children of a directory, in name order.
-    fn children<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a str, &'a Node)> + 'a {
-        self.nodes.iter().filter_map(move |(path, node)| {
+    /// The entries as lookups see them, uploads in place of the built files of the same path:
+    /// all of them by path, or with `Some(dir)` the direct children of `dir` by name. In name
+    /// order either way, so listings are sorted and stable. One function for both, and maps of
+    /// the type the tree already uses, since every instance of the map's code costs the page.
+    fn merged(&self, dir: Option<&str>) -> LiteMap<String, Node> {
+        let key = |path: &'_ str| -> Option<String> {
+            let Some(dir) = dir else { return Some(path.to_owned()) };
             let (parent, name) = split_parent(path);
-            (parent == dir && !name.is_empty()).then_some((name, node))
-        })
+            (parent == dir && !name.is_empty()).then(|| name.to_owned())
+        };
+        let mut merged = LiteMap::new();
+        // The list cannot hold children of a directory that takes no uploads.
+        let walk = dir.is_none_or(|dir| self.takes_uploads(dir));
+        let uploads = self.uploads.iter().take_while(|_| walk);
+        // Newest first, then the built entries: the first entry of a key is the one that counts.
+        let entries = uploads.map(|upload| (&upload.path, &upload.node)).chain(self.built.nodes.iter());
+        for (path, node) in entries {
+            if let Some(key) = key(path)
+                && merged.get(key.as_str()).is_none()
+            {
+                merged.insert(key, node.clone());
+            }
+        }
+        merged
     }
 
     /// `LIST` output for a directory (or a single file), one `ls -l` style line each, CRLF ended,
@@ -196,8 +333,10 @@ impl FileTree {
             };
             format!("{mode} {links:>4} {:<8} {:<8} {size:>8} {LISTING_DATE} {name}\r\n", "ftp", "ftp")
         };
-        match self.nodes.get(path) {
-            Some(Node::Directory { .. }) => Ok(self.children(path).map(|(name, node)| line(name, node)).collect()),
+        match self.get(path) {
+            Some(Node::Directory { .. }) => {
+                Ok(self.merged(Some(path)).iter().map(|(name, node)| line(name, node)).collect())
+            }
             Some(file) => Ok(line(split_parent(path).1, file)),
             None => Err(FsError::NotFound { path: path.to_owned() }),
         }
@@ -205,11 +344,42 @@ impl FileTree {
 
     /// `NLST` output: names only, CRLF ended.
     pub fn list_names(&self, path: &str) -> Result<String, FsError> {
-        match self.nodes.get(path) {
-            Some(Node::Directory { .. }) => Ok(self.children(path).map(|(name, _)| format!("{name}\r\n")).collect()),
+        match self.get(path) {
+            Some(Node::Directory { .. }) => {
+                Ok(self.merged(Some(path)).keys().map(|name| format!("{name}\r\n")).collect())
+            }
             Some(Node::File { .. }) => Ok(format!("{}\r\n", split_parent(path).1)),
             None => Err(FsError::NotFound { path: path.to_owned() }),
         }
+    }
+}
+
+impl PartialEq for FileTree {
+    /// Equal when every lookup gives the same answer, however the uploads are shared: a world
+    /// replayed from a snapshot equals the one that played straight through.
+    fn eq(&self, other: &Self) -> bool {
+        let same_list = match (&self.uploads.newest, &other.uploads.newest) {
+            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            (None, None) => true,
+            _ => false,
+        };
+        if Arc::ptr_eq(&self.built, &other.built) && same_list {
+            return true;
+        }
+        self.built.reserved == other.built.reserved && self.merged(None) == other.merged(None)
+    }
+}
+
+impl Eq for FileTree {}
+
+impl std::fmt::Debug for FileTree {
+    /// The entries as lookups see them (a derived `Debug` would recurse once per upload).
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("FileTree")
+            .field("nodes", &self.merged(None))
+            .field("reserved", &self.built.reserved)
+            .finish()
     }
 }
 
@@ -273,6 +443,116 @@ mod tests {
         );
         assert_eq!(tree.check_writable("/upload/other.txt"), Ok(()));
         assert!(!tree.list_names("/upload").expect("dir").contains("link.txt"));
+    }
+
+    #[test]
+    fn an_upload_replaces_the_file_of_the_same_path_everywhere() {
+        let mut tree = FileTree::default();
+        tree.write("/upload/b.txt", b"first".to_vec()).expect("writable");
+        tree.write("/upload/a.txt", b"a".to_vec()).expect("writable");
+        let snapshot = tree.clone();
+        tree.write("/upload/b.txt", b"second!".to_vec()).expect("writable");
+        assert_eq!(tree.read("/upload/b.txt"), Ok(&b"second!"[..]));
+        assert_eq!(tree.shared("/upload/b.txt").as_deref(), Some(&b"second!"[..]));
+        assert_eq!(tree.list_names("/upload").expect("dir"), "a.txt\r\nb.txt\r\n");
+        assert_eq!(
+            tree.list_long("/upload").expect("dir"),
+            "-rw-r--r--    1 ftp      ftp             1 Nov 24 09:00 a.txt\r\n\
+             -rw-r--r--    1 ftp      ftp             7 Nov 24 09:00 b.txt\r\n"
+        );
+        assert_eq!(
+            tree.list_long("/upload/b.txt").expect("file"),
+            "-rw-r--r--    1 ftp      ftp             7 Nov 24 09:00 b.txt\r\n"
+        );
+        assert_eq!(tree.list_names("/upload/a.txt").expect("file"), "a.txt\r\n");
+        // The clone taken before keeps what it saw.
+        assert_eq!(snapshot.read("/upload/b.txt"), Ok(&b"first"[..]));
+        assert_ne!(snapshot, tree);
+        // Uploads into a directory of the built tree show among its own entries, in name order.
+        let mut served = FileTree::empty();
+        served.insert_dir("/in", true);
+        served.insert_file("/in/m.txt", b"built".to_vec());
+        served.insert_file("/in/z.txt", b"built".to_vec());
+        served.write("/in/m.txt", b"uploaded".to_vec()).expect("writable");
+        served.write("/in/a.txt", b"uploaded".to_vec()).expect("writable");
+        assert_eq!(served.list_names("/in").expect("dir"), "a.txt\r\nm.txt\r\nz.txt\r\n");
+        assert_eq!(served.read("/in/m.txt"), Ok(&b"uploaded"[..]));
+        assert_eq!(served.list_names("/").expect("root"), "in\r\n");
+    }
+
+    #[test]
+    fn trees_are_equal_when_every_lookup_is() {
+        let mut straight = FileTree::default();
+        let mut shared = FileTree::default();
+        let mut snapshots = Vec::new();
+        for (path, contents) in [("/upload/a", "1"), ("/upload/b", "2"), ("/upload/a", "3")] {
+            straight.write(path, contents.as_bytes().to_vec()).expect("writable");
+            shared.write(path, contents.as_bytes().to_vec()).expect("writable");
+            // Shared entries are kept, so the two lists differ; what they hold does not.
+            snapshots.push(shared.clone());
+        }
+        assert_eq!(straight, shared);
+        assert_eq!(format!("{straight:?}"), format!("{shared:?}"));
+        let mut built = FileTree::default();
+        built.insert_file("/upload/a", b"3".to_vec());
+        built.insert_file("/upload/b", b"2".to_vec());
+        assert_eq!(built, shared);
+        built.reserve("/upload/c");
+        assert_ne!(built, shared);
+    }
+
+    #[test]
+    fn changing_the_built_tree_keeps_the_uploads() {
+        let mut tree = FileTree::default();
+        tree.write("/upload/a.txt", b"old".to_vec()).expect("writable");
+        tree.write("/upload/a.txt", b"new".to_vec()).expect("writable");
+        tree.write("/upload/b.txt", b"b".to_vec()).expect("writable");
+        let before = tree.clone();
+        tree.insert_dir("/upload", false);
+        assert_eq!(tree.read("/upload/a.txt"), Ok(&b"new"[..]));
+        assert_eq!(tree.list_names("/upload").expect("dir"), "a.txt\r\nb.txt\r\n");
+        assert_eq!(tree.write("/upload/c.txt", vec![]), Err(FsError::NotWritable { dir: "/upload".into() }));
+        tree.insert_file("/upload/b.txt", b"replaced".to_vec());
+        assert_eq!(tree.read("/upload/b.txt"), Ok(&b"replaced"[..]));
+        tree.reserve("/upload/a.txt");
+        assert!(tree.get("/upload/a.txt").is_none());
+        // The clone shared the built entries and is left as it was.
+        assert_eq!(before.read("/upload/a.txt"), Ok(&b"new"[..]));
+        assert_eq!(before.check_writable("/upload/c.txt"), Ok(()));
+    }
+
+    #[test]
+    fn a_tree_nobody_shares_keeps_one_copy_of_each_path() {
+        let mut tree = FileTree::default();
+        for round in 0..3u8 {
+            tree.write("/upload/same.txt", vec![round]).expect("writable");
+        }
+        assert_eq!(tree.uploads.iter().count(), 1);
+        let snapshot = tree.clone();
+        tree.write("/upload/same.txt", vec![9]).expect("writable");
+        tree.write("/upload/same.txt", vec![10]).expect("writable");
+        // The snapshot's entry stays for the snapshot; the unshared one is replaced.
+        assert_eq!(tree.uploads.iter().count(), 2);
+        assert_eq!(tree.read("/upload/same.txt"), Ok(&[10][..]));
+        assert_eq!(snapshot.read("/upload/same.txt"), Ok(&[2][..]));
+    }
+
+    #[test]
+    fn a_long_list_of_uploads_drops_without_running_out_of_stack() {
+        let mut tree = FileTree::default();
+        let mut snapshots = Vec::new();
+        for number in 0..100_000 {
+            tree.write(&format!("/upload/{number}"), Vec::new()).expect("writable");
+            if number % 100 == 0 {
+                // As a timeline does (and the walk for an earlier upload of the path stops there).
+                snapshots.push(tree.clone());
+            }
+        }
+        let copy = tree.clone();
+        drop(tree);
+        assert_eq!(copy.read("/upload/99999"), Ok(&[][..]));
+        drop(copy);
+        drop(snapshots);
     }
 
     #[test]

@@ -591,7 +591,8 @@ impl FtpClient {
         self.last_reply.as_ref()
     }
 
-    /// What each finished operation moved, in order. Gathered on each call (see [`Finished`]).
+    /// What each finished operation moved, in order. Gathered on each call: the results are kept
+    /// newest first, in a list that clones of the client share.
     pub fn results(&self) -> Vec<&TransferResult> {
         self.results.in_order()
     }

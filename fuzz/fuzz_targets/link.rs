@@ -102,6 +102,7 @@ fn built(u: &mut Unstructured) -> Result<Option<Link>> {
         quiz: u.arbitrary()?,
         compare,
         pending,
+        embed: u.arbitrary()?,
     }))
 }
 

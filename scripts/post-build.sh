@@ -7,7 +7,7 @@
 #      (scripts/short_imports.py: wasm-bindgen's hashed names do not compress);
 #   3. the page becomes one self-contained file, dist/ftpsim.html, with the wasm inside it
 #      LZMA-compressed (about 14 % smaller than the best gzip) and a small decoder
-#      (scripts/unlzma.js); index.html opens it; a service worker and a manifest make it
+#      (scripts/unpack.js); index.html opens it; a service worker and a manifest make it
 #      installable and offline (scripts/single_file.py). It works from any folder of any host
 #      and from disk.
 # Debug builds are left as they are.

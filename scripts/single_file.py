@@ -73,26 +73,21 @@ REDIRECT = (
 )
 
 # Installs the service worker and the manifest when the page comes from a web server (neither
-# works from file://), and offers a new build once it is ready. The page reloads only when the
-# teacher asks: a class in the middle of a lesson is never interrupted.
+# works from file://), and offers a new build once it is ready. Only the tab whose "Reload now"
+# was pressed reloads: another tab (the projector's, in the middle of a lesson) goes on with the
+# version it has, which is whole (the app is one file), and gets the new one when next opened.
 SERVICE_WORKER_CLIENT = """
 if ('serviceWorker' in navigator && /^http/.test(location.protocol)) {
   const worker = navigator.serviceWorker;
   const controlled = worker.controller;
-  const manifest = document.createElement('link');
-  manifest.rel = 'manifest';
-  manifest.href = 'manifest.webmanifest';
-  document.head.append(manifest);
-  worker.oncontrollerchange = () => controlled && location.reload();
+  let asked = false;
+  document.head.insertAdjacentHTML('beforeend', '<link rel=manifest href=manifest.webmanifest>');
+  worker.oncontrollerchange = () => asked && location.reload();
   const offer = (waiting) => {
-    if (!waiting || !controlled) return;
-    const note = document.createElement('p');
-    note.id = 'update';
-    note.className = 'message';
-    note.role = 'status';
-    note.innerHTML = 'A new version of the simulator is ready. <button>Reload now</button>';
-    note.onclick = () => waiting.postMessage('update');
-    document.body.prepend(note);
+    if (!waiting || !controlled || document.getElementById('update')) return;
+    document.body.insertAdjacentHTML('afterbegin', '<p id=update class=message role=status>'
+      + 'A new version of the simulator is ready. <button>Reload now</button></p>');
+    document.getElementById('update').lastChild.onclick = () => { asked = true; waiting.postMessage('update'); };
   };
   worker.register('sw.js').then((registration) => {
     offer(registration.waiting);
@@ -105,23 +100,32 @@ if ('serviceWorker' in navigator && /^http/.test(location.protocol)) {
 """
 
 # The service worker. It caches the app's own files under a cache named after this build and
-# serves them first, so the page loads with no network after one visit. A new build installs
-# beside the old one and waits until the page's "Reload now" asks it to take over; then the old
-# build's cache is deleted. Every file comes from one build's cache: never a mix of two builds.
+# this copy's folder, and serves them first, so the page loads with no network after one visit.
+# A new build installs beside the old one and waits until a page's "Reload now" asks it to take
+# over; then the old build's cache of this folder is deleted (other copies on the same host keep
+# theirs). Every file comes from one build's cache: never a mix of two builds.
 SERVICE_WORKER = """// Written by ftpsim's scripts/single_file.py
-const CACHE = 'ftpsim-{version}';
-const FILES = {files};
+const CACHE = 'ftpsim ' + self.registration.scope + ' ';
+const VERSION = CACHE + '{version}';
+// Straight from the server, past the browser's HTTP cache (which could hold another build's
+// file). A response the host reached through a redirect (ftpsim.html → ftpsim on some hosts) is
+// stored as a plain one: a redirected response must not answer a navigation.
+const fresh = (file) => fetch(new Request(file, {{ cache: 'reload' }})).then((response) => {{
+  if (!response.ok) throw new Error(file + ': ' + response.status);
+  // A Response carries the status, status text and headers a new one is made with.
+  return response.redirected ? new Response(response.body, response) : response;
+}});
+const keep = (cache, file) => fresh(file).then((response) => cache.put(file, response));
 self.addEventListener('install', (event) => {{
-  // Straight from the server: a file the browser's HTTP cache kept would mix two builds. The
-  // folder's own address ('./') is kept too where the server answers it (not every static host
-  // serves index.html for a folder; without it the worker still installs).
-  const fresh = (file) => new Request(file, {{ cache: 'reload' }});
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map(fresh))
-    .then(() => cache.add(fresh('./')).catch(() => {{}}))));
+  // The page itself is needed; the folder's own address ('./': not every static host serves
+  // index.html for it) and the manifest (a .webmanifest some servers do not know) are kept
+  // where the host serves them.
+  event.waitUntil(caches.open(VERSION).then((cache) => Promise.all({required}.map((file) => keep(cache, file)))
+    .then(() => Promise.all({optional}.map((file) => keep(cache, file).catch(() => {{}}))))));
 }});
 self.addEventListener('activate', (event) => {{
   event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((key) => key.startsWith('ftpsim-') && key !== CACHE)
+    .then((keys) => Promise.all(keys.filter((key) => key.startsWith(CACHE) && key !== VERSION)
       .map((key) => caches.delete(key))))
     .then(() => self.clients.claim()));
 }});
@@ -130,7 +134,7 @@ self.addEventListener('message', (event) => {{
 }});
 self.addEventListener('fetch', (event) => {{
   if (event.request.method !== 'GET') return;
-  event.respondWith(caches.open(CACHE)
+  event.respondWith(caches.open(VERSION)
     .then((cache) => cache.match(event.request, {{ ignoreSearch: true }}))
     .then((cached) => cached || fetch(event.request)));
 }});
@@ -153,6 +157,8 @@ def pack(app: bytes, nice_len: int) -> bytes:
     """LZMA "alone" format with the unpacked size written in its header (the decoder reads it)."""
     filters = [dict(LZMA_FILTERS[0], nice_len=nice_len)]
     packed = bytearray(lzma.compress(app, format=lzma.FORMAT_ALONE, filters=filters))
+    # scripts/unpack.js reads the properties byte as lc alone (no position bits).
+    assert packed[0] == LZMA_FILTERS[0]["lc"] and LZMA_FILTERS[0]["lp"] == LZMA_FILTERS[0]["pb"] == 0
     packed[5:13] = struct.pack("<Q", len(app))
     return bytes(packed)
 
@@ -222,7 +228,7 @@ def minify(source: str) -> str:
     terser = os.environ.get("FTPSIM_TERSER")
     if terser and pathlib.Path(terser).is_file():
         result = subprocess.run([terser, "--compress", "passes=2", "--mangle"],
-                                input=source, capture_output=True, text=True, check=False)
+                                input=source, capture_output=True, text=True, encoding="utf-8", check=False)
         if result.returncode == 0 and result.stdout.strip():
             return result.stdout.strip()
     return source
@@ -260,7 +266,7 @@ def safe_in_script(text: str, what: str) -> str:
 def main() -> int:
     staging = pathlib.Path(sys.argv[1])
     index = staging / "index.html"
-    page = index.read_text()
+    page = index.read_text(encoding="utf-8")
     css_path = one(staging, "*.css")
     icon_path = one(staging, "favicon*.svg")
     wasm_path = one(staging, "*_bg.wasm")
@@ -269,13 +275,13 @@ def main() -> int:
     if wasm[:4] != b"\0asm":
         return fail(f"{wasm_path.name} is not a WebAssembly module")
 
-    css = css_path.read_text().encode()
-    glue = glue_as_function(glue_path.read_text()).encode()
+    css = css_path.read_bytes()
+    glue = glue_as_function(glue_path.read_text(encoding="utf-8")).encode()
     app = wasm + css + glue
     blob = packed_text(app)
-    decoder = minify((HERE / "unpack.js").read_text())
+    decoder = minify((HERE / "unpack.js").read_text(encoding="utf-8"))
     check_unpacking(decoder, blob, app, staging)
-    icon = icon_path.read_text().strip()
+    icon = icon_path.read_text(encoding="utf-8").strip()
     hosted = os.environ.get("FTPSIM_HOSTED_URL", "").strip()
 
     # Trunk's links to the separate files, and its loader, give way to the packed copies.
@@ -291,13 +297,20 @@ def main() -> int:
     # function that returns init); then starts the app, which removes the "Loading" note. The
     # wasm's exports stay reachable as window.ftpsimWasm, for tests/browser/memory.py to read
     # the size of its memory.
+    # A copy damaged on the way (a mail gateway or an editor that changed its characters), or a
+    # browser without WebAssembly, says so in place of the Loading note instead of loading
+    # forever; once the app has started (the note is gone), its errors go to the page's
+    # stopped-simulator notice as before.
     start = (
-        "<script type=module>const e=document.getElementById('wasm'),"
+        "<script type=module>try{const e=document.getElementById('wasm'),"
         "b=unlzma(fromText(e.textContent)),t=new TextDecoder,"
         "s=document.createElement('style');e.remove();"
         f"s.textContent=t.decode(b.subarray({len(wasm)},{len(wasm) + len(css)}));document.head.append(s);"
         f"window.ftpsimWasm=await Function(t.decode(b.subarray({len(wasm) + len(css)})))()"
-        f"({{module_or_path:b.subarray(0,{len(wasm)})}})</script>"
+        f"({{module_or_path:b.subarray(0,{len(wasm)})}})}}catch(x){{const l=document.getElementById('loading');"
+        "if(!l)throw x;l.setAttribute('role','alert');"
+        "l.textContent='The simulator could not start ('+x+'). Reload the page, or get a fresh copy of it.'}"
+        "</script>"
     )
     page = page[: loader.start()] + page[loader.end():]
     hosted_meta = f'<meta name=ftpsim-hosted-url content="{html.escape(hosted)}">' if hosted else ""
@@ -316,8 +329,8 @@ def main() -> int:
         return fail("index.html has no <meta charset=utf-8>")
     page = page[: charset.end()] + f"<script id=wasm type=application/octet-stream>{blob}</script>" + page[charset.end():]
 
-    (staging / APP).write_text(page)
-    index.write_text(REDIRECT.format(title=html.escape(TITLE), app=APP))
+    (staging / APP).write_text(page, encoding="utf-8")
+    index.write_text(REDIRECT.format(title=html.escape(TITLE), app=APP), encoding="utf-8")
     for path in (css_path, wasm_path, glue_path):
         path.unlink()
     icon_path.unlink()
@@ -329,12 +342,12 @@ def main() -> int:
         "theme_color": "#1d3557",
         "icons": [{"src": icon_url, "sizes": "any", "type": "image/svg+xml"}],
     }
-    (staging / "manifest.webmanifest").write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
-    files = ["index.html", APP, "manifest.webmanifest"]
-    version = hashlib.sha256(b"".join((staging / name).read_bytes() for name in files)).hexdigest()[:16]
-    worker = SERVICE_WORKER.format(version=version, files=json.dumps(files))
+    (staging / "manifest.webmanifest").write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    required, optional = ["index.html", APP], ["./", "manifest.webmanifest"]
+    version = hashlib.sha256(b"".join((staging / name).read_bytes() for name in (*required, optional[1]))).hexdigest()[:16]
+    worker = SERVICE_WORKER.format(version=version, required=json.dumps(required), optional=json.dumps(optional))
     heading = worker.splitlines(keepends=True)[0]
-    (staging / "sw.js").write_text(heading + minify(worker))
+    (staging / "sw.js").write_text(heading + minify(worker), encoding="utf-8")
     return 0
 
 

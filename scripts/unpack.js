@@ -49,11 +49,9 @@ function unlzma(src) {
   let at = 14; // the range coder's first byte is always 0
   let range = 4294967295;
   let code = 0;
-  let props = src[0];
-  const lc = props % 9;
-  props = (props / 9) | 0;
-  const lp = props % 5;
-  const pb = (props / 5) | 0;
+  // The properties byte is (pb * 5 + lp) * 9 + lc; single_file.py packs with no position bits
+  // (pb = lp = 0: each byte's context is the byte before it, not its position), so it is lc.
+  const lc = src[0];
   const size = src[5] + src[6] * 256 + src[7] * 65536 + src[8] * 16777216;
   const out = new Uint8Array(size);
   // Probabilities, all in one table: is-match (192), is-rep and its G0/G1/G2 (4 × 12),
@@ -67,7 +65,7 @@ function unlzma(src) {
   const MATCH_LEN = 819;
   const REP_LEN = 1333;
   const LITERAL = 1847;
-  const probs = new Uint16Array(LITERAL + (0x300 << (lc + lp))).fill(1024);
+  const probs = new Uint16Array(LITERAL + (0x300 << lc)).fill(1024);
   for (let i = 0; i < 4; i++) code = code * 256 + src[at++];
 
   const normalize = () => {
@@ -106,9 +104,9 @@ function unlzma(src) {
     }
     return symbol;
   };
-  const length = (base, posState) =>
-    !bit(base) ? tree(base + 2 + posState * 8, 3)
-      : !bit(base + 1) ? 8 + tree(base + 130 + posState * 8, 3)
+  const length = (base) =>
+    !bit(base) ? tree(base + 2, 3)
+      : !bit(base + 1) ? 8 + tree(base + 130, 3)
         : 16 + tree(base + 258, 8);
 
   let pos = 0;
@@ -118,11 +116,10 @@ function unlzma(src) {
   let rep2 = 0;
   let rep3 = 0;
   while (pos < size) {
-    const posState = pos & ((1 << pb) - 1);
-    if (!bit((state << 4) + posState)) {
+    if (!bit(state << 4)) {
       // A literal, coded in the context of the previous byte (and, after a match, of the byte
       // at the match distance).
-      const base = LITERAL + 0x300 * (((pos & ((1 << lp) - 1)) << lc) + ((pos ? out[pos - 1] : 0) >> (8 - lc)));
+      const base = LITERAL + 0x300 * ((pos ? out[pos - 1] : 0) >> (8 - lc));
       let symbol = 1;
       if (state >= 7) {
         let matchByte = out[pos - rep0 - 1];
@@ -142,7 +139,7 @@ function unlzma(src) {
     let len;
     if (bit(IS_REP + state)) {
       if (!bit(IS_REP + 12 + state)) {
-        if (!bit(IS_REP0_LONG + (state << 4) + posState)) {
+        if (!bit(IS_REP0_LONG + (state << 4))) {
           // A "short rep": one byte from the last distance.
           state = state < 7 ? 9 : 11;
           out[pos] = out[pos - rep0 - 1];
@@ -165,13 +162,13 @@ function unlzma(src) {
         rep1 = rep0;
         rep0 = dist;
       }
-      len = length(REP_LEN, posState);
+      len = length(REP_LEN);
       state = state < 7 ? 8 : 11;
     } else {
       rep3 = rep2;
       rep2 = rep1;
       rep1 = rep0;
-      len = length(MATCH_LEN, posState);
+      len = length(MATCH_LEN);
       state = state < 7 ? 7 : 10;
       const posSlot = tree(POS_SLOT + (len < 3 ? len : 3) * 64, 6);
       if (posSlot < 4) {

@@ -363,6 +363,7 @@ impl Classroom {
             && link.pending.is_none()
             && link.compare.is_none()
             && !link.quiz
+            && !link.embed
             && link.step == 0
             && link.level == Level::Key
             && link.lesson.and_then(lessons::find).map(|lesson| lesson.scenario).unwrap_or_default() == link.scenario;
@@ -894,7 +895,12 @@ impl Classroom {
             let step = link.step.min(self.last());
             self.seek(step);
         }
-        if let Some(pending) = link.pending.filter(|pending| *pending != self.scenario) {
+        if let Some(Err(error)) = link.pending.as_ref().map(fits_the_page) {
+            problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
+        }
+        if let Some(pending) =
+            link.pending.filter(|pending| *pending != self.scenario && fits_the_page(pending).is_ok())
+        {
             let restart_only = self.cursor.world().clone().apply(&pending).err().map(|error| error.to_string());
             let description = describe_changes(&self.scenario, &pending);
             self.pending = Some(Pending { scenario: pending, description, restart_only });

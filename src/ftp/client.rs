@@ -338,13 +338,12 @@ pub struct TransferResult {
 /// The finished operations, as a list that clones share: each result points at the one before,
 /// so a clone (a timeline's snapshot) costs one pointer however long the session has run, and
 /// the next result is added without copying the earlier ones.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 struct Finished {
     newest: Option<Arc<FinishedNode>>,
     len: usize,
 }
 
-#[derive(Debug)]
 struct FinishedNode {
     result: TransferResult,
     earlier: Option<Arc<FinishedNode>>,
@@ -377,17 +376,23 @@ impl PartialEq for Finished {
 
 impl Eq for Finished {}
 
+/// The results newest first, as a list: a derived `Debug` would recurse once per result.
+impl std::fmt::Debug for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 impl Drop for Finished {
     /// Drops the list one node at a time: the default drop would recurse once per result and
     /// could run out of stack in a long session.
     fn drop(&mut self) {
         let mut next = self.newest.take();
         while let Some(node) = next {
-            next = match Arc::try_unwrap(node) {
-                Ok(mut node) => node.earlier.take(),
-                // Still shared by another clone, which keeps the rest alive.
-                Err(_) => None,
-            };
+            // `None` when another clone still shares the node, which keeps the rest alive.
+            // (`into_inner`, not `try_unwrap`: of two threads dropping the last two clones at
+            // once, one is sure to get the node.)
+            next = Arc::into_inner(node).and_then(|mut node| node.earlier.take());
         }
     }
 }

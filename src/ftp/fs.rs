@@ -156,11 +156,10 @@ impl Drop for Uploads {
     fn drop(&mut self) {
         let mut next = self.newest.take();
         while let Some(upload) = next {
-            next = match Arc::try_unwrap(upload) {
-                Ok(mut upload) => upload.earlier.take(),
-                // Still shared by another clone, which keeps the rest alive.
-                Err(_) => None,
-            };
+            // `None` when another clone still shares the entry, which keeps the rest alive.
+            // (`into_inner`, not `try_unwrap`: of two threads dropping the last two clones at
+            // once, one is sure to get the entry.)
+            next = Arc::into_inner(upload).and_then(|mut upload| upload.earlier.take());
         }
     }
 }

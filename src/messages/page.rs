@@ -424,13 +424,12 @@ pub mod share {
     pub const CLOSE: &str = "Close";
     pub const SHOW_EMBED: &str = "Embed code";
     pub const SHOW_LINK: &str = "Show the link";
-    pub const EMBED_LABEL: &str = "Code for a course page (paste it where the page takes HTML)";
+    pub const EMBED_LABEL: &str = "Code for a course page (HTML)";
     pub const COPY_EMBED: &str = "Copy code";
     pub const EMBED_TITLE: &str = "FTP modes simulator";
     pub const OPEN_WHOLE: &str = "Open the simulator in its own page";
-    pub const NEEDS_HOSTED_COPY: &str = "This copy was opened from a file, which no other computer can open, so it has \
-         no link to share. A copy on a web server has links (ask whoever set it up); or save the settings with \
-         Save & export and share the file.";
+    pub const NEEDS_HOSTED_COPY: &str = "This copy was opened from a file, so it has no link to share. A copy on a \
+         web server has links; or share the settings as a file (Save & export).";
 
     pub fn too_long_for_qr(length: usize) -> String {
         format!("this link is {length} characters long, too long for a QR code; copy it instead")

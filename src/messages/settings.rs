@@ -189,8 +189,7 @@ pub mod invalid {
 
     pub fn too_long_for_page(max: u32, got: u32, terminal_max: u32) -> String {
         format!(
-            "a session of {got} transfers is too long for a browser tab, which plays at most {max}; \
-             the terminal runner (ftpsim run) plays up to {terminal_max}"
+            "a session of {got} transfers is too long for a browser tab (at most {max}); ftpsim run plays up to {terminal_max}"
         )
     }
 

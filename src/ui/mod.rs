@@ -255,8 +255,10 @@ pub fn App() -> Html {
     let classroom = &state.classroom;
 
     // The browser keeps the link of what is on screen, the preferences and the saved
-    // scenarios, written again whenever one of them changes.
-    let may_write = kept.writable;
+    // scenarios, written again whenever one of them changes. Not from inside a course page
+    // (embed mode): a frame on the same site would overwrite the teacher's own last session,
+    // and open the whole page in embed mode on the next visit.
+    let may_write = kept.writable && !classroom.embed;
     {
         let state = state.clone();
         let saved = Rc::as_ptr(&classroom.saved) as usize;

@@ -888,6 +888,21 @@ class Anywhere(Page):
                 shoot(driver, "40-single-file-share")
                 self.assertNoConsoleErrors(driver)
 
+    def test_a_damaged_copy_says_so_instead_of_loading_forever(self):
+        with tempfile.TemporaryDirectory() as root:
+            # As a mail gateway or an editor might leave it: part of the packed app changed.
+            page = (ARGS.dist / "ftpsim.html").read_text(encoding="utf-8")
+            start = page.index("<script id=wasm")
+            middle = start + (page.index("</script>", start) - start) // 2
+            copy = pathlib.Path(root) / "ftpsim.html"
+            copy.write_text(page[:middle] + "x" * 2000 + page[middle + 2000:], encoding="utf-8")
+            with Browser(*LAPTOP, reduced_motion=True) as driver:
+                driver.get(copy.as_uri())
+                note = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#loading[role=alert]"),
+                                message="the page says it could not start")[0]
+                self.assertIn("could not start", note.text)
+                self.assertIn("fresh copy", note.text)
+
     def test_after_one_visit_the_page_loads_with_the_network_off(self):
         with tempfile.TemporaryDirectory() as root:
             shutil.copytree(ARGS.dist, pathlib.Path(root) / "net" / "ftpsim")
@@ -897,11 +912,16 @@ class Anywhere(Page):
                     drawn_at(driver, 0, "on the first visit")
                     worker_in_control(driver)
                     address = host.url
-                # The server is gone: nothing on the network answers for this site any more.
+                # The server is gone: nothing on the network answers for this site any more, and
+                # the browser's own HTTP cache is emptied, so only the service worker can answer.
+                driver.execute_cdp_cmd("Network.enable", {})
+                driver.execute_cdp_cmd("Network.clearBrowserCache", {})
                 for page in ("net/ftpsim/", "net/ftpsim/ftpsim.html"):
                     driver.get("about:blank")
                     driver.get(address + page + "#lesson=passive-nat-firewall&step=12")
                     drawn_at(driver, 12, f"at /{page} with the server gone")
+                    self.assertTrue(driver.execute_script("return !!navigator.serviceWorker.controller"),
+                                    "the service worker answered")
                 to_stage(driver)
                 key(driver, Keys.END)
                 wait_for(driver, lambda d: "Completed" in verdict(d), message="the lesson plays offline")
@@ -923,7 +943,9 @@ class Anywhere(Page):
                 page = site / "ftpsim.html"
                 page.write_text(page.read_text().replace("<title>", "<title>New build: ", 1))
                 worker = site / "sw.js"
-                worker.write_text(re.sub(r"ftpsim-[0-9a-f]{16}", "ftpsim-0000000000000001", worker.read_text()))
+                text, count = re.subn(r"\"[0-9a-f]{16}\"", "\"0000000000000001\"", worker.read_text())
+                self.assertEqual(count, 1, "the worker names its build once")
+                worker.write_text(text)
                 driver.execute_script("navigator.serviceWorker.getRegistration().then(r => r.update())")
                 offer = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#update button"), timeout=30,
                                  message="the page offers the new version")[0]
@@ -935,7 +957,8 @@ class Anywhere(Page):
                 drawn_at(driver, 7, "in the new version, at the same step")
                 caches = driver.execute_async_script(
                     "const done = arguments[arguments.length - 1]; caches.keys().then(done);")
-                self.assertEqual(caches, ["ftpsim-0000000000000001"], "one build's files only, the old cache is gone")
+                scope = host.url + "ftp/"
+                self.assertEqual(caches, [f"ftpsim {scope} 0000000000000001"], "one build's files only, the old cache is gone")
 
     def test_the_embed_code_shows_the_stage_on_a_course_page(self):
         with tempfile.TemporaryDirectory() as root, Browser(*LAPTOP, reduced_motion=True) as driver:
@@ -959,8 +982,8 @@ class Anywhere(Page):
                 self.assertIn("step=20", whole.get_attribute("href"))
                 driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
                 drawn_at(driver, 20, "inside the course page")
-                self.assertEqual(driver.execute_script("return document.scrollingElement.scrollTop"), 0,
-                                 "the frame shows its controls first: it took no focus and scrolled nowhere")
+                self.assertTrue(driver.execute_script("return document.activeElement === document.body"),
+                                "inside a course page it takes no focus (which would scroll the page to it)")
                 shown = driver.execute_script(
                     "const seen = (s) => [...document.querySelectorAll(s)].some(e => e.offsetParent !== null);"
                     "return ['.top', '.playback', 'svg.topology', '.caption-panel', '.lower', '.settings', '.verdict-panel']"

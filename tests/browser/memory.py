@@ -7,7 +7,7 @@ for as long as asked (45 minutes by default, a double lesson), in headless Chrom
 Every few minutes it records the WebAssembly memory (the engine's whole state: the session's
 timeline with its snapshots, the comparison runs, the page's own state; read from the wasm's
 exported memory, which the release build leaves at window.ftpsimWasm) and the JavaScript heap
-(Chromium's own count, through the DevTools protocol). A page that leaks grows with every lesson
+(Chromium's own count, through the DevTools protocol, right after a garbage collection). A page that leaks grows with every lesson
 played; one that does not levels off after the largest lesson. A WebAssembly memory never
 shrinks (the allocator reuses it), so its size is the high-water mark.
 
@@ -27,6 +27,8 @@ from harness import Browser, StaticServer
 
 
 def sample(driver, started, lessons_played):
+    # What is still reachable, not what the collector has not got round to yet.
+    driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
     wasm = driver.execute_script("return window.ftpsimWasm ? window.ftpsimWasm.memory.buffer.byteLength : null")
     heap = driver.execute_cdp_cmd("Runtime.getHeapUsage", {})
     return {

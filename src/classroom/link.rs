@@ -217,7 +217,8 @@ impl Link {
                     None => problems.push(bad(say::expected_one_of("key, packet, detail"))),
                 },
                 "quiz" => link.quiz = value == "on",
-                "embed" => link.embed = value == "on",
+                // Written `embed=on`; a hand-made `#embed`, `embed=1` or `embed=true` means it too.
+                "embed" => link.embed = !matches!(value.as_str(), "off" | "0" | "false" | "no"),
                 "cmd" => match console::check_line(value) {
                     Ok(()) if link.scenario.console.len() < console::MAX_LINES => {
                         link.scenario.console.push(value.clone())

@@ -543,12 +543,15 @@ fn an_embedded_page_keeps_embed_mode_in_its_link_and_offers_the_whole_page() {
     assert_eq!(classroom.link_shown(false).expect("linkable"), link.replace("&embed=on", ""), "the whole page's link");
     classroom.apply(Action::OpenLink("#v=1&lesson=active-nat".to_owned()));
     assert!(!classroom.embed, "a link without it shows the whole page");
+    classroom.apply(Action::OpenLink("#v=1&lesson=active-nat&embed=off".to_owned()));
+    assert!(!classroom.embed, "nor one that turns it off");
     // At the page's load, at the first step too (a lesson link with nothing else is opened the
     // short way, which must not lose embed mode).
-    for fragment in ["#v=1&lesson=active-nat&embed=on", "#v=1&embed=on"] {
+    for fragment in ["#v=1&lesson=active-nat&embed=on", "#v=1&embed=on", "#lesson=active-nat&embed", "#embed=1"] {
         let loaded = Classroom::start(fragment, Ok(None));
         assert!(loaded.embed, "{fragment}");
         assert!(loaded.link().expect("linkable").ends_with("embed=on"), "{fragment}");
+        assert_eq!(loaded.notice, None, "{fragment}");
         assert_eq!(loaded.stage_focus, 0, "{fragment}");
     }
 }

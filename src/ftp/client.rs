@@ -41,6 +41,7 @@ use super::codec::{
     AddressError, Command, EpsvArg, Reply, ReplyDecoder, TransferType, parse_extended_passive_reply,
     parse_passive_reply, reply_code as code,
 };
+use super::shared_list::SharedList;
 use super::{ConnectError, DataEvent, DataId, Engine, FtpTrace, Input, Note, Output, TimerKind};
 use crate::time::{Duration, Instant};
 
@@ -335,68 +336,6 @@ pub struct TransferResult {
     pub bytes: Vec<u8>,
 }
 
-/// The finished operations, as a list that clones share: each result points at the one before,
-/// so a clone (a timeline's snapshot) costs one pointer however long the session has run, and
-/// the next result is added without copying the earlier ones.
-#[derive(Clone, Default)]
-struct Finished {
-    newest: Option<Arc<FinishedNode>>,
-    len: usize,
-}
-
-struct FinishedNode {
-    result: TransferResult,
-    earlier: Option<Arc<FinishedNode>>,
-}
-
-impl Finished {
-    fn push(&mut self, result: TransferResult) {
-        let earlier = self.newest.take();
-        self.newest = Some(Arc::new(FinishedNode { result, earlier }));
-        self.len += 1;
-    }
-
-    /// Newest first.
-    fn iter(&self) -> impl Iterator<Item = &TransferResult> {
-        std::iter::successors(self.newest.as_deref(), |node| node.earlier.as_deref()).map(|node| &node.result)
-    }
-
-    fn in_order(&self) -> Vec<&TransferResult> {
-        let mut results: Vec<&TransferResult> = self.iter().collect();
-        results.reverse();
-        results
-    }
-}
-
-impl PartialEq for Finished {
-    fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Finished {}
-
-/// The results newest first, as a list: a derived `Debug` would recurse once per result.
-impl std::fmt::Debug for Finished {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl Drop for Finished {
-    /// Drops the list one node at a time: the default drop would recurse once per result and
-    /// could run out of stack in a long session.
-    fn drop(&mut self) {
-        let mut next = self.newest.take();
-        while let Some(node) = next {
-            // `None` when another clone still shares the node, which keeps the rest alive.
-            // (`into_inner`, not `try_unwrap`: of two threads dropping the last two clones at
-            // once, one is sure to get the node.)
-            next = Arc::into_inner(node).and_then(|mut node| node.earlier.take());
-        }
-    }
-}
-
 /// Where the session stands; each variant names what the client is waiting for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
@@ -540,8 +479,9 @@ pub struct FtpClient {
     last_command: Option<Command>,
     last_reply: Option<Reply>,
     outcome: Option<Outcome>,
-    /// Shared, so that snapshots of a long session do not copy every finished transfer.
-    results: Finished,
+    /// Newest first; shared, so that snapshots of a long session do not copy every finished
+    /// transfer.
+    results: SharedList<TransferResult>,
 }
 
 impl FtpClient {
@@ -571,7 +511,7 @@ impl FtpClient {
             last_command: None,
             last_reply: None,
             outcome: None,
-            results: Finished::default(),
+            results: SharedList::default(),
         }
     }
 
@@ -599,12 +539,14 @@ impl FtpClient {
     /// What each finished operation moved, in order. Gathered on each call: the results are kept
     /// newest first, in a list that clones of the client share.
     pub fn results(&self) -> Vec<&TransferResult> {
-        self.results.in_order()
+        let mut results: Vec<&TransferResult> = self.results.iter().collect();
+        results.reverse();
+        results
     }
 
     /// How many operations have finished.
     pub fn transfers_done(&self) -> usize {
-        self.results.len
+        self.results.len()
     }
 
     /// True once the session is over and the control connection closed.

@@ -13,6 +13,8 @@ use litemap::LiteMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::shared_list::SharedList;
+
 /// The date every listing line shows.
 const LISTING_DATE: &str = "Nov 24 09:00";
 
@@ -55,7 +57,7 @@ pub enum FsError {
 #[derive(Clone)]
 pub struct FileTree {
     built: Arc<Built>,
-    uploads: Uploads,
+    uploads: SharedList<Upload>,
 }
 
 /// The entries a tree was built with: absolute path → entry, in path order (so listings are
@@ -67,17 +69,12 @@ struct Built {
     reserved: LiteMap<String, ()>,
 }
 
-/// Uploaded files, newest first; a later upload of a path hides the earlier ones.
-#[derive(Clone, Default)]
-struct Uploads {
-    newest: Option<Arc<Upload>>,
-}
-
+/// An uploaded file; in the tree's list of uploads, newest first, a later upload of a path hides
+/// the earlier ones.
 struct Upload {
     path: String,
     /// Always a [`Node::File`], kept as a node so that lookups can lend it like a built entry.
     node: Node,
-    earlier: Option<Arc<Upload>>,
 }
 
 impl Default for FileTree {
@@ -109,58 +106,18 @@ fn lesson_notes() -> Vec<u8> {
     text.into_bytes()
 }
 
-impl Uploads {
-    /// Newest first, hidden ones included.
-    fn iter(&self) -> impl Iterator<Item = &Upload> {
-        std::iter::successors(self.newest.as_deref(), |upload| upload.earlier.as_deref())
-    }
-
+impl SharedList<Upload> {
     /// The newest upload of `path`.
     fn find(&self, path: &str) -> Option<&Node> {
         self.iter().find(|upload| upload.path == path).map(|upload| &upload.node)
     }
 
-    fn push(&mut self, path: &str, node: Node) {
-        self.forget_unshared(path);
-        let earlier = self.newest.take();
-        self.newest = Some(Arc::new(Upload { path: path.to_owned(), node, earlier }));
-    }
-
-    /// Unlinks an earlier upload of `path` from the part of the list no clone shares, so that a
-    /// session that is never cloned (one of `ftpsim serve`) keeps one copy of a file it uploads
-    /// again and again, as a map would. Entries a snapshot shares stay: it still shows them.
-    fn forget_unshared(&mut self, path: &str) {
-        let mut cursor = &mut self.newest;
-        loop {
-            // Asked, then borrowed again to act: the borrow checker refuses to replace `*cursor`
-            // on the way while a borrow taken from it could still be handed on.
-            let found = match cursor.as_mut().and_then(Arc::get_mut) {
-                Some(upload) => upload.path == path,
-                None => return,
-            };
-            if found {
-                // Each path is in the unshared part at most once: this removes the only one.
-                let earlier = cursor.as_mut().and_then(Arc::get_mut).and_then(|upload| upload.earlier.take());
-                *cursor = earlier;
-                return;
-            }
-            let Some(upload) = cursor.as_mut().and_then(Arc::get_mut) else { return };
-            cursor = &mut upload.earlier;
-        }
-    }
-}
-
-impl Drop for Uploads {
-    /// Drops the list one entry at a time: the default drop would recurse once per upload and
-    /// could run out of stack in a long session.
-    fn drop(&mut self) {
-        let mut next = self.newest.take();
-        while let Some(upload) = next {
-            // `None` when another clone still shares the entry, which keeps the rest alive.
-            // (`into_inner`, not `try_unwrap`: of two threads dropping the last two clones at
-            // once, one is sure to get the entry.)
-            next = Arc::into_inner(upload).and_then(|mut upload| upload.earlier.take());
-        }
+    /// Adds an upload. An earlier upload of the same path is unlinked from the part of the list
+    /// no clone shares, so that a session that is never cloned (one of `ftpsim serve`) keeps one
+    /// copy of a file it uploads again and again, as a map would; entries a snapshot shares stay.
+    fn upload(&mut self, path: &str, node: Node) {
+        self.remove_unshared(|upload| upload.path == path);
+        self.push(Upload { path: path.to_owned(), node });
     }
 }
 
@@ -169,7 +126,7 @@ impl FileTree {
     pub fn empty() -> Self {
         let mut nodes = LiteMap::new();
         nodes.insert("/".to_owned(), Node::Directory { writable: false });
-        FileTree { built: Arc::new(Built { nodes, reserved: LiteMap::new() }), uploads: Uploads::default() }
+        FileTree { built: Arc::new(Built { nodes, reserved: LiteMap::new() }), uploads: SharedList::default() }
     }
 
     /// The built entries, to change: the uploads are moved into them first (so that the list
@@ -178,8 +135,8 @@ impl FileTree {
     /// path for both cases is less code in the page). Building a tree and `ftpsim serve`'s shared
     /// tree come here, never a simulated session's uploads, so the copy is rare.
     fn built_mut(&mut self) -> &mut Built {
-        let merged = self.uploads.newest.is_some().then(|| self.merged(None));
-        self.uploads = Uploads::default();
+        let merged = (!self.uploads.is_empty()).then(|| self.merged(None));
+        self.uploads = SharedList::default();
         let built = Arc::make_mut(&mut self.built);
         if let Some(nodes) = merged {
             built.nodes = nodes;
@@ -291,7 +248,7 @@ impl FileTree {
     /// Writes a file after [`FileTree::check_writable`] allowed it.
     pub fn write(&mut self, path: &str, contents: Vec<u8>) -> Result<(), FsError> {
         self.check_writable(path)?;
-        self.uploads.push(path, Node::File { contents: contents.into() });
+        self.uploads.upload(path, Node::File { contents: contents.into() });
         Ok(())
     }
 
@@ -357,12 +314,7 @@ impl PartialEq for FileTree {
     /// Equal when every lookup gives the same answer, however the uploads are shared: a world
     /// replayed from a snapshot equals the one that played straight through.
     fn eq(&self, other: &Self) -> bool {
-        let same_list = match (&self.uploads.newest, &other.uploads.newest) {
-            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
-            (None, None) => true,
-            _ => false,
-        };
-        if Arc::ptr_eq(&self.built, &other.built) && same_list {
+        if Arc::ptr_eq(&self.built, &other.built) && self.uploads.same_as(&other.uploads) {
             return true;
         }
         self.built.reserved == other.built.reserved && self.merged(None) == other.merged(None)

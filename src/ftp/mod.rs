@@ -27,6 +27,7 @@ pub mod console;
 pub mod fs;
 pub mod loopback;
 pub mod server;
+mod shared_list;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

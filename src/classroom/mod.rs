@@ -495,6 +495,14 @@ impl Classroom {
         }
     }
 
+    /// Changes waiting for the teacher's choice: what they are in words, and whether the world
+    /// at the cursor can take them (a branch) or only a restart can.
+    fn pending_for(&self, scenario: Scenario) -> Pending {
+        let restart_only = self.cursor.world().clone().apply(&scenario).err().map(|error| error.to_string());
+        let description = describe_changes(&self.scenario, &scenario);
+        Pending { scenario, description, restart_only }
+    }
+
     fn change(&mut self, change: Change) {
         let mut next = self.form_scenario().clone();
         change.apply(&mut next);
@@ -519,10 +527,8 @@ impl Classroom {
             let last = self.last();
             self.seek(last);
         } else {
-            let restart_only = self.cursor.world().clone().apply(&next).err().map(|error| error.to_string());
-            let description = describe_changes(&self.scenario, &next);
             self.playback.stop();
-            self.pending = Some(Pending { scenario: next, description, restart_only });
+            self.pending = Some(self.pending_for(next));
         }
     }
 
@@ -895,15 +901,11 @@ impl Classroom {
             let step = link.step.min(self.last());
             self.seek(step);
         }
-        if let Some(Err(error)) = link.pending.as_ref().map(fits_the_page) {
-            problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
-        }
-        if let Some(pending) =
-            link.pending.filter(|pending| *pending != self.scenario && fits_the_page(pending).is_ok())
-        {
-            let restart_only = self.cursor.world().clone().apply(&pending).err().map(|error| error.to_string());
-            let description = describe_changes(&self.scenario, &pending);
-            self.pending = Some(Pending { scenario: pending, description, restart_only });
+        if let Some(pending) = link.pending.filter(|pending| *pending != self.scenario) {
+            match fits_the_page(&pending) {
+                Ok(()) => self.pending = Some(self.pending_for(pending)),
+                Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
+            }
         }
         self.notice = (!problems.is_empty()).then_some(Notice::LinkProblems(problems));
         // Embedded in a course page, the page waits for a click: taking the keyboard would

@@ -13,6 +13,7 @@
 //! | [`messages`] | every sentence a student reads, ready for translation                |
 //! | [`net`]    | sans-IO network: packets, TCP-lite, conntrack, firewall, NAT, FTP helper |
 //! | [`sim`]    | the world, its deterministic timeline, verdicts, lessons, the matrix    |
+//! | [`assess`] | questions generated from a run, variants per student, attempts and scores |
 //! | [`classroom`] | the teacher's session: timeline, cursor, toggles, quiz, side by side |
 //! | [`picture`] | markup of the read-only views (topology, ladder, transcript, tables)  |
 //! | `ui`       | the browser app (wasm32 only): a thin Yew view over the classroom        |
@@ -20,6 +21,7 @@
 //! The engine modules never import a web crate, never read a clock and never do I/O, so
 //! `cargo test` on the host tests all of the logic.
 
+pub mod assess;
 pub mod classroom;
 pub mod ftp;
 pub mod messages;

@@ -2,11 +2,9 @@
 //! class answers where it will fail (or that it will work); until it has, nothing on the page
 //! may move past the question or show the outcome.
 
-use crate::ftp::FtpTrace;
-use crate::ftp::codec::Command;
 use crate::messages::page::quiz as say;
 use crate::sim::timeline::Timeline;
-use crate::sim::trace::{EventKind, NodeId, Role};
+use crate::sim::trace::NodeId;
 
 /// The answers the quiz offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,18 +64,9 @@ impl Quiz {
     }
 }
 
-/// The first event where the client sets up a data connection (the quiz's moment).
-pub fn quiz_point(timeline: &Timeline) -> Option<usize> {
-    timeline.events().iter().position(|event| {
-        matches!(
-            &event.kind,
-            EventKind::Ftp {
-                role: Role::Client,
-                event: FtpTrace::CommandSent(Command::Port(_) | Command::Eprt(_) | Command::Pasv | Command::Epsv(_))
-            }
-        )
-    })
-}
+/// The first event where the client sets up a data connection (the quiz's moment), the
+/// moment of the generated questions' first prediction too.
+pub use crate::assess::questions::setup_point as quiz_point;
 
 /// The right answer for a run.
 pub fn quiz_truth(timeline: &Timeline) -> QuizAnswer {

@@ -8,6 +8,7 @@
 //!
 //! | module        | what it words                                                        |
 //! |---------------|----------------------------------------------------------------------|
+//! | [`assess`]    | the generated questions, hints after wrong answers, modes and scores   |
 //! | [`places`]    | the five places on the path and their switches                        |
 //! | [`engine`]    | the FTP engines' notes, the devices' refusals and the helpers' notes  |
 //! | [`trace`]     | the one-line account of every event (transcript, terminal runner)     |
@@ -26,6 +27,7 @@
 //! (`ftp`, `net`, `time`) and nothing above them: the simulation passes place names and
 //! numbers in.
 
+pub mod assess;
 pub mod captions;
 pub mod capture;
 pub mod console;

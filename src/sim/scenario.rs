@@ -21,8 +21,51 @@ use crate::messages::settings::invalid;
 use crate::net::device::PrivateDestinations;
 use crate::time::Duration;
 
-/// The passive port range of the lesson server (the article's 50000–51000).
+/// The passive port range of the lesson server (the article's 50000–51000), unless an
+/// assignment's variant moves it ([`Numbers::passive_range`]).
 pub const PASSIVE_RANGE: (u16, u16) = (50000, 51000);
+
+/// The numbers of a run that change no outcome: the host parts of the addresses, the home
+/// network's third byte and the server's passive port range. An assignment's seed varies them
+/// ([`crate::assess::variant`]) so that neighbours in a class read different numbers; the
+/// default is the article's network. IPv6 addresses take the same host parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Numbers {
+    /// The home network is 192.168.`home_net`.0/24 (with NAT).
+    pub home_net: u8,
+    /// The client's host part on the home network (the router is always .1).
+    pub client: u8,
+    /// The home router's host part in 203.0.113.0/24.
+    pub router_wan: u8,
+    /// The server's host part: 198.51.100.`server`, and 10.0.0.`server` behind its own NAT.
+    pub server: u8,
+    /// The server's passive port range, lowest and highest.
+    pub passive_range: (u16, u16),
+}
+
+impl Default for Numbers {
+    fn default() -> Self {
+        Numbers { home_net: 1, client: 2, router_wan: 1, server: 10, passive_range: PASSIVE_RANGE }
+    }
+}
+
+impl Numbers {
+    fn is_default(&self) -> bool {
+        *self == Numbers::default()
+    }
+
+    /// Host parts from 2 to 254 (.1 is each network's router; the router's WAN side may be .1),
+    /// and a passive range of unprivileged ports, lowest first.
+    fn check(&self) -> Result<(), ScenarioError> {
+        let host = |part: u8, lowest: u8| (lowest..=254).contains(&part);
+        let (low, high) = self.passive_range;
+        if !(host(self.client, 2) && host(self.router_wan, 1) && host(self.server, 2)) || low < 1024 || high < low {
+            return Err(ScenarioError::BadNumbers);
+        }
+        Ok(())
+    }
+}
 
 /// IPv4 or IPv6.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +272,9 @@ pub struct Scenario {
     pub latency: Latency,
     /// Seed for every "random" choice (ephemeral and passive ports).
     pub seed: u64,
+    /// Host parts of the addresses and the passive range: the numbers an assignment varies.
+    #[serde(skip_serializing_if = "Numbers::is_default")]
+    pub numbers: Numbers,
     /// Lines a student typed at the console, in order. When there are any, the client is a
     /// console ([`crate::ftp::console`]): it logs in, then sends each line once the network is
     /// quiet, instead of running the operation.
@@ -270,6 +316,7 @@ impl Default for Scenario {
             private_destinations: PrivateDestinations::Drop,
             latency: Latency::default(),
             seed: 2026,
+            numbers: Numbers::default(),
             console: Vec::new(),
         }
     }
@@ -369,8 +416,10 @@ impl Change {
 /// Why a scenario cannot be run.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{}", invalid::control_port(PASSIVE_RANGE.0, PASSIVE_RANGE.1, *got))]
-    BadControlPort { got: u16 },
+    #[error("{}", invalid::control_port(range.0, range.1, *got))]
+    BadControlPort { got: u16, range: (u16, u16) },
+    #[error("{}", invalid::NUMBERS)]
+    BadNumbers,
     #[error("{}", invalid::transfers(*max, *got))]
     BadTransfers { got: u32, max: u32 },
     /// More transfers than a player with less memory than the terminal runner takes (the page).
@@ -437,9 +486,10 @@ impl Scenario {
 
     /// Checks the settings make sense together.
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let (low, high) = PASSIVE_RANGE;
+        self.numbers.check()?;
+        let (low, high) = self.numbers.passive_range;
         if self.control_port == 0 || (low..=high).contains(&self.control_port) {
-            return Err(ScenarioError::BadControlPort { got: self.control_port });
+            return Err(ScenarioError::BadControlPort { got: self.control_port, range: (low, high) });
         }
         if self.transfers == 0 || self.transfers > MAX_TRANSFERS {
             return Err(ScenarioError::BadTransfers { got: self.transfers, max: MAX_TRANSFERS });
@@ -484,23 +534,24 @@ impl Scenario {
 
     /// The addresses these settings give each place on the path.
     pub fn topology(&self) -> Topology {
+        let Numbers { home_net, client, router_wan, server, .. } = self.numbers;
         match self.ip {
             IpVersion::V4 => {
                 let (client, router_lan) = if self.client_nat_active() {
-                    (Ipv4Addr::new(192, 168, 1, 2), Ipv4Addr::new(192, 168, 1, 1))
+                    (Ipv4Addr::new(192, 168, home_net, client), Ipv4Addr::new(192, 168, home_net, 1))
                 } else {
-                    (Ipv4Addr::new(192, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 1))
+                    (Ipv4Addr::new(192, 0, 2, client), Ipv4Addr::new(192, 0, 2, 1))
                 };
-                let server_public = Ipv4Addr::new(198, 51, 100, 10);
+                let server_public = Ipv4Addr::new(198, 51, 100, server);
                 let (server, edge_lan) = if self.server_nat_active() {
-                    (Ipv4Addr::new(10, 0, 0, 10), Some(Ipv4Addr::new(10, 0, 0, 1).into()))
+                    (Ipv4Addr::new(10, 0, 0, server), Some(Ipv4Addr::new(10, 0, 0, 1).into()))
                 } else {
                     (server_public, None)
                 };
                 Topology {
                     client: client.into(),
                     router_lan: router_lan.into(),
-                    router_wan: Ipv4Addr::new(203, 0, 113, 1).into(),
+                    router_wan: Ipv4Addr::new(203, 0, 113, router_wan).into(),
                     internet: Ipv4Addr::new(198, 18, 0, 1).into(),
                     server_public: server_public.into(),
                     edge_lan,
@@ -508,17 +559,20 @@ impl Scenario {
                 }
             }
             IpVersion::V6 => {
-                let v6 = |text: &str| -> IpAddr {
-                    text.parse::<Ipv6Addr>().map(IpAddr::V6).unwrap_or(IpAddr::V6(Ipv6Addr::LOCALHOST))
+                // 2001:db8:<net>::<host>, the documentation prefix, with the host part's decimal
+                // digits written as they are (.10 in IPv4 is ::10 here), which students read alike.
+                let v6 = |net: u16, host: u8| {
+                    let digits = u16::from(host / 100) << 8 | u16::from(host / 10 % 10) << 4 | u16::from(host % 10);
+                    IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, net, 0, 0, 0, 0, digits))
                 };
                 Topology {
-                    client: v6("2001:db8:1::2"),
-                    router_lan: v6("2001:db8:1::1"),
-                    router_wan: v6("2001:db8:ffff::1"),
-                    internet: v6("2001:db8:ff00::1"),
-                    server_public: v6("2001:db8:2::10"),
+                    client: v6(1, client),
+                    router_lan: v6(1, 1),
+                    router_wan: v6(0xffff, router_wan),
+                    internet: v6(0xff00, 1),
+                    server_public: v6(2, server),
                     edge_lan: None,
-                    server: v6("2001:db8:2::10"),
+                    server: v6(2, server),
                 }
             }
         }
@@ -662,7 +716,7 @@ mod tests {
     #[test]
     fn bad_settings_are_refused_with_the_reason() {
         let bad_port = Scenario { control_port: 50001, ..Scenario::default() };
-        assert_eq!(bad_port.validate(), Err(ScenarioError::BadControlPort { got: 50001 }));
+        assert_eq!(bad_port.validate(), Err(ScenarioError::BadControlPort { got: 50001, range: PASSIVE_RANGE }));
         let no_transfers = Scenario { transfers: 0, ..Scenario::default() };
         assert!(no_transfers.validate().expect_err("zero").to_string().contains("transfers must be from 1"));
         let mixed = Scenario { bounce_to: Some("2001:db8::1".parse().expect("ip")), ..Scenario::default() };
@@ -678,6 +732,24 @@ mod tests {
         assert!(!v6.client_nat_active() && !v6.server_nat_active());
         assert_eq!(v6.topology().client.to_string(), "2001:db8:1::2");
         assert_eq!(v6.topology().server.to_string(), "2001:db8:2::10");
+    }
+
+    #[test]
+    fn an_assignments_numbers_change_every_address_but_the_internets() {
+        let numbers = Numbers { home_net: 42, client: 17, router_wan: 200, server: 99, passive_range: (40000, 40100) };
+        let natted = Scenario { numbers, ..Scenario::default() }.topology();
+        assert_eq!(
+            (natted.client.to_string(), natted.router_lan.to_string()),
+            ("192.168.42.17".into(), "192.168.42.1".into())
+        );
+        assert_eq!(natted.router_wan.to_string(), "203.0.113.200");
+        assert_eq!(natted.server.to_string(), "198.51.100.99");
+        let both = Scenario { numbers, server_nat: true, client_nat: false, ..Scenario::default() }.topology();
+        assert_eq!((both.client.to_string(), both.server.to_string()), ("192.0.2.17".into(), "10.0.0.99".into()));
+        let v6 = Scenario { numbers, ip: IpVersion::V6, ..Scenario::default() }.topology();
+        assert_eq!((v6.client.to_string(), v6.server.to_string()), ("2001:db8:1::17".into(), "2001:db8:2::99".into()));
+        assert_eq!(v6.router_wan.to_string(), "2001:db8:ffff::200");
+        assert_eq!(natted.internet, Scenario::default().topology().internet);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use super::scenario::{Latency, RefuseWith, Scenario, ScenarioError};
+use super::scenario::{Latency, Numbers, RefuseWith, Scenario, ScenarioError};
 use super::settings::{self, Kind};
 use crate::messages::settings::file as say;
 use crate::time::Duration;
@@ -103,12 +103,52 @@ fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), S
             }
             scenario.latency = latency;
         }
-        ("client_firewall_action" | "server_firewall_action" | "bounce_to" | "seed" | "latency" | "console", _) => {
+        ("numbers", Json::Object(parts)) => scenario.numbers = numbers(parts)?,
+        (
+            "client_firewall_action"
+            | "server_firewall_action"
+            | "bounce_to"
+            | "seed"
+            | "latency"
+            | "console"
+            | "numbers",
+            _,
+        ) => {
             return Err(say::wrong_type(name, say::expected_for(name)));
         }
         _ => return Err(say::unknown_field(name)),
     }
     Ok(())
+}
+
+/// An assignment's numbers: host parts (0–255) and the passive range as two ports.
+fn numbers(parts: &[(String, Json)]) -> Result<Numbers, String> {
+    let mut numbers = Numbers::default();
+    for (part, value) in parts {
+        let host = || match value {
+            Json::Number(number) => u8::try_from(*number).map_err(|_| say::wrong_type(part, say::HOST_PART)),
+            _ => Err(say::wrong_type(part, say::HOST_PART)),
+        };
+        match part.as_str() {
+            "home_net" => numbers.home_net = host()?,
+            "client" => numbers.client = host()?,
+            "router_wan" => numbers.router_wan = host()?,
+            "server" => numbers.server = host()?,
+            "passive_range" => {
+                let port = |item: &Json| match item {
+                    Json::Number(number) => u16::try_from(*number).ok(),
+                    _ => None,
+                };
+                numbers.passive_range = match value {
+                    Json::List(items) if items.len() == 2 => port(&items[0]).zip(port(&items[1])),
+                    _ => None,
+                }
+                .ok_or_else(|| say::wrong_type(part, say::TWO_PORTS))?;
+            }
+            other => return Err(say::unknown_field(&format!("numbers.{other}"))),
+        }
+    }
+    Ok(numbers)
 }
 
 /// The value as the token the setting's parser reads: `true` → `on`, `null` → `default`…
@@ -190,6 +230,19 @@ pub fn write(scenario: &Scenario) -> String {
         ),
         ("seed", scenario.seed.to_string()),
     ];
+    // Written only when they differ from the article's, as serde skips them then.
+    let numbers = scenario.numbers;
+    if numbers != Numbers::default() {
+        let (low, high) = numbers.passive_range;
+        let hosts = [("home_net", numbers.home_net), ("client", numbers.client), ("router_wan", numbers.router_wan)];
+        let hosts: String = hosts
+            .iter()
+            .chain([&("server", numbers.server)])
+            .map(|(name, part)| format!("\n    \"{name}\": {part},"))
+            .collect();
+        fields
+            .push(("numbers", format!("{{{hosts}\n    \"passive_range\": [\n      {low},\n      {high}\n    ]\n  }}")));
+    }
     // Written only when there are any, as serde skips an empty list.
     if !scenario.console.is_empty() {
         let lines: Vec<String> = scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
@@ -258,6 +311,32 @@ mod tests {
         assert_eq!(read(&parse(text)), Scenario::from_json(text));
         for bad in [r#"{"console": "LIST"}"#, r#"{"console": [1]}"#, r#"{"console": ["AUTH TLS"]}"#] {
             assert!(read(&parse(bad)).is_err(), "{bad}");
+            assert!(Scenario::from_json(bad).is_err(), "serde refuses it too: {bad}");
+        }
+    }
+
+    #[test]
+    fn an_assignments_numbers_write_as_serde_does_and_read_back() {
+        let numbers = Numbers { home_net: 42, client: 17, router_wan: 200, server: 99, passive_range: (40000, 40100) };
+        let scenario = Scenario { numbers, ..Scenario::default() };
+        let written = write(&scenario);
+        assert_eq!(written, serde_json::to_string_pretty(&scenario).expect("serialises"));
+        assert_eq!(read(&parse(&written)), Ok(scenario.clone()));
+        assert_eq!(Scenario::from_json(&written), Ok(scenario));
+        let text = r#"{"numbers": {"client": 9}}"#;
+        assert_eq!(read(&parse(text)), Scenario::from_json(text));
+        for (bad, expected) in [
+            (r#"{"numbers": {"client": 256}}"#, "client"),
+            (r#"{"numbers": {"client": 1}}"#, "host numbers"),
+            (r#"{"numbers": {"passive_range": [51000, 50000]}}"#, "passive range"),
+            (r#"{"numbers": {"passive_range": [80, 90]}}"#, "passive range"),
+            (r#"{"numbers": {"passive_range": 50000}}"#, "passive_range"),
+            (r#"{"numbers": {"colour": 1}}"#, "numbers.colour"),
+            (r#"{"numbers": {"passive_range": [20, 30000]}, "control_port": 2121}"#, "passive range"),
+            (r#"{"numbers": {"passive_range": [2000, 3000]}, "control_port": 2121}"#, "control port"),
+        ] {
+            let error = read(&parse(bad)).expect_err(bad).to_string();
+            assert!(error.contains(expected), "{bad}: {error}");
             assert!(Scenario::from_json(bad).is_err(), "serde refuses it too: {bad}");
         }
     }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::scenario::{PASSIVE_RANGE, Scenario, ServerFirewall};
+use super::scenario::{Scenario, ServerFirewall};
 use super::trace::{EventKind, NodeId, Role, TraceEvent};
 use super::world::World;
 use crate::ftp::ConnectError;
@@ -559,19 +559,19 @@ fn explain_passive_failure(
 ) -> (String, String) {
     let label = |node: NodeId| node.label(scenario.server_nat_active()).to_ascii_lowercase();
     let place = device.map(label);
+    let (low, high) = scenario.numbers.passive_range;
     match cause {
         Cause::AddressUnreachable => (say::passive_unreachable(target), say::FIX_SERVER_NAT.to_owned()),
-        Cause::DataConnectionRefused => (
-            say::passive_refused(target, place.as_deref()),
-            say::fix_open_passive_range(PASSIVE_RANGE.0, PASSIVE_RANGE.1),
-        ),
+        Cause::DataConnectionRefused => {
+            (say::passive_refused(target, place.as_deref()), say::fix_open_passive_range(low, high))
+        }
         _ => {
             let at_server =
                 scenario.server_firewall == ServerFirewall::ControlOnly || device == Some(NodeId::ServerEdge);
             let fix = if at_server && scenario.server_alg && scenario.control_encrypted {
                 say::FIX_SERVER_HELPER_BLIND_ENCRYPTED.to_owned()
             } else if at_server {
-                say::fix_open_passive_range_or_helper(PASSIVE_RANGE.0, PASSIVE_RANGE.1)
+                say::fix_open_passive_range_or_helper(low, high)
             } else {
                 say::FIX_LET_IT_THROUGH.to_owned()
             };

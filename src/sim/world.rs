@@ -20,8 +20,8 @@ use litemap::LiteMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::scenario::{
-    EpsvRefusal, IpVersion, PASSIVE_RANGE, PasvAddress, PortCheck, RefuseWith, Scenario, ScenarioError, ServerFirewall,
-    Topology, Transfer, User,
+    EpsvRefusal, IpVersion, PasvAddress, PortCheck, RefuseWith, Scenario, ScenarioError, ServerFirewall, Topology,
+    Transfer, User,
 };
 use super::trace::{EventKind, NodeId, PacketInfo, Role};
 use crate::ftp::client::{ClientProfile, ClientSettings, FtpClient, Operation};
@@ -233,8 +233,8 @@ fn server_settings(scenario: &Scenario, topology: &Topology) -> ServerSettings {
     ServerSettings {
         profile,
         banner: profile.banner().to_owned(),
-        pasv_min_port: PASSIVE_RANGE.0,
-        pasv_max_port: PASSIVE_RANGE.1,
+        pasv_min_port: scenario.numbers.passive_range.0,
+        pasv_max_port: scenario.numbers.passive_range.1,
         pasv_address,
         port_promiscuous: scenario.port_check == PortCheck::Off,
         connect_from_port_20: scenario.port20,
@@ -314,7 +314,7 @@ fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
                     Chain::Forward,
                     Some(Side::Outside),
                     vec![CtState::New],
-                    Some(PASSIVE_RANGE),
+                    Some(scenario.numbers.passive_range),
                 ));
             }
             rules.push(accept_rule(rules::ANSWERS_ROUTER, Chain::Input, None, answers, None));
@@ -337,7 +337,7 @@ fn server_edge_config(scenario: &Scenario, topology: &Topology) -> MiddleboxConf
         port_forwards: if nat {
             vec![
                 PortForward { ports: control, to: topology.server },
-                PortForward { ports: PASSIVE_RANGE, to: topology.server },
+                PortForward { ports: scenario.numbers.passive_range, to: topology.server },
             ]
         } else {
             Vec::new()

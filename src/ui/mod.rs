@@ -510,7 +510,8 @@ pub fn App() -> Html {
                         <h2>{ panels::EVERY_MODE }</h2>
                         <ComparisonPanel cells={classroom.comparison.clone()} current={classroom.scenario.mode}
                                          hidden={classroom.quiz.open()}
-                                         ipv6={classroom.scenario.ip == crate::sim::scenario::IpVersion::V6} />
+                                         ipv6={classroom.scenario.ip == crate::sim::scenario::IpVersion::V6}
+                                         passive_range={classroom.scenario.numbers.passive_range} />
                     </section>
                     <p class="keys">{ panels::KEYS }</p>
                     <p class="about">{ panels::about(crate::VERSION) }</p>

@@ -12,6 +12,8 @@
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+mod assess;
+#[cfg(not(target_arch = "wasm32"))]
 mod driver;
 #[cfg(not(target_arch = "wasm32"))]
 mod fetch;
@@ -101,6 +103,10 @@ mod cli {
             #[arg(short = 'o', long)]
             output: Option<PathBuf>,
         },
+        /// Answer the questions the simulator asks about a lesson's variant, on standard input.
+        Quiz(crate::assess::QuizArgs),
+        /// Print the answer key of an assignment: each student's variant and its answers.
+        Assignment(crate::assess::AssignmentArgs),
         /// Run every combination of the network toggles in every mode and print the table.
         Matrix {
             #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -192,7 +198,7 @@ mod cli {
     }
 
     /// Writes to standard output; a closed pipe (`ftpsim matrix | head`) just ends the output.
-    fn emit(text: &str) {
+    pub(crate) fn emit(text: &str) {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.write_all(b"\n")).and_then(|()| stdout.flush());
@@ -219,6 +225,8 @@ mod cli {
             Commands::Handout { preset, scenario, sheet, output } => {
                 handout(preset.as_deref(), scenario, &changes, sheet, output)
             }
+            Commands::Quiz(args) => crate::assess::quiz(&args).map_err(UsageError),
+            Commands::Assignment(args) => crate::assess::assignment(&args).map_err(UsageError),
             Commands::Serve(args) => Ok(runtime(crate::serve::serve(args))),
             Commands::Get { url, output, client } => {
                 Ok(runtime(async move { crate::fetch::fetch(&url, crate::fetch::Job::Get { output }, &client).await }))

@@ -12,7 +12,6 @@ use crate::messages::page::{
     self as say, comparison as every, panels, pending as waiting, quiz as ask, verdict as words,
 };
 use crate::sim::matrix::Cell;
-use crate::sim::scenario::PASSIVE_RANGE;
 use crate::sim::trace::NodeId;
 use crate::sim::verdict::{Cause, RunOutcome, Verdict};
 
@@ -190,6 +189,8 @@ pub struct ComparisonProps {
     pub current: DataMode,
     pub hidden: bool,
     pub ipv6: bool,
+    /// The server's passive range, for the note under the table.
+    pub passive_range: (u16, u16),
 }
 
 #[component]
@@ -221,7 +222,7 @@ pub fn ComparisonPanel(props: &ComparisonProps) -> Html {
                     }) }
                 </tbody>
             </table>
-            <p class="note">{ every::note(PASSIVE_RANGE.0, PASSIVE_RANGE.1) }</p>
+            <p class="note">{ every::note(props.passive_range.0, props.passive_range.1) }</p>
         </>
     }
 }

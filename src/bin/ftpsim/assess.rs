@@ -1,0 +1,213 @@
+//! `ftpsim quiz` and `ftpsim assignment`: the generated questions in the terminal.
+//!
+//! `quiz` plays a lesson's variant up to each question's moment (key events only), asks it,
+//! reads the answer from standard input and marks it as the mode says: practice marks at once
+//! and lets a wrong answer be tried again (an empty line moves on), a test marks nothing until
+//! the end. It ends with the score and the values a SCORM 1.2 course would be sent.
+//! `assignment` prints the teacher's answer key: each student's variant, its cause and its
+//! answers.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+
+use clap::{Args, ValueEnum};
+use ftpsim::assess::attempt::{Attempt, Mode};
+use ftpsim::assess::questions::{self, Ask, Mark, Question, Response};
+use ftpsim::assess::variant::{self, Variant};
+use ftpsim::messages::assess as say;
+use ftpsim::sim::timeline::Timeline;
+use ftpsim::sim::trace::{Level, NodeId};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum QuizMode {
+    Practice,
+    Test,
+}
+
+/// Which variant: a lesson and a seed.
+#[derive(Args)]
+pub struct VariantArgs {
+    /// The lesson (see `ftpsim presets`).
+    #[arg(long)]
+    pub lesson: String,
+    /// The seed of the variant (an assignment link carries one per student).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Keep the lesson's fault: vary the numbers only, not which setting is at fault.
+    #[arg(long)]
+    pub same_fault: bool,
+}
+
+#[derive(Args)]
+pub struct QuizArgs {
+    #[command(flatten)]
+    pub variant: VariantArgs,
+    #[arg(long, value_enum, default_value_t = QuizMode::Practice)]
+    pub mode: QuizMode,
+    /// The passing score in percent (the test then passes or fails, as an LMS records it).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub pass: Option<u8>,
+}
+
+#[derive(Args)]
+pub struct AssignmentArgs {
+    #[command(flatten)]
+    pub variant: VariantArgs,
+    /// How many students: variants `seed`, `seed + 1`, …
+    #[arg(long, default_value_t = 1)]
+    pub students: u64,
+}
+
+fn find_variant(args: &VariantArgs, seed: u64) -> Result<(Variant, Timeline), String> {
+    let found = variant::variant(&args.lesson, seed, !args.same_fault)
+        .ok_or_else(|| format!("unknown lesson \"{}\" (see ftpsim presets)", args.lesson))?;
+    let timeline = Timeline::run(&found.scenario).map_err(|error| format!("invalid settings: {error}"))?;
+    Ok((found, timeline))
+}
+
+/// `ftpsim assignment`: the answer key of `students` variants.
+pub fn assignment(args: &AssignmentArgs) -> Result<i32, String> {
+    for seed in args.variant.seed..args.variant.seed.saturating_add(args.students.clamp(1, 1000)) {
+        let (found, timeline) = find_variant(&args.variant, seed)?;
+        let server_nat = found.scenario.server_nat_active();
+        crate::cli::emit(&say::variant_heading(seed, found.lesson.title));
+        crate::cli::emit(&format!("  {}", found.scenario.describe()));
+        let topology = found.scenario.topology();
+        crate::cli::emit(&format!(
+            "  client {}  home router {}  server {}  passive range {}-{}",
+            topology.client,
+            topology.router_wan,
+            topology.server_public,
+            found.scenario.numbers.passive_range.0,
+            found.scenario.numbers.passive_range.1
+        ));
+        for (number, question) in questions::questions(&timeline).iter().enumerate() {
+            crate::cli::emit(&format!("  {}. {}", number + 1, question.words(server_nat)));
+            crate::cli::emit(&format!("     → {}", question.answer_words(server_nat)));
+        }
+        crate::cli::emit("");
+    }
+    Ok(0)
+}
+
+/// Reads a typed answer for `question`; `Err` holds what to tell the student.
+fn read_response(question: &Question, line: &str) -> Result<Response, String> {
+    let line = line.trim();
+    match &question.ask {
+        Ask::WillItWork => match line.to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(Response::YesNo(true)),
+            "n" | "no" => Ok(Response::YesNo(false)),
+            _ => Err("yes or no".to_owned()),
+        },
+        Ask::DataTarget { .. } => {
+            questions::read_address_and_port(line).map(Response::Address).map_err(|e| e.to_string())
+        }
+        Ask::SeenInPort { .. } => questions::read_address(line).map(Response::Ip).map_err(|e| e.to_string()),
+        Ask::WhichDevice => NodeId::ALL
+            .into_iter()
+            .find(|node| {
+                node.as_str().eq_ignore_ascii_case(line)
+                    || node.label(false).eq_ignore_ascii_case(line)
+                    || node.label(true).eq_ignore_ascii_case(line)
+            })
+            .map(Response::Device)
+            .ok_or_else(|| {
+                let names: Vec<&str> = NodeId::ALL.iter().map(|node| node.as_str()).collect();
+                names.join(", ")
+            }),
+        Ask::WhichSetting => match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [key, token] => Ok(Response::Setting { key: (*key).to_owned(), token: (*token).to_owned() }),
+            _ => Err("a setting and its value, such as: client-alg on".to_owned()),
+        },
+        Ask::NatRow { .. } => {
+            let parts: Vec<Result<SocketAddr, _>> =
+                line.split_whitespace().map(questions::read_address_and_port).collect();
+            match parts.as_slice() {
+                [Ok(inside), Ok(public)] => Ok(Response::NatRow { inside: *inside, public: *public }),
+                _ => Err("two address:port pairs, inside then public".to_owned()),
+            }
+        }
+    }
+}
+
+/// `ftpsim quiz`: the questions of one variant, answered on standard input.
+pub fn quiz(args: &QuizArgs) -> Result<i32, String> {
+    let (found, timeline) = find_variant(&args.variant, args.variant.seed)?;
+    let server_nat = found.scenario.server_nat_active();
+    let mode = match args.mode {
+        QuizMode::Practice => Mode::Practice,
+        QuizMode::Test => Mode::Test,
+    };
+    crate::cli::emit(&format!("{} · {}", say::variant_heading(found.seed, found.assigned), mode_words(mode)));
+    crate::cli::emit(&format!("settings: {}\n", found.scenario.describe()));
+    let mut attempt = Attempt::new(mode, questions::questions(&timeline));
+    let mut input = std::io::stdin().lock().lines();
+    let mut shown = 0;
+    for index in 0..attempt.questions.len() {
+        let question = attempt.questions[index].clone();
+        for event in &timeline.events()[shown..=question.asked_at.min(timeline.events().len().saturating_sub(1))] {
+            if event.level == Level::Key {
+                crate::cli::emit(&format!("{:>4} {}", event.index + 1, event.to_line()));
+            }
+        }
+        shown = shown.max(question.asked_at + 1);
+        attempt.position = question.asked_at;
+        crate::cli::emit(&format!("\n{}. {}", index + 1, question.words(server_nat)));
+        loop {
+            let Some(Ok(line)) = input.next() else {
+                crate::cli::emit("");
+                return finish(&attempt, &found, args.pass);
+            };
+            if line.trim().is_empty() && attempt.records[index].tries > 0 {
+                break;
+            }
+            let response = match read_response(&question, &line) {
+                Ok(response) => response,
+                Err(expected) => {
+                    crate::cli::emit(&format!("   ? {expected}"));
+                    continue;
+                }
+            };
+            match attempt.answer(index, &response, &timeline) {
+                Ok(Some(Mark::Right)) => {
+                    crate::cli::emit(&format!("   {}", say::RIGHT));
+                    break;
+                }
+                Ok(Some(Mark::Wrong(hint))) => crate::cli::emit(&format!("   {}", hint.words(server_nat))),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        crate::cli::emit("");
+    }
+    for event in &timeline.events()[shown.min(timeline.events().len())..] {
+        if event.level == Level::Key {
+            crate::cli::emit(&format!("{:>4} {}", event.index + 1, event.to_line()));
+        }
+    }
+    attempt.position = timeline.events().len().saturating_sub(1);
+    finish(&attempt, &found, args.pass)
+}
+
+fn mode_words(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Practice => say::PRACTICE,
+        Mode::Test => say::TEST,
+    }
+}
+
+/// The end: the marks of a test, the score, and what an LMS would be told.
+fn finish(attempt: &Attempt, found: &Variant, pass: Option<u8>) -> Result<i32, String> {
+    let server_nat = found.scenario.server_nat_active();
+    if attempt.mode == Mode::Test {
+        for (number, (question, record)) in attempt.questions.iter().zip(&attempt.records).enumerate() {
+            let mark = if record.right_first { "right" } else { "wrong" };
+            crate::cli::emit(&format!("{}. {mark}: {}", number + 1, question.answer_words(server_nat)));
+        }
+    }
+    let report = attempt.report(found.assigned, found.seed, pass, 0);
+    crate::cli::emit(&attempt.score().words());
+    crate::cli::emit(&format!("cmi.core.lesson_status: {}", report.lesson_status.as_str()));
+    crate::cli::emit(&format!("cmi.core.score.raw: {} (min 0, max 100)", report.score_raw));
+    crate::cli::emit(&format!("cmi.suspend_data: {}", report.suspend_data));
+    Ok(0)
+}

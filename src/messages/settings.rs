@@ -197,7 +197,7 @@ pub mod invalid {
         format!("the bounce address must be of the same IP version as the network ({ip}), got {got}")
     }
 
-    pub const NUMBERS: &str = "host numbers must be from 2 to 254 (the router's outside one from 1), and the passive range from 1024 up, lowest first";
+    pub const NUMBERS: &str = "host numbers must be 2-254 (the router's outside one 1-254), the passive range 1024 up, lowest first";
 
     pub const HELPER_PORT: &str = "the helper watches one to eight ports, each from 1 to 65535";
 
@@ -242,8 +242,7 @@ pub mod file {
     pub const AN_ADDRESS: &str = "an IP address such as \"192.0.2.99\", or null";
     pub const MICROSECONDS: &str = "a whole number of microseconds";
     pub const LINES: &str = "a list of typed lines such as [\"EPSV\", \"LIST\"]";
-    pub const HOST_PART: &str = "a whole number from 0 to 255";
-    pub const TWO_PORTS: &str = "two ports such as [50000, 51000]";
+    pub const NUMBERS: &str = "a host number (0-255), or two ports such as [50000, 51000]";
 
     pub fn wrong_type(field: &str, expected: &str) -> String {
         format!("{field}: expected {expected}")
@@ -260,7 +259,7 @@ pub mod file {
             "seed" => "a whole number",
             "latency" => "an object such as {\"lan\": 1000, \"wan\": 10000}",
             "console" => LINES,
-            "numbers" => "an object such as {\"client\": 2, \"passive_range\": [50000, 51000]}",
+            "numbers" => "an object such as {\"client\": 2}",
             _ => "\"drop\" or \"reject\"",
         }
     }

@@ -125,28 +125,27 @@ fn read_field(scenario: &mut Scenario, name: &str, value: &Json) -> Result<(), S
 fn numbers(parts: &[(String, Json)]) -> Result<Numbers, String> {
     let mut numbers = Numbers::default();
     for (part, value) in parts {
-        let host = || match value {
-            Json::Number(number) => u8::try_from(*number).map_err(|_| say::wrong_type(part, say::HOST_PART)),
-            _ => Err(say::wrong_type(part, say::HOST_PART)),
+        let byte = |value: &Json| match value {
+            Json::Number(number) => u8::try_from(*number).ok(),
+            _ => None,
         };
-        match part.as_str() {
-            "home_net" => numbers.home_net = host()?,
-            "client" => numbers.client = host()?,
-            "router_wan" => numbers.router_wan = host()?,
-            "server" => numbers.server = host()?,
-            "passive_range" => {
-                let port = |item: &Json| match item {
-                    Json::Number(number) => u16::try_from(*number).ok(),
-                    _ => None,
-                };
-                numbers.passive_range = match value {
-                    Json::List(items) if items.len() == 2 => port(&items[0]).zip(port(&items[1])),
-                    _ => None,
-                }
-                .ok_or_else(|| say::wrong_type(part, say::TWO_PORTS))?;
-            }
-            other => return Err(say::unknown_field(&format!("numbers.{other}"))),
-        }
+        let port = |value: &Json| match value {
+            Json::Number(number) => u16::try_from(*number).ok(),
+            _ => None,
+        };
+        let read = match (part.as_str(), value) {
+            ("home_net", _) => byte(value).map(|n| numbers.home_net = n),
+            ("client", _) => byte(value).map(|n| numbers.client = n),
+            ("router_wan", _) => byte(value).map(|n| numbers.router_wan = n),
+            ("server", _) => byte(value).map(|n| numbers.server = n),
+            ("passive_range", Json::List(items)) => match items.as_slice() {
+                [low, high] => port(low).zip(port(high)).map(|range| numbers.passive_range = range),
+                _ => None,
+            },
+            ("passive_range", _) => None,
+            _ => return Err(say::unknown_field(&format!("numbers.{part}"))),
+        };
+        read.ok_or_else(|| say::wrong_type(part, say::NUMBERS))?;
     }
     Ok(numbers)
 }
@@ -182,74 +181,96 @@ fn refuse_with(name: &str, text: &str) -> Result<RefuseWith, String> {
     }
 }
 
+/// serde's order of a scenario's fields. Those that are rows of the settings table are written
+/// from the table (`client_nat` is the row `client-nat`); the rest are the file's own.
+const FIELDS: [&str; 33] = [
+    "client",
+    "server",
+    "user",
+    "ip",
+    "mode",
+    "command",
+    "transfers",
+    "client_firewall",
+    "client_firewall_action",
+    "client_nat",
+    "client_alg",
+    "server_firewall",
+    "server_firewall_action",
+    "server_alg",
+    "server_nat",
+    "pasv_address",
+    "port_check",
+    "trust_pasv_address",
+    "server_epsv",
+    "epsv_refusal",
+    "connect_timeout",
+    "accept_timeout",
+    "client_timeout",
+    "port20",
+    "control_port",
+    "helper_ports",
+    "control_encrypted",
+    "bounce_to",
+    "private_destinations",
+    "latency",
+    "seed",
+    "numbers",
+    "console",
+];
+
+/// A setting's value as JSON: an on/off switch as a boolean, numbers bare, a missing number as
+/// `null`, ports as a list, any other word quoted.
+fn json_value(kind: Kind, token: String) -> String {
+    match kind {
+        Kind::Switch { on: "on", .. } => (token == "on").to_string(),
+        Kind::Number { .. } => token,
+        Kind::OptionalNumber { none, .. } if token == none => "null".to_owned(),
+        Kind::OptionalNumber { .. } => token,
+        Kind::Ports if token.is_empty() => "[]".to_owned(),
+        Kind::Ports => format!("[\n    {}\n  ]", token.replace(',', ",\n    ")),
+        Kind::Switch { .. } | Kind::Choice(_) => format!("\"{token}\""),
+    }
+}
+
 /// The scenario as a file: every field, in the order and form serde writes them.
 pub fn write(scenario: &Scenario) -> String {
-    let quoted = |text: &str| format!("\"{text}\"");
-    let switch = |flag: bool| if flag { "true" } else { "false" }.to_owned();
-    let optional = |value: Option<u32>| value.map_or_else(|| "null".to_owned(), |n| n.to_string());
-    let value_of = |key: &str| settings::find(key).map(|setting| setting.value(scenario)).unwrap_or_default();
-    let refuse = |with: RefuseWith| quoted(if with == RefuseWith::Drop { "drop" } else { "reject" });
-    let ports: Vec<String> = scenario.helper_ports.iter().map(|port| format!("\n    {port}")).collect();
-    let mut fields: Vec<(&str, String)> = vec![
-        ("client", quoted(&value_of("client"))),
-        ("server", quoted(&value_of("server"))),
-        ("user", quoted(&value_of("user"))),
-        ("ip", quoted(&value_of("ip"))),
-        ("mode", quoted(&value_of("mode"))),
-        ("command", quoted(&value_of("command"))),
-        ("transfers", scenario.transfers.to_string()),
-        ("client_firewall", switch(scenario.client_firewall)),
-        ("client_firewall_action", refuse(scenario.client_firewall_action)),
-        ("client_nat", switch(scenario.client_nat)),
-        ("client_alg", switch(scenario.client_alg)),
-        ("server_firewall", quoted(&value_of("server-firewall"))),
-        ("server_firewall_action", refuse(scenario.server_firewall_action)),
-        ("server_alg", switch(scenario.server_alg)),
-        ("server_nat", switch(scenario.server_nat)),
-        ("pasv_address", quoted(&value_of("pasv-address"))),
-        ("port_check", quoted(&value_of("port-check"))),
-        ("trust_pasv_address", switch(scenario.trust_pasv_address)),
-        ("server_epsv", switch(scenario.server_epsv)),
-        ("epsv_refusal", quoted(&value_of("epsv-refusal"))),
-        ("connect_timeout", optional(scenario.connect_timeout)),
-        ("accept_timeout", optional(scenario.accept_timeout)),
-        ("client_timeout", optional(scenario.client_timeout)),
-        ("port20", switch(scenario.port20)),
-        ("control_port", scenario.control_port.to_string()),
-        ("helper_ports", if ports.is_empty() { "[]".to_owned() } else { format!("[{}\n  ]", ports.join(",")) }),
-        ("control_encrypted", switch(scenario.control_encrypted)),
-        ("bounce_to", scenario.bounce_to.map_or_else(|| "null".to_owned(), |ip| quoted(&ip.to_string()))),
-        ("private_destinations", quoted(&value_of("private-destinations"))),
-        (
-            "latency",
-            format!(
-                "{{\n    \"lan\": {},\n    \"wan\": {}\n  }}",
-                scenario.latency.lan.as_micros(),
-                scenario.latency.wan.as_micros()
-            ),
-        ),
-        ("seed", scenario.seed.to_string()),
-    ];
-    // Written only when they differ from the article's, as serde skips them then.
-    let numbers = scenario.numbers;
-    if numbers != Numbers::default() {
-        let (low, high) = numbers.passive_range;
-        let hosts = [("home_net", numbers.home_net), ("client", numbers.client), ("router_wan", numbers.router_wan)];
-        let hosts: String = hosts
-            .iter()
-            .chain([&("server", numbers.server)])
-            .map(|(name, part)| format!("\n    \"{name}\": {part},"))
-            .collect();
-        fields
-            .push(("numbers", format!("{{{hosts}\n    \"passive_range\": [\n      {low},\n      {high}\n    ]\n  }}")));
+    let refuse = |with: RefuseWith| if with == RefuseWith::Drop { "\"drop\"" } else { "\"reject\"" }.to_owned();
+    let mut text = String::from("{");
+    for name in FIELDS {
+        let value = match settings::find(&name.replace('_', "-")) {
+            Some(setting) => json_value(setting.kind, setting.stored(scenario)),
+            None => match name {
+                "client_firewall_action" => refuse(scenario.client_firewall_action),
+                "server_firewall_action" => refuse(scenario.server_firewall_action),
+                "bounce_to" => scenario.bounce_to.map_or_else(|| "null".to_owned(), |ip| format!("\"{ip}\"")),
+                "latency" => format!(
+                    "{{\n    \"lan\": {},\n    \"wan\": {}\n  }}",
+                    scenario.latency.lan.as_micros(),
+                    scenario.latency.wan.as_micros()
+                ),
+                "seed" => scenario.seed.to_string(),
+                // Written only when they differ from the article's, as serde skips them then.
+                "numbers" if scenario.numbers != Numbers::default() => {
+                    let Numbers { home_net, client, router_wan, server, passive_range: (low, high) } = scenario.numbers;
+                    format!(
+                        "{{\n    \"home_net\": {home_net},\n    \"client\": {client},\n    \"router_wan\": {router_wan},\n    \"server\": {server},\n    \"passive_range\": [\n      {low},\n      {high}\n    ]\n  }}"
+                    )
+                }
+                // Written only when there are any, as serde skips an empty list.
+                "console" if !scenario.console.is_empty() => {
+                    let lines: Vec<String> =
+                        scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
+                    format!("[{}\n  ]", lines.join(","))
+                }
+                _ => continue,
+            },
+        };
+        text.push_str(&format!("\n  \"{name}\": {value},"));
     }
-    // Written only when there are any, as serde skips an empty list.
-    if !scenario.console.is_empty() {
-        let lines: Vec<String> = scenario.console.iter().map(|line| format!("\n    {}", json_string(line))).collect();
-        fields.push(("console", format!("[{}\n  ]", lines.join(","))));
-    }
-    let body: Vec<String> = fields.into_iter().map(|(name, value)| format!("  \"{name}\": {value}")).collect();
-    format!("{{\n{}\n}}", body.join(",\n"))
+    text.pop();
+    text.push_str("\n}");
+    text
 }
 
 /// A JSON string as serde_json writes it. Typed lines hold no control characters (the console

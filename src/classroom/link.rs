@@ -61,6 +61,21 @@ pub struct Link {
     pub pending: Option<Scenario>,
     /// Shown inside another page (an `<iframe>`): the stage and its controls only.
     pub embed: bool,
+    /// Questions to answer (`quiz=practice` or `quiz=test`), on a student's variant of the
+    /// lesson (`assignment=<seed>`), with a passing score (`pass=<percent>`).
+    #[cfg(feature = "assessment")]
+    pub assessment: Option<AssessmentLink>,
+}
+
+/// The assessment a link asks for.
+#[cfg(feature = "assessment")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssessmentLink {
+    pub mode: crate::assess::attempt::Mode,
+    /// The variant's seed; `None`: the questions are about the link's own settings.
+    pub seed: Option<u64>,
+    /// The passing score in percent.
+    pub passing: Option<u8>,
 }
 
 /// A part of a link that could not be read, and was left out.
@@ -128,6 +143,8 @@ impl Link {
             compare: None,
             pending: None,
             embed: false,
+            #[cfg(feature = "assessment")]
+            assessment: None,
         }
     }
 
@@ -160,6 +177,12 @@ impl Link {
         }
         if self.quiz {
             parts.push("quiz=on".to_owned());
+        }
+        #[cfg(feature = "assessment")]
+        if let Some(assessment) = self.assessment {
+            parts.push(format!("quiz={}", assessment.mode.as_str()));
+            parts.extend(assessment.seed.map(|seed| format!("assignment={seed}")));
+            parts.extend(assessment.passing.map(|percent| format!("pass={percent}")));
         }
         if let Some((left, right)) = self.compare {
             parts.push(format!("sbs={},{}", left.as_str(), right.as_str()));
@@ -204,6 +227,8 @@ impl Link {
         }
         let mut branch_points: Vec<usize> = Vec::new();
         let mut has_pending = false;
+        #[cfg(feature = "assessment")]
+        let mut assessment = Partial::default();
         for (key, value) in &pairs {
             let bad = |problem: String| LinkProblem::BadValue { key: clip(key), problem };
             match key.as_str() {
@@ -215,6 +240,21 @@ impl Link {
                 "by" => match LEVELS.iter().find(|(_, name)| name == value) {
                     Some((level, _)) => link.level = *level,
                     None => problems.push(bad(say::expected_one_of("key, packet, detail"))),
+                },
+                #[cfg(feature = "assessment")]
+                "quiz" if value != "on" => match crate::assess::attempt::Mode::parse(value) {
+                    Some(mode) => assessment.mode = Some(mode),
+                    None => problems.push(bad(say::expected_one_of("on, practice, test"))),
+                },
+                #[cfg(feature = "assessment")]
+                "assignment" => match value.parse::<u64>() {
+                    Ok(seed) => assessment.seed = Some(seed),
+                    Err(_) => problems.push(bad(say::NOT_A_SEED.to_owned())),
+                },
+                #[cfg(feature = "assessment")]
+                "pass" => match value.parse::<u8>().ok().filter(|percent| *percent <= 100) {
+                    Some(percent) => assessment.passing = Some(percent),
+                    None => problems.push(bad(say::expected_one_of("0 to 100"))),
                 },
                 "quiz" => link.quiz = value == "on",
                 // Written `embed=on`; a hand-made `#embed`, `embed=1` or `embed=true` means it too.
@@ -302,6 +342,11 @@ impl Link {
                 Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
             }
         }
+        #[cfg(feature = "assessment")]
+        {
+            link.assessment =
+                assessment.mode.map(|mode| AssessmentLink { mode, seed: assessment.seed, passing: assessment.passing });
+        }
         if has_pending {
             let mut pending = previous;
             for (key, value) in &pairs {
@@ -318,6 +363,15 @@ impl Link {
         }
         (link, problems)
     }
+}
+
+/// The assessment's parts as they are read, in any order.
+#[cfg(feature = "assessment")]
+#[derive(Default)]
+struct Partial {
+    mode: Option<crate::assess::attempt::Mode>,
+    seed: Option<u64>,
+    passing: Option<u8>,
 }
 
 fn base_scenario(lesson: Option<&str>) -> Scenario {
@@ -449,6 +503,8 @@ mod tests {
             compare: Some((DataMode::Port, DataMode::Epsv)),
             pending: Some(waiting),
             embed: true,
+            #[cfg(feature = "assessment")]
+            assessment: None,
         };
         let written = original.write().expect("linkable");
         assert_eq!(

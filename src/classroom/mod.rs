@@ -16,6 +16,8 @@
 //!   verdict; in between it waits for "Restart with them" or "Branch from this step";
 //! - while a quiz question is open nothing moves past it and nothing shows the outcome.
 
+#[cfg(feature = "assessment")]
+mod assessment;
 mod compare;
 mod console;
 pub mod link;
@@ -28,6 +30,8 @@ use stored::{Preferences, SaveProblem, Saved, Stored, StoredProblem};
 
 use std::rc::Rc;
 
+#[cfg(feature = "assessment")]
+pub use assessment::Assessment;
 pub use compare::{Compare, Pane, Side};
 pub use console::{ConsoleLine, Refusal, console_lines, typed_line_starts};
 pub use link::{Link, LinkProblem, Unlinkable};
@@ -83,6 +87,12 @@ pub enum Notice {
     Both(Box<Notice>, Box<Notice>),
     /// A line typed at the console was not sent, and why.
     LineRefused { line: String, why: Refusal },
+    /// The settings stay as they are while questions about this run are open.
+    #[cfg(feature = "assessment")]
+    QuestionsOpen,
+    /// The progress the course kept could not be taken back.
+    #[cfg(feature = "assessment")]
+    NotResumed(crate::assess::attempt::SuspendError),
 }
 
 impl Notice {
@@ -101,6 +111,10 @@ impl Notice {
             Notice::NotSaved(problem) => stored_words::not_saved(&problem.to_string()),
             Notice::Both(first, second) => format!("{} {}", first.text(), second.text()),
             Notice::LineRefused { line, why } => why.text(line),
+            #[cfg(feature = "assessment")]
+            Notice::QuestionsOpen => crate::messages::assess::SETTINGS_LOCKED.to_owned(),
+            #[cfg(feature = "assessment")]
+            Notice::NotResumed(problem) => problem.to_string(),
         }
     }
 }
@@ -189,7 +203,14 @@ pub struct Classroom {
     pub printing: Option<Printout>,
     /// Counts the teacher's print requests, so each click prints (even of the same document).
     pub print_requests: u32,
+    /// Questions to answer about this run, when a link asks for them.
+    #[cfg(feature = "assessment")]
+    pub assessment: Option<Assessment>,
 }
+
+/// The lesson an assignment link without one is about.
+#[cfg(feature = "assessment")]
+pub const DEFAULT_ASSIGNMENT: &str = "active-nat";
 
 /// What the page can ask for.
 #[derive(Clone, Debug, PartialEq)]
@@ -248,6 +269,12 @@ pub enum Action {
     Print(Printout),
     /// The browser has printed (or the teacher cancelled): the document goes away.
     Printed,
+    /// An answer to the generated question at this place in the list.
+    #[cfg(feature = "assessment")]
+    Respond(usize, crate::assess::questions::Response),
+    /// The progress a learning management system kept (SCORM `cmi.suspend_data`).
+    #[cfg(feature = "assessment")]
+    Resume(String),
 }
 
 /// A wait the page counts down: who waits, what happens at the end, and how long is left.
@@ -314,6 +341,8 @@ impl Classroom {
             saved: Rc::default(),
             printing: None,
             print_requests: 0,
+            #[cfg(feature = "assessment")]
+            assessment: None,
         }
     }
 
@@ -422,7 +451,7 @@ impl Classroom {
 
     fn seek(&mut self, index: usize) {
         let mut target = index.min(self.last());
-        if let Some(limit) = self.quiz.limit() {
+        if let Some(limit) = self.limit() {
             target = target.min(limit);
         }
         let timeline = Rc::clone(&self.timeline);
@@ -431,9 +460,43 @@ impl Classroom {
             self.revealed = true;
             self.playback.playing = false;
         }
-        if self.quiz.blocking(self.position()) {
+        if self.held() {
             self.playback.playing = false;
         }
+    }
+
+    /// The furthest event the session may go to while a question waits for its answer.
+    pub fn limit(&self) -> Option<usize> {
+        let quiz = self.quiz.limit();
+        #[cfg(feature = "assessment")]
+        if let Some(limit) = self.assessment.as_ref().and_then(|assessment| assessment.attempt.limit()) {
+            return Some(quiz.map_or(limit, |quiz| quiz.min(limit)));
+        }
+        quiz
+    }
+
+    /// What a SCORM course is told now: the score, the status and the progress (with the
+    /// position on screen); `centiseconds` is the time spent in this session.
+    #[cfg(feature = "assessment")]
+    pub fn assessment_report(&self, centiseconds: u64) -> Option<crate::assess::attempt::Report> {
+        let assessment = self.assessment.as_ref()?;
+        let mut attempt = assessment.attempt.clone();
+        attempt.position = self.position();
+        Some(attempt.report(assessment.lesson, assessment.key(), assessment.passing, centiseconds))
+    }
+
+    /// A question is on screen and waits for its answer.
+    pub fn held(&self) -> bool {
+        self.limit().is_some_and(|limit| self.position() >= limit)
+    }
+
+    /// Questions are open: the settings stay as they are and the outcome stays hidden.
+    pub fn questions_open(&self) -> bool {
+        #[cfg(feature = "assessment")]
+        if self.assessment.as_ref().is_some_and(|assessment| !assessment.attempt.finished()) {
+            return true;
+        }
+        self.quiz.open()
     }
 
     fn next_at_level(timeline: &Timeline, from: usize, level: Level) -> usize {
@@ -542,7 +605,7 @@ impl Classroom {
             self.seek(target);
         }
         let target = Self::next_at_level(&self.timeline, self.position(), self.step_level);
-        let target = self.quiz.limit().map_or(target, |limit| target.min(limit));
+        let target = self.limit().map_or(target, |limit| target.min(limit));
         if self.animate && !self.playback.playing && target > self.position() + 1 {
             self.announce = false;
             self.playback.stepping_to = Some(target);
@@ -608,7 +671,7 @@ impl Classroom {
             // Play from the start again, as a media player does.
             self.rewind();
         }
-        if self.quiz.blocking(self.position()) {
+        if self.held() {
             return;
         }
         self.playback.stepping_to = None;
@@ -639,6 +702,24 @@ impl Classroom {
         }
         if action == Action::Tick {
             return self.tick();
+        }
+        #[cfg(feature = "assessment")]
+        if self.assessment.as_ref().is_some_and(|assessment| !assessment.attempt.finished())
+            && matches!(
+                action,
+                Action::Change(_)
+                    | Action::LoadLesson(_)
+                    | Action::OpenScenario(_)
+                    | Action::OpenSaved(_)
+                    | Action::ToggleCompare
+                    | Action::ToggleQuiz
+                    | Action::Type(_)
+                    | Action::ClearConsole
+            )
+        {
+            self.notice = Some(Notice::QuestionsOpen);
+            self.form_revision += 1;
+            return true;
         }
         self.announce = true;
         // Anything but another step lands a step under way where it was going.
@@ -748,6 +829,33 @@ impl Classroom {
                     self.quiz.reset(&self.timeline, 0);
                 }
             }
+            #[cfg(feature = "assessment")]
+            Action::Respond(index, response) => {
+                let position = self.position();
+                if let Some(assessment) = &mut self.assessment
+                    && assessment.attempt.questions.get(index).is_some_and(|question| question.asked_at <= position)
+                {
+                    let timeline = Rc::clone(&self.timeline);
+                    assessment.feedback = match assessment.attempt.answer(index, &response, &timeline) {
+                        Ok(mark) => mark.map(|mark| (index, mark)),
+                        Err(_) => assessment.feedback.take(),
+                    };
+                    assessment.attempt.position = position;
+                }
+            }
+            #[cfg(feature = "assessment")]
+            Action::Resume(text) => {
+                if let Some(assessment) = &mut self.assessment {
+                    assessment.resume(&text);
+                    match assessment.resume_problem {
+                        Some(problem) => self.notice = Some(Notice::NotResumed(problem)),
+                        None => {
+                            let position = assessment.attempt.position;
+                            self.seek(position);
+                        }
+                    }
+                }
+            }
             Action::Answer(answer) => {
                 if self.quiz.blocking(self.position()) {
                     self.quiz.answer = Some(answer);
@@ -834,6 +942,25 @@ impl Classroom {
     /// The link of what is on screen, as the whole page (`embed` false: what the embedded page
     /// offers to open in full) or embedded in another page (the Share dialog's embed code).
     pub fn link_shown(&self, embed: bool) -> Result<String, Unlinkable> {
+        #[cfg(feature = "assessment")]
+        if let Some(assessment) = &self.assessment {
+            let lesson = lessons::find(assessment.lesson).map(|lesson| lesson.id);
+            let mut link = Link::at_start(lesson, self.timeline.started_with().clone());
+            if assessment.seed.is_some() {
+                // The variant follows from the lesson and the seed; its numbers are not written.
+                link.scenario = lesson.and_then(lessons::find).map(|lesson| lesson.scenario).unwrap_or_default();
+            } else {
+                link.branches = self.timeline.branches().to_vec();
+            }
+            link.step = self.position();
+            link.embed = embed;
+            link.assessment = Some(link::AssessmentLink {
+                mode: assessment.attempt.mode,
+                seed: assessment.seed,
+                passing: assessment.passing,
+            });
+            return link.write();
+        }
         Link {
             lesson: self.origin,
             scenario: self.timeline.started_with().clone(),
@@ -844,6 +971,8 @@ impl Classroom {
             compare: self.compare.as_ref().map(|compare| (compare.left.mode(), compare.right.mode())),
             pending: self.pending.as_ref().map(|pending| pending.scenario.clone()),
             embed,
+            #[cfg(feature = "assessment")]
+            assessment: None,
         }
         .write()
     }
@@ -851,6 +980,23 @@ impl Classroom {
     /// Shows what a link describes; what cannot be read is named in a notice.
     fn open_link(&mut self, fragment: &str) {
         let (mut link, mut problems) = Link::read(fragment);
+        #[cfg(feature = "assessment")]
+        let asked = link.assessment;
+        #[cfg(feature = "assessment")]
+        if let Some(seed) = asked.and_then(|asked| asked.seed) {
+            // A student's variant of the lesson: its own numbers and, within the lesson's
+            // family, its own cause. Nothing else of the link applies to it.
+            match crate::assess::variant::variant(link.lesson.unwrap_or(DEFAULT_ASSIGNMENT), seed, true) {
+                Some(variant) => {
+                    link.scenario = variant.scenario;
+                    link.branches.clear();
+                    link.pending = None;
+                    link.compare = None;
+                    link.lesson = Some(variant.assigned);
+                }
+                None => problems.push(LinkProblem::UnknownLesson { got: DEFAULT_ASSIGNMENT.to_owned() }),
+            }
+        }
         if let Err(error) = fits_the_page(&link.scenario) {
             // Shown as any other part of a link that cannot be used: named, and left out.
             problems.push(LinkProblem::InvalidSettings { problem: error.to_string() });
@@ -906,6 +1052,19 @@ impl Classroom {
                 Ok(()) => self.pending = Some(self.pending_for(pending)),
                 Err(error) => problems.push(LinkProblem::InvalidSettings { problem: error.to_string() }),
             }
+        }
+        #[cfg(feature = "assessment")]
+        {
+            self.assessment = asked.map(|asked| {
+                self.quiz.enabled = false;
+                if asked.seed.is_some() {
+                    // The variant's own lesson would name the cause: no title.
+                    self.lesson = None;
+                }
+                Assessment::new(link.lesson.unwrap_or(""), asked.seed, asked.passing, asked.mode, &self.timeline)
+            });
+            let position = self.position();
+            self.seek(position);
         }
         self.notice = (!problems.is_empty()).then_some(Notice::LinkProblems(problems));
         // Embedded in a course page, the page waits for a click: taking the keyboard would

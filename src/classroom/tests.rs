@@ -574,3 +574,150 @@ fn a_session_too_long_for_the_page_is_refused_and_the_run_on_screen_stays() {
     classroom.apply(Action::Change(Change::Transfers(MAX_TRANSFERS_ON_PAGE)));
     assert_eq!(classroom.form_scenario().transfers, MAX_TRANSFERS_ON_PAGE, "the limit itself is taken");
 }
+
+#[cfg(feature = "assessment")]
+mod assessment {
+    use super::*;
+    use crate::assess::attempt::{LessonStatus, Mode};
+    use crate::assess::questions::{Expected, Mark, Question, Response};
+
+    fn right(question: &Question) -> Response {
+        match &question.expected {
+            Expected::YesNo(works) => Response::YesNo(*works),
+            Expected::Address(address) => Response::Address(*address),
+            Expected::Ip(ip) => Response::Ip(*ip),
+            Expected::Device(device) => Response::Device(*device),
+            Expected::AnyFix(fixes) => {
+                Response::Setting { key: fixes[0].key.to_owned(), token: fixes[0].token.to_owned() }
+            }
+            Expected::NatRow { inside, public } => Response::NatRow { inside: *inside, public: *public },
+        }
+    }
+
+    fn opened(fragment: &str) -> Classroom {
+        let mut classroom = still(None);
+        classroom.apply(Action::OpenLink(fragment.to_owned()));
+        classroom
+    }
+
+    /// Steps to the end, answering each question as it comes with `answer`.
+    fn play_answering(classroom: &mut Classroom, answer: impl Fn(&Question) -> Response) {
+        for _ in 0..2000 {
+            let position = classroom.position();
+            let due =
+                classroom.assessment.as_ref().map(|assessment| assessment.attempt.due(position)).unwrap_or_default();
+            for index in due {
+                let question = classroom.assessment.as_ref().expect("on").attempt.questions[index].clone();
+                classroom.apply(Action::Respond(index, answer(&question)));
+            }
+            if classroom.position() >= classroom.last() {
+                break;
+            }
+            classroom.apply(Action::StepForward);
+        }
+    }
+
+    #[test]
+    fn an_assignment_link_gives_each_student_a_stable_variant() {
+        let first = opened("#v=1&lesson=active-nat&quiz=test&assignment=7&pass=80");
+        let again = opened("#v=1&lesson=active-nat&quiz=test&assignment=7&pass=80");
+        let neighbour = opened("#v=1&lesson=active-nat&quiz=test&assignment=8&pass=80");
+        assert!(first.notice.is_none(), "{:?}", first.notice);
+        assert_eq!(first.scenario, again.scenario, "the same link, the same variant");
+        assert_ne!(
+            first.scenario.topology().client,
+            neighbour.scenario.topology().client,
+            "a neighbour's numbers differ"
+        );
+        assert_eq!(first.lesson, None, "no title that names the cause");
+        let assessment = first.assessment.as_ref().expect("questions");
+        assert_eq!((assessment.lesson, assessment.seed, assessment.passing), ("active-nat", Some(7), Some(80)));
+        assert_eq!(assessment.attempt.mode, Mode::Test);
+        // The page's own link gives the same variant back.
+        let link = first.link().expect("linkable");
+        assert_eq!(link, "v=1&lesson=active-nat&quiz=test&assignment=7&pass=80");
+        assert_eq!(opened(&link).scenario, first.scenario);
+    }
+
+    #[test]
+    fn nothing_moves_past_an_open_question_and_the_outcome_stays_hidden() {
+        let mut classroom = opened("#v=1&lesson=passive-nat-firewall&quiz=practice");
+        let first_question = classroom.limit().expect("a question");
+        assert!(classroom.questions_open());
+        classroom.apply(Action::End);
+        assert_eq!(classroom.position(), first_question, "End stops at the question");
+        classroom.apply(Action::TogglePlay);
+        assert!(!classroom.playback.playing, "nor does play go on");
+        classroom.apply(Action::Change(crate::sim::scenario::Change::ClientAlg(true)));
+        assert!(matches!(classroom.notice, Some(Notice::QuestionsOpen)), "the settings are locked");
+        assert!(!classroom.scenario.client_alg);
+        play_answering(&mut classroom, right);
+        assert_eq!(classroom.position(), classroom.last());
+        assert!(!classroom.questions_open(), "after the last answer the table shows");
+        let assessment = classroom.assessment.as_ref().expect("on");
+        assert_eq!(assessment.attempt.score().percent(), 100);
+        assert_eq!(assessment.attempt.status(assessment.passing), LessonStatus::Completed);
+    }
+
+    #[test]
+    fn practice_marks_each_answer_and_a_test_keeps_the_marks_for_the_end() {
+        let mut practice = opened("#v=1&lesson=active-client-firewall&quiz=practice");
+        let at = practice.limit().expect("a question");
+        assert_eq!(practice.position(), 0);
+        practice.apply(Action::Seek(at));
+        practice.apply(Action::Respond(0, Response::YesNo(true)));
+        let assessment = practice.assessment.as_ref().expect("on");
+        assert!(matches!(assessment.feedback, Some((0, Mark::Wrong(_)))), "{:?}", assessment.feedback);
+        assert_eq!(
+            assessment.on_screen(at).len(),
+            assessment.attempt.due(at).len() + 1,
+            "the marked one stays on screen"
+        );
+        practice.apply(Action::Respond(0, Response::YesNo(false)));
+        assert_eq!(practice.assessment.as_ref().expect("on").feedback, Some((0, Mark::Right)));
+
+        let mut test = opened("#v=1&lesson=active-client-firewall&quiz=test&pass=50");
+        test.apply(Action::Seek(at));
+        test.apply(Action::Respond(0, Response::YesNo(true)));
+        test.apply(Action::Respond(0, Response::YesNo(false)));
+        let assessment = test.assessment.as_ref().expect("on");
+        assert_eq!(assessment.feedback, None, "a test shows no mark");
+        assert_eq!(assessment.attempt.records[0].tries, 1, "and takes one answer");
+        // A question not yet asked cannot be answered.
+        let later = assessment.attempt.questions.iter().position(|question| question.asked_at > at).expect("later");
+        test.apply(Action::Respond(later, Response::YesNo(true)));
+        assert_eq!(test.assessment.as_ref().expect("on").attempt.records[later].tries, 0);
+        play_answering(&mut test, |_| Response::YesNo(true));
+        let assessment = test.assessment.as_ref().expect("on");
+        assert_eq!(assessment.attempt.status(assessment.passing), LessonStatus::Failed);
+    }
+
+    #[test]
+    fn progress_from_the_course_resumes_the_attempt_and_bad_progress_is_named() {
+        let mut classroom = opened("#v=1&lesson=active-nat&quiz=test&assignment=3");
+        play_answering(&mut classroom, right);
+        let report = classroom.assessment_report(4200).expect("on");
+        assert_eq!(
+            (report.score_raw, report.lesson_status, report.session_time.as_str()),
+            (100, LessonStatus::Completed, "0000:00:42.00")
+        );
+        let saved = report.suspend_data;
+        let mut again = opened("#v=1&lesson=active-nat&quiz=test&assignment=3");
+        again.apply(Action::Resume(saved.clone()));
+        assert!(again.assessment.as_ref().expect("on").attempt.finished());
+        assert_eq!(again.position(), classroom.position(), "back where the student was");
+        let mut other = opened("#v=1&lesson=active-nat&quiz=test&assignment=4");
+        other.apply(Action::Resume(saved));
+        assert!(matches!(other.notice, Some(Notice::NotResumed(_))), "{:?}", other.notice);
+        assert!(!other.assessment.as_ref().expect("on").attempt.finished());
+    }
+
+    #[test]
+    fn a_bad_assessment_link_is_named_and_the_rest_shown() {
+        let classroom = opened("#v=1&lesson=active-nat&quiz=exam&assignment=x&pass=150");
+        let Some(Notice::LinkProblems(problems)) = &classroom.notice else { panic!("{:?}", classroom.notice) };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(classroom.assessment.is_none());
+        assert_eq!(classroom.lesson, Some("active-nat"));
+    }
+}

@@ -83,6 +83,8 @@ pub const NOT_AN_ADDRESS_AND_PORT: &str =
     "Type an address and a port, such as 198.51.100.10:50001 or the six numbers 198,51,100,10,195,81";
 pub const NOT_AN_ADDRESS: &str = "Type an address, such as 192.168.1.2";
 
+pub const SETTINGS_LOCKED: &str =
+    "The settings stay as they are until every question is answered: the answers are about this run.";
 pub const PRACTICE: &str = "Practice";
 pub const TEST: &str = "Test";
 pub const LOCKED: &str = "This question is answered: in a test, answers cannot be changed.";

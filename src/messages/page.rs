@@ -400,6 +400,7 @@ pub mod link {
     }
 
     pub const NOT_A_STEP: &str = "expected a step number such as 42";
+    pub const NOT_A_SEED: &str = "expected a whole number such as 7";
 
     pub fn expected_one_of(what: &str) -> String {
         format!("expected {what}")

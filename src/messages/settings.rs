@@ -197,7 +197,8 @@ pub mod invalid {
         format!("the bounce address must be of the same IP version as the network ({ip}), got {got}")
     }
 
-    pub const NUMBERS: &str = "host numbers must be 2-254 (the router's outside one 1-254), the passive range 1024 up, lowest first";
+    pub const NUMBERS: &str =
+        "host numbers must be 2-254 (the router's outside one 1-254), the passive range 1024 up, lowest first";
 
     pub const HELPER_PORT: &str = "the helper watches one to eight ports, each from 1 to 65535";
 

@@ -509,7 +509,7 @@ pub fn App() -> Html {
                     <section class="panel comparison" aria-label={panels::EVERY_MODE}>
                         <h2>{ panels::EVERY_MODE }</h2>
                         <ComparisonPanel cells={classroom.comparison.clone()} current={classroom.scenario.mode}
-                                         hidden={classroom.quiz.open()}
+                                         hidden={classroom.questions_open()}
                                          ipv6={classroom.scenario.ip == crate::sim::scenario::IpVersion::V6}
                                          passive_range={classroom.scenario.numbers.passive_range} />
                     </section>

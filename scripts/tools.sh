@@ -10,6 +10,8 @@
 #   selenium (tests/browser/requirements.txt) driving Debian's chromium + chromedriver
 #   axe-core 4.14.1, from npm: the accessibility checks inside the browser tests
 #   terser 5.51.4, from npm: minifies the wasm-bindgen JS glue (scripts/post-build.sh)
+#   scorm-again 3.4.3, from npm: a real SCORM 1.2 runtime (the LMS side) for the browser test of
+#     the SCORM package (scripts/scorm-package.sh)
 #   node (with npm) runs terser and checks the page's own unpacker (scripts/unpack.js) on every
 #     release build (scripts/single_file.py)
 #   fidelity harness (tests/fidelity, FIDELITY.md), component `fidelity`, also part of `test`:
@@ -25,6 +27,7 @@ TRUNK_VERSION="0.21.14"
 BINARYEN_VERSION="132"
 AXE_VERSION="4.14.1"
 TERSER_VERSION="5.51.4"
+SCORM_AGAIN_VERSION="3.4.3"
 # Tools that are not cargo binaries live here, outside the clone, so every clone reuses them.
 TOOLS_DIR="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}"
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/binaryen/node_modules/.bin:$PATH"
@@ -98,6 +101,14 @@ ensure_axe() {
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/axe" "axe-core@$AXE_VERSION"
 }
 
+ensure_scorm_again() {
+  local installed="$TOOLS_DIR/scorm-again/node_modules/scorm-again/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$SCORM_AGAIN_VERSION\"" "$installed"; then return; fi
+  say "installing scorm-again $SCORM_AGAIN_VERSION from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/scorm-again"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/scorm-again" "scorm-again@$SCORM_AGAIN_VERSION"
+}
+
 # A Python venv at $1 with the pinned requirements file $2, (re)built when they change.
 ensure_venv() {
   local venv="$1" wanted="$2" what="$3"
@@ -165,7 +176,7 @@ ensure_web_tools() {
 
 case "${1:-}" in
   web) ensure_web_tools ;;
-  test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe; ensure_fidelity_tools ;;
+  test) ensure_web_tools; ensure_browser; ensure_python_env; ensure_axe; ensure_scorm_again; ensure_fidelity_tools ;;
   fidelity|sockets) ensure_fidelity_tools ;;
   "") ;; # sourced for its functions and PATH
   *) say "usage: tools.sh web|test|fidelity|sockets"; exit 2 ;;

@@ -151,6 +151,16 @@ pub fn value_words(setting: &Setting, token: &str) -> Option<&'static str> {
 /// Every single change of a page setting (a switch flipped, another choice) under which a
 /// fresh run of `scenario` works.
 pub fn fixes(scenario: &Scenario) -> Vec<Fix> {
+    single_changes(scenario)
+        .into_iter()
+        .filter(|(_, changed)| Timeline::run(changed).is_ok_and(|run| run.verdict().is_ok()))
+        .map(|(fix, _)| fix)
+        .collect()
+}
+
+/// Every single change of a page setting (a switch flipped, another choice) that changes
+/// `scenario`, with the scenario it makes: what a student may pick as the fix.
+pub fn single_changes(scenario: &Scenario) -> Vec<(Fix, Scenario)> {
     let mut found = Vec::new();
     for setting in SETTINGS.iter().filter(|setting| setting.on_page && setting.unavailable(scenario).is_none()) {
         let current = setting.value(scenario);
@@ -160,8 +170,8 @@ pub fn fixes(scenario: &Scenario) -> Vec<Fix> {
             };
             let mut changed = scenario.clone();
             change.apply(&mut changed);
-            if changed != *scenario && Timeline::run(&changed).is_ok_and(|run| run.verdict().is_ok()) {
-                found.push(Fix { key: setting.key, setting: setting.label, value, token });
+            if changed != *scenario {
+                found.push((Fix { key: setting.key, setting: setting.label, value, token }, changed));
             }
         }
     }

@@ -44,6 +44,15 @@ pub fn candidates(lesson: &str, mixed: bool) -> Vec<&'static str> {
     }
 }
 
+/// The seed of a learner's own variant, from the id a learning management system gives them
+/// (SCORM's `cmi.core.student_id`): the same id always gives the same seed (FNV-1a, folded to
+/// six digits so that a teacher can read it in the answer key).
+pub fn seed_for_learner(id: &str) -> u64 {
+    let hash =
+        id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
+    hash % 1_000_000
+}
+
 /// One student's variant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Variant {
@@ -102,6 +111,13 @@ mod tests {
         assert_eq!(candidates("open-network", true), vec!["open-network"]);
         assert_eq!(candidates("active-nat", false), vec!["active-nat"]);
         assert!(variant("nope", 1, true).is_none());
+    }
+
+    #[test]
+    fn a_learners_seed_follows_their_id() {
+        assert_eq!(seed_for_learner("s1234"), seed_for_learner("s1234"));
+        assert_ne!(seed_for_learner("s1234"), seed_for_learner("s1235"));
+        assert!(seed_for_learner("") < 1_000_000 && seed_for_learner("a very long learner id, 2026") < 1_000_000);
     }
 
     #[test]

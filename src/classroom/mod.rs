@@ -387,7 +387,12 @@ impl Classroom {
     /// runs the lesson once; anything more is opened on top of it.
     pub fn open(fragment: &str) -> Classroom {
         let (link, problems) = Link::read(fragment);
-        let plain = problems.is_empty()
+        #[cfg(feature = "assessment")]
+        let asks = link.assessment.is_some();
+        #[cfg(not(feature = "assessment"))]
+        let asks = false;
+        let plain = !asks
+            && problems.is_empty()
             && link.branches.is_empty()
             && link.pending.is_none()
             && link.compare.is_none()

@@ -637,6 +637,9 @@ mod assessment {
         let link = first.link().expect("linkable");
         assert_eq!(link, "v=1&lesson=active-nat&quiz=test&assignment=7&pass=80");
         assert_eq!(opened(&link).scenario, first.scenario);
+        // Opened as the page opens its address at load, too.
+        let started = Classroom::start(&link, Ok(None));
+        assert_eq!((started.scenario.clone(), started.assessment.is_some()), (first.scenario.clone(), true));
     }
 
     #[test]

@@ -30,6 +30,27 @@ pub const NO: &str = "No, it will fail";
 pub const INSIDE: &str = "inside";
 pub const PUBLIC: &str = "public";
 pub const RIGHT: &str = "Right.";
+pub const WRONG: &str = "Wrong.";
+pub const QUESTIONS: &str = "Questions";
+pub const CHECK: &str = "Check";
+pub const ADDRESS_AND_PORT: &str = "Address and port";
+pub const ADDRESS: &str = "Address";
+pub const INSIDE_FIELD: &str = "Inside (address:port)";
+pub const PUBLIC_FIELD: &str = "Public (address:port)";
+pub const SETTING: &str = "Setting";
+pub const PICK_A_SETTING: &str = "Pick one setting from the list.";
+pub const SAVED: &str = "Answer saved. The marks come at the end.";
+pub const KEEP_STEPPING: &str = "Step on: the next question comes when the session reaches it.";
+
+/// "2 of 5 answered"
+pub fn progress(answered: usize, asked: usize) -> String {
+    format!("{answered} of {asked} answered")
+}
+
+/// "Passing score 80 %: passed"
+pub fn passing(percent: u8, status: &str) -> String {
+    format!("Passing score {percent} %: {status}")
+}
 
 /// "Wrong: look at event 42."
 pub fn look_at(event: usize) -> String {

@@ -14,6 +14,8 @@
 
 mod components;
 mod files;
+#[cfg(feature = "assessment")]
+mod scorm;
 mod state;
 mod storage;
 
@@ -166,8 +168,21 @@ fn focus(node: &NodeRef) {
 pub fn App() -> Html {
     // Read once: what the browser kept, and whether the page may write over it.
     let kept = use_memo((), |_| storage::load());
+    // Inside a course (SCORM 1.2): the LMS, the progress it kept, and the learner's variant.
+    #[cfg(feature = "assessment")]
+    let lms = use_memo((), |_| {
+        scorm::Lms::find().map(|lms| {
+            let kept = lms.initialize();
+            let learner = lms.learner();
+            (lms, kept, learner)
+        })
+    });
     let state = use_reducer_eq(|| {
-        let mut classroom = Classroom::start(&location_fragment(), kept.record.clone());
+        let fragment = location_fragment();
+        #[cfg(feature = "assessment")]
+        let fragment =
+            scorm::with_learner_seed(&fragment, lms.as_ref().as_ref().and_then(|(_, _, learner)| learner.as_deref()));
+        let mut classroom = Classroom::start(&fragment, kept.record.clone());
         // Visitors who ask for reduced motion get steps that jump and packets that do not glide.
         classroom.animate = !prefers_reduced_motion();
         PageState::new(classroom)
@@ -329,6 +344,48 @@ pub fn App() -> Html {
         }
     });
 
+    // Inside a course (SCORM 1.2), the LMS is told how the student is doing, and the progress it
+    // kept is taken back.
+    #[cfg(feature = "assessment")]
+    {
+        let started = *use_memo((), |_| js_sys::Date::now());
+        let centiseconds = move || ((js_sys::Date::now() - started) / 10.0).max(0.0) as u64;
+        // The newest report, for the moment the page goes away.
+        let latest = use_mut_ref(|| None);
+        *latest.borrow_mut() = classroom.assessment_report(centiseconds());
+        {
+            let lms = lms.clone();
+            let on_action = on_action.clone();
+            use_effect_with((), move |_| {
+                if let Some((_, Some(kept), _)) = lms.as_ref() {
+                    on_action.emit(Action::Resume(kept.clone()));
+                }
+            });
+        }
+        let lms = use_memo((), move |_| lms.as_ref().as_ref().map(|(lms, _, _)| lms.clone()));
+        {
+            let lms = lms.clone();
+            let latest = latest.clone();
+            let answers = classroom.assessment.as_ref().map(|assessment| assessment.attempt.records.clone());
+            use_effect_with(answers, move |_| {
+                if let (Some(lms), Some(report)) = (lms.as_ref(), latest.borrow().as_ref()) {
+                    lms.report(report);
+                }
+            });
+        }
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "pagehide", move |_| {
+                    if let (Some(lms), Some(report)) = (lms.as_ref(), latest.borrow_mut().as_mut()) {
+                        report.session_time = crate::assess::attempt::timespan(centiseconds());
+                        lms.finish(report);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
     // After a lesson is picked or a dialog closes, the keyboard returns to the stage.
     {
         let stage = stage.clone();
@@ -408,11 +465,16 @@ pub fn App() -> Html {
             let lines = Rc::new(transcript::lines(&classroom.timeline, position));
             let rows = Rc::new(ladder::rows(&classroom.timeline, position));
             let quiz_on_screen = classroom.quiz.enabled && classroom.quiz.at.is_some_and(|at| position >= at);
+            #[cfg(feature = "assessment")]
+            let (questions_html, picture_click) = questions_view(classroom, position, server_nat, &on_action);
+            #[cfg(not(feature = "assessment"))]
+            let (questions_html, picture_click): (Html, Option<Callback<MouseEvent>>) = (Html::default(), None);
             let stage_html = html! {
                 <>
-                    <section class="picture" tabindex="-1" ref={stage.clone()} aria-label={panels::PICTURE}>
+                    <section class="picture" tabindex="-1" ref={stage.clone()} aria-label={panels::PICTURE} onclick={picture_click}>
                         <Markup html={AttrValue::from(svg)} />
                     </section>
+                    { questions_html }
                     <CaptionPanel headline={AttrValue::from(caption.headline)} body={AttrValue::from(caption.body)}
                                   detail={AttrValue::from(detail)} {countdowns} announce={classroom.announce} />
                     if let Some(pending) = &classroom.pending {
@@ -519,4 +581,46 @@ pub fn App() -> Html {
             </div>
         </main>
     }
+}
+
+/// The questions panel of an assessment, and a click on the picture that answers "which
+/// device?" while that question waits (the device's `data-node` in the drawing).
+#[cfg(feature = "assessment")]
+fn questions_view(
+    classroom: &Classroom,
+    position: usize,
+    server_nat: bool,
+    on_action: &Callback<Action>,
+) -> (Html, Option<Callback<MouseEvent>>) {
+    use crate::assess::questions::{Ask, Response};
+    use crate::sim::trace::NodeId;
+    let Some(assessment) = &classroom.assessment else { return (Html::default(), None) };
+    let changes: Vec<(&'static str, &'static str, String)> = crate::assess::facts::single_changes(&classroom.scenario)
+        .into_iter()
+        .map(|(fix, _)| (fix.key, fix.token, crate::messages::page::handout::fix(fix.setting, fix.value)))
+        .collect();
+    let device_question = assessment
+        .attempt
+        .due(position)
+        .into_iter()
+        .find(|index| assessment.attempt.questions[*index].ask == Ask::WhichDevice);
+    let picture_click = device_question.map(|index| {
+        let on_action = on_action.clone();
+        Callback::from(move |event: MouseEvent| {
+            let node = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|element| element.closest("[data-node]").ok().flatten())
+                .and_then(|element| element.get_attribute("data-node"))
+                .and_then(|name| NodeId::ALL.into_iter().find(|node| node.as_str() == name));
+            if let Some(node) = node {
+                on_action.emit(Action::Respond(index, Response::Device(node)));
+            }
+        })
+    });
+    let panel = html! {
+        <components::QuestionsPanel assessment={Rc::new(assessment.clone())} {position} {server_nat}
+                                    changes={Rc::new(changes)} on_action={on_action.clone()} />
+    };
+    (panel, picture_click)
 }

@@ -1096,6 +1096,216 @@ class Printing(Page):
             save_printed(driver, "19-answer-key-server-nat")
 
 
+def seed_for_learner(learner):
+    """The page's seed of a learner's variant (assess::variant::seed_for_learner): FNV-1a, mod 10^6."""
+    value = 0xCBF29CE484222325
+    for byte in learner.encode():
+        value = ((value ^ byte) * 0x100000001B3) % (1 << 64)
+    return value % 1_000_000
+
+
+def answer_key(lesson, seed):
+    """The answers of a variant, in question order, from the terminal's answer key (the same
+    engine, run natively): [(question, answer)]."""
+    binary = os.environ.get("FTPSIM_BIN") or str(ROOT / "target" / "debug" / "ftpsim")
+    out = subprocess.run([binary, "assignment", "--lesson", lesson, "--seed", str(seed)],
+                         capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in out.splitlines()]
+    key = []
+    for number, line in enumerate(lines):
+        match = re.match(r"\d+\. (.*)", line)
+        if match and number + 1 < len(lines) and lines[number + 1].startswith("→ "):
+            key.append((match.group(1), lines[number + 1][2:]))
+    return key
+
+
+LMS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test LMS</title><link rel="icon" href="data:,">
+<script src="scorm12.min.js"></script>
+<script>
+var params = new URLSearchParams(location.search);
+window.API = new Scorm12API({autocommit: false, logLevel: 5});
+var initial = {core: {student_id: params.get("learner"), student_name: "Student, Test"}};
+if (params.get("suspend")) { initial.suspend_data = params.get("suspend"); initial.core.entry = "resume"; }
+window.API.loadFromJSON(initial);
+window.lmsCalls = [];
+["LMSInitialize", "LMSSetValue", "LMSCommit", "LMSFinish"].forEach(function (name) {
+  window.API.on(name, function (element, value) { window.lmsCalls.push([name, element || "", value || ""]); });
+});
+</script></head>
+<body><iframe id="sco" title="course" style="width:1280px;height:1400px;border:0"></iframe>
+<script>document.getElementById("sco").src = params.get("launch");</script>
+</body></html>
+"""
+
+
+class Assessment(Page):
+    """The SCORM package (scripts/scorm-package.sh): its page with the generated questions,
+    hosted in a frame under scorm-again, a real SCORM 1.2 runtime, as an LMS hosts it; and the
+    same page outside an LMS in practice and test mode."""
+
+    @classmethod
+    def setUpClass(cls):
+        if ARGS.scorm is None:
+            raise unittest.SkipTest("--scorm names no package")
+        import zipfile
+
+        cls.folder = pathlib.Path(tempfile.mkdtemp(prefix="ftpsim-scorm-"))
+        with zipfile.ZipFile(ARGS.scorm) as package:
+            package.extractall(cls.folder)
+        manifest = ElementTree.parse(cls.folder / "imsmanifest.xml").getroot()
+        ns = {"c": "http://www.imsproject.org/xsd/imscp_rootv1p1p2"}
+        item = manifest.find(".//c:item", ns)
+        resource = manifest.find(".//c:resource", ns)
+        cls.launch = resource.get("href") + item.get("parameters")
+        cls.lesson = re.search(r"lesson=([a-z0-9-]+)", cls.launch).group(1)
+        scorm_again = pathlib.Path(os.environ.get("FTPSIM_TOOLS_DIR", pathlib.Path.home() / ".cache/ftpsim-tools"))
+        shutil.copy(scorm_again / "scorm-again/node_modules/scorm-again/dist/scorm12.min.js", cls.folder)
+        (cls.folder / "lms.html").write_text(LMS_PAGE)
+        cls.server = StaticServer(cls.folder).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    def lms(self, driver, learner, suspend=""):
+        from urllib.parse import quote
+
+        url = f"{self.server.url}lms.html?learner={quote(learner)}&launch={quote(self.launch)}"
+        if suspend:
+            url += f"&suspend={quote(suspend)}"
+        driver.get("about:blank")
+        driver.get(url)
+        driver.switch_to.frame(driver.find_element(By.ID, "sco"))
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"), message="the course page draws")
+
+    def cmi(self, driver, element):
+        driver.switch_to.default_content()
+        value = driver.execute_script("return window.API.LMSGetValue(arguments[0])", element)
+        driver.switch_to.frame(driver.find_element(By.ID, "sco"))
+        return value
+
+    def answer_all(self, driver, answer_key, right=True):
+        """Steps through the session answering each question as it comes: from the answer key,
+        or wrongly (`right` false)."""
+        answers = dict(answer_key)
+        for _ in range(60):
+            open_questions = driver.find_elements(By.CSS_SELECTOR, ".questions .question:not(.answered)")
+            for question in open_questions:
+                ask = question.find_element(By.CSS_SELECTOR, ".ask").text
+                self.assertIn(ask, answers, f"the page asks what the answer key asks: {ask}")
+                self.answer(question, answers[ask] if right else None)
+                time.sleep(0.2)
+            if driver.find_elements(By.CSS_SELECTOR, ".questions .score"):
+                return
+            to_stage(driver)
+            driver.switch_to.active_element.send_keys(Keys.END)
+            time.sleep(0.3)
+        self.fail("the questions never ended")
+
+    def answer(self, question, answer):
+        buttons = question.find_elements(By.CSS_SELECTOR, ".answers button")
+        fields = question.find_elements(By.CSS_SELECTOR, "input[type=text]")
+        selects = question.find_elements(By.CSS_SELECTOR, "select")
+        if buttons:
+            wanted = answer.split(" · ")[0] if answer else None
+            choice = next((b for b in buttons if b.text == wanted), None) if wanted else buttons[-1]
+            if answer is None and len(buttons) == 2:
+                choice = buttons[0]
+            choice.click()
+        elif selects:
+            select = Select(selects[0])
+            if answer:
+                select.select_by_visible_text(answer.split(" · ")[0])
+            else:
+                select.select_by_index(len(select.options) - 1)
+            question.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        elif len(fields) == 2:
+            inside, public = (re.match(r"(\S+) inside, (\S+) public", answer).groups() if answer else ("10.9.9.9:1", "10.9.9.8:2"))
+            fields[0].send_keys(inside)
+            fields[1].send_keys(public)
+            question.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        else:
+            fields[0].send_keys(answer or "10.9.9.9:1")
+            question.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    def test_the_lms_gets_the_score_and_status_and_the_attempt_resumes(self):
+        learner = "s1-ada"
+        key = answer_key(self.lesson, seed_for_learner(learner))
+        self.assertGreaterEqual(len(key), 3, key)
+        with Browser(*DESKTOP) as driver:
+            self.lms(driver, learner)
+            self.assertEqual(self.cmi(driver, "cmi.core.lesson_status"), "incomplete")
+            panel = driver.find_element(By.CSS_SELECTOR, ".questions")
+            self.assertIn("test", panel.text.lower())
+            shoot(driver, "70-scorm-first-question")
+            self.answer_all(driver, key, right=True)
+            shoot(driver, "71-scorm-score")
+            self.assertIn(f"Score: {len(key)} of {len(key)} (100 %)", driver.find_element(By.CSS_SELECTOR, ".questions").text)
+            self.assertEqual(self.cmi(driver, "cmi.core.score.raw"), "100")
+            self.assertEqual(self.cmi(driver, "cmi.core.score.max"), "100")
+            self.assertEqual(self.cmi(driver, "cmi.core.lesson_status"), "passed")
+            suspend = self.cmi(driver, "cmi.suspend_data")
+            self.assertTrue(suspend.startswith(f"ftpsim1;{self.lesson};{seed_for_learner(learner)};test;"), suspend)
+            self.assertLessEqual(len(suspend), 4096)
+            driver.switch_to.default_content()
+            calls = driver.execute_script("return window.lmsCalls")
+            self.assertEqual(calls[0][0], "LMSInitialize", calls[:3])
+            errors = [entry["message"] for entry in console_errors(driver)]
+            self.assertEqual(errors, [])
+            driver.switch_to.frame(driver.find_element(By.ID, "sco"))
+            # A second visit with the kept progress starts where the student was, finished.
+            self.lms(driver, learner, suspend=suspend)
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".questions .score"), message="the attempt resumes")
+            self.assertIn(f"Score: {len(key)} of {len(key)}", driver.find_element(By.CSS_SELECTOR, ".questions").text)
+            # Another learner has other numbers.
+            other = answer_key(self.lesson, seed_for_learner("s2-grace"))
+            self.assertNotEqual(key, other)
+
+    def test_a_wrong_test_fails_and_practice_explains_each_wrong_answer(self):
+        learner = "s3-linus"
+        answers = answer_key(self.lesson, seed_for_learner(learner))
+        with Browser(*LAPTOP) as driver:
+            self.lms(driver, learner)
+            self.answer_all(driver, answers, right=False)
+            self.assertEqual(self.cmi(driver, "cmi.core.lesson_status"), "failed")
+            self.assertNotIn("Not quite", driver.find_element(By.CSS_SELECTOR, ".questions").text, "a test gives no hints")
+            shoot(driver, "72-scorm-failed")
+        # The same page outside an LMS: practice mode, on an assignment link.
+        practice = self.launch.replace("quiz=test", "quiz=practice").replace("assignment=learner", "assignment=5")
+        answers = answer_key(self.lesson, 5)
+        with Browser(*PROJECTOR) as driver:
+            driver.get(self.server.url + practice)
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".questions"), message="the questions panel")
+            picture = driver.find_element(By.CSS_SELECTOR, "svg.topology").get_attribute("textContent")
+            to_stage(driver)
+            key(driver, Keys.END)
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".questions .question"), message="a question")
+            first = driver.find_element(By.CSS_SELECTOR, ".questions .question")
+            truth = dict(answers)[first.find_element(By.CSS_SELECTOR, ".ask").text]
+            wrong = "No, it will fail" if truth.startswith("Yes") else "Yes, it will work"
+            next(b for b in first.find_elements(By.CSS_SELECTOR, "button") if b.text == wrong).click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".questions .wrong"),
+                     message="a hint that names the event to look at")
+            shoot(driver, "73-practice-hint")
+            self.assertIn("event", driver.find_element(By.CSS_SELECTOR, ".questions .wrong").text)
+            # The class cannot step past the open questions.
+            before = position(driver)
+            to_stage(driver)
+            key(driver, Keys.END)
+            time.sleep(0.5)
+            self.assertEqual(position(driver), before, "End stops at the open question")
+            # The same link gives the same variant; a neighbour's differs.
+            driver.get("about:blank")
+            driver.get(self.server.url + practice)
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".questions"), message="again")
+            self.assertEqual(driver.find_element(By.CSS_SELECTOR, "svg.topology").get_attribute("textContent"), picture)
+            self.assertNotEqual(answer_key(self.lesson, 6), answers)
+            violations = axe_violations(driver)
+            self.assertEqual(violations, [], violations)
+
+
 class ServeCommand(unittest.TestCase):
     """Quick start command 1 (scripts/serve.sh) serves a page that loads: run when
     FTPSIM_SERVE_URL names the address it serves on."""
@@ -1121,6 +1331,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dist", type=pathlib.Path, required=True)
     parser.add_argument("--artifacts", type=pathlib.Path, required=True)
+    parser.add_argument("--scorm", type=pathlib.Path, help="the SCORM package (scripts/scorm-package.sh), for Assessment")
     ARGS, rest = parser.parse_known_args()
     ARGS.artifacts.mkdir(parents=True, exist_ok=True)
     if not (ARGS.dist / "index.html").is_file():

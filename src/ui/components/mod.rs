@@ -6,6 +6,8 @@ mod console;
 mod controls;
 mod files;
 mod panels;
+#[cfg(feature = "assessment")]
+mod questions;
 mod settings;
 mod share;
 mod views;
@@ -14,6 +16,8 @@ pub use console::console_panel;
 pub use controls::{Header, PlaybackBar};
 pub use files::FilesDialog;
 pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};
+#[cfg(feature = "assessment")]
+pub use questions::QuestionsPanel;
 pub use settings::SettingsForm;
 pub use share::ShareDialog;
 pub use views::{ComparePanes, LadderView, LowerTabs, Markup, PaneView, TranscriptView};

@@ -16,6 +16,8 @@ cargo fmt --check
 step "lints (native and wasm32)"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
+# The hosted page is built without the "assessment" feature (index.html): lint it that way too.
+cargo clippy --target wasm32-unknown-unknown --lib --bins --locked --no-default-features -- -D warnings
 
 step "native tests"
 cargo test --locked --all-targets
@@ -32,9 +34,13 @@ step "size budget"
 mkdir -p artifacts
 python3 scripts/size_report.py dist --budget-kb 210 --out artifacts/size-report.txt
 
+step "SCORM 1.2 package (the page with its questions, for an LMS; outside dist/ and its budget)"
+scripts/scorm-package.sh
+python3 scripts/size_report.py target/scorm/app --budget-kb 1000 --out artifacts/size-report-scorm.txt
+
 step "browser tests (headless Chromium)"
 PYTHON="${FTPSIM_TOOLS_DIR:-$HOME/.cache/ftpsim-tools}/venv/bin/python"
-"$PYTHON" tests/browser/test_app.py --dist dist --artifacts artifacts
+"$PYTHON" tests/browser/test_app.py --dist dist --artifacts artifacts --scorm dist-scorm/ftpsim-scorm.zip
 
 step "Quick start command 1 serves the app"
 # scripts/serve.sh runs `trunk serve` on 127.0.0.1:8080; check the page it serves, then stop it.

@@ -233,4 +233,31 @@ fn the_answer_key_lists_each_students_variant() {
         assert!(key.contains(&found.scenario.topology().client.to_string()), "{key}");
     }
     assert!(!key.contains("Variant 8"));
+    // The same key as a page to print.
+    let page = std::env::temp_dir().join(format!("ftpsim-key-{}.html", std::process::id()));
+    ftpsim(
+        &[
+            "assignment",
+            "--lesson",
+            "passive-nat-firewall",
+            "--seed",
+            "5",
+            "--students",
+            "3",
+            "-o",
+            page.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    let html = std::fs::read_to_string(&page).expect("written");
+    let _ = std::fs::remove_file(&page);
+    assert!(
+        html.starts_with("<!doctype html>") && html.contains("<h1>Answer key: passive-nat-firewall</h1>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<section class=\"variant\">").count(), 3);
+    assert!(
+        html.contains("&quot;227 Entering Passive Mode") || html.contains("\"227 Entering Passive Mode"),
+        "escaped lines"
+    );
 }

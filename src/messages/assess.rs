@@ -136,6 +136,16 @@ pub fn variant_heading(seed: u64, title: &str) -> String {
     format!("Variant {seed}: {title}")
 }
 
+/// "client 192.168.1.2 · home router 203.0.113.1 · server 198.51.100.10 · passive range 50000-51000"
+pub fn key_numbers(client: &str, router: &str, server: &str, low: u16, high: u16) -> String {
+    format!("client {client} · home router {router} · server {server} · passive range {low}-{high}")
+}
+
+/// "Answer key: active-nat"
+pub fn answer_key_title(lesson: &str) -> String {
+    format!("Answer key: {lesson}")
+}
+
 /// Why stored progress could not be resumed.
 pub mod suspend {
     pub const UNREADABLE: &str = "the saved progress could not be read, so the attempt starts again";

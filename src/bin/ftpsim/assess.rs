@@ -56,6 +56,72 @@ pub struct AssignmentArgs {
     /// How many students: variants `seed`, `seed + 1`, …
     #[arg(long, default_value_t = 1)]
     pub students: u64,
+    /// Write the answer key as a printable HTML page to FILE instead of text on stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// One student's variant as the answer key lists it.
+struct KeyEntry {
+    seed: u64,
+    title: &'static str,
+    settings: String,
+    numbers: String,
+    /// (question, answer)
+    answers: Vec<(String, String)>,
+}
+
+fn key_entries(args: &AssignmentArgs) -> Result<Vec<KeyEntry>, String> {
+    let first = args.variant.seed;
+    (first..first.saturating_add(args.students.clamp(1, 1000)))
+        .map(|seed| {
+            let (found, timeline) = find_variant(&args.variant, seed)?;
+            let server_nat = found.scenario.server_nat_active();
+            let topology = found.scenario.topology();
+            let (low, high) = found.scenario.numbers.passive_range;
+            Ok(KeyEntry {
+                seed,
+                title: found.lesson.title,
+                settings: found.scenario.describe(),
+                numbers: say::key_numbers(
+                    &topology.client.to_string(),
+                    &topology.router_wan.to_string(),
+                    &topology.server_public.to_string(),
+                    low,
+                    high,
+                ),
+                answers: questions::questions(&timeline)
+                    .iter()
+                    .map(|question| (question.words(server_nat), question.answer_words(server_nat)))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// The answer key as a page to print: every text escaped by maud.
+fn key_page(lesson: &str, entries: &[KeyEntry]) -> String {
+    let title = say::answer_key_title(lesson);
+    let body = maud::html! {
+        h1 { (title) }
+        @for entry in entries {
+            section class="variant" {
+                h2 { (say::variant_heading(entry.seed, entry.title)) }
+                p class="note" { (entry.settings) br; (entry.numbers) }
+                ol {
+                    @for (question, answer) in &entry.answers {
+                        li { (question) br; b { (answer) } }
+                    }
+                }
+            }
+        }
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}\nsection.variant {{ break-inside: avoid; margin-bottom: 1em; }}\n</style>\n</head>\n<body>\n{}\n</body>\n</html>\n",
+        maud::html! { (title) }.into_string(),
+        include_str!("../../../static/handout.css"),
+        body.into_string()
+    )
 }
 
 fn find_variant(args: &VariantArgs, seed: u64) -> Result<(Variant, Timeline), String> {
@@ -65,25 +131,21 @@ fn find_variant(args: &VariantArgs, seed: u64) -> Result<(Variant, Timeline), St
     Ok((found, timeline))
 }
 
-/// `ftpsim assignment`: the answer key of `students` variants.
+/// `ftpsim assignment`: the answer key of `students` variants, as text or a page to print.
 pub fn assignment(args: &AssignmentArgs) -> Result<i32, String> {
-    for seed in args.variant.seed..args.variant.seed.saturating_add(args.students.clamp(1, 1000)) {
-        let (found, timeline) = find_variant(&args.variant, seed)?;
-        let server_nat = found.scenario.server_nat_active();
-        crate::cli::emit(&say::variant_heading(seed, found.lesson.title));
-        crate::cli::emit(&format!("  {}", found.scenario.describe()));
-        let topology = found.scenario.topology();
-        crate::cli::emit(&format!(
-            "  client {}  home router {}  server {}  passive range {}-{}",
-            topology.client,
-            topology.router_wan,
-            topology.server_public,
-            found.scenario.numbers.passive_range.0,
-            found.scenario.numbers.passive_range.1
-        ));
-        for (number, question) in questions::questions(&timeline).iter().enumerate() {
-            crate::cli::emit(&format!("  {}. {}", number + 1, question.words(server_nat)));
-            crate::cli::emit(&format!("     → {}", question.answer_words(server_nat)));
+    let entries = key_entries(args)?;
+    if let Some(path) = &args.output {
+        std::fs::write(path, key_page(&args.variant.lesson, &entries))
+            .map_err(|error| format!("cannot write the answer key {}: {error}", path.display()))?;
+        return Ok(0);
+    }
+    for entry in &entries {
+        crate::cli::emit(&say::variant_heading(entry.seed, entry.title));
+        crate::cli::emit(&format!("  {}", entry.settings));
+        crate::cli::emit(&format!("  {}", entry.numbers));
+        for (number, (question, answer)) in entry.answers.iter().enumerate() {
+            crate::cli::emit(&format!("  {}. {question}", number + 1));
+            crate::cli::emit(&format!("     → {answer}"));
         }
         crate::cli::emit("");
     }

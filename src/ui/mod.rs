@@ -226,47 +226,6 @@ pub fn App() -> Html {
     };
     let narrow = use_state(narrow_window);
 
-    // The keyboard: one listener on the document for the whole page.
-    {
-        let on_action = on_action.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window().and_then(|window| window.document()).map(|document| {
-                // Not passive: the keys the page handles must not also scroll it.
-                EventListener::new_with_options(
-                    &document,
-                    "keydown",
-                    EventListenerOptions::enable_prevent_default(),
-                    move |event| {
-                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                            return;
-                        };
-                        if let Some(action) = key_action(event) {
-                            event.prevent_default();
-                            on_action.emit(action);
-                        }
-                    },
-                )
-            });
-            move || drop(listener)
-        });
-    }
-
-    // The phone layout follows the window's width.
-    {
-        let narrow = narrow.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "resize", move |_| {
-                    let now = narrow_window();
-                    if now != *narrow {
-                        narrow.set(now);
-                    }
-                })
-            });
-            move || drop(listener)
-        });
-    }
-
     let classroom = &state.classroom;
 
     // The browser keeps the link of what is on screen, the preferences and the saved
@@ -302,11 +261,39 @@ pub fn App() -> Html {
             }
         });
     }
+    // The page's listeners, set up once: the keyboard (one listener on the document for the
+    // whole page), the window's width (the phone layout follows it), and the address.
     {
         let on_action = on_action.clone();
+        let narrow = narrow.clone();
         let written = written.clone();
         use_effect_with((), move |_| {
-            let listeners = web_sys::window().map(|window| {
+            let keyboard = web_sys::window().and_then(|window| window.document()).map(|document| {
+                let on_action = on_action.clone();
+                // Not passive: the keys the page handles must not also scroll it.
+                EventListener::new_with_options(
+                    &document,
+                    "keydown",
+                    EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        if let Some(action) = key_action(event) {
+                            event.prevent_default();
+                            on_action.emit(action);
+                        }
+                    },
+                )
+            });
+            let window_listeners = web_sys::window().map(|window| {
+                let resize = EventListener::new(&window, "resize", move |_| {
+                    let now = narrow_window();
+                    if now != *narrow {
+                        narrow.set(now);
+                    }
+                });
+                // A changed address (Back, Forward, a pasted link) is opened.
                 let on_change = move |_: &web_sys::Event| {
                     let fragment = location_fragment();
                     let mut written = written.borrow_mut();
@@ -316,9 +303,13 @@ pub fn App() -> Html {
                     }
                 };
                 let again = on_change.clone();
-                (EventListener::new(&window, "hashchange", on_change), EventListener::new(&window, "popstate", again))
+                (
+                    resize,
+                    EventListener::new(&window, "hashchange", on_change),
+                    EventListener::new(&window, "popstate", again),
+                )
             });
-            move || drop(listeners)
+            move || drop((keyboard, window_listeners))
         });
     }
 

@@ -33,8 +33,8 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, LowerTabs, Markup, NoticeBar,
-    PendingPanel, PlaybackBar, QuizPanel, SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, PendingPanel, PlaybackBar, QuizPanel,
+    SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
 };
 use files::Export;
 use state::PageState;
@@ -463,7 +463,7 @@ pub fn App() -> Html {
             let stage_html = html! {
                 <>
                     <section class="picture" tabindex="-1" ref={stage.clone()} aria-label={panels::PICTURE} onclick={picture_click}>
-                        <Markup html={AttrValue::from(svg)} />
+                        { Html::from_html_unchecked(AttrValue::from(svg)) }
                     </section>
                     { questions_html }
                     <CaptionPanel headline={AttrValue::from(caption.headline)} body={AttrValue::from(caption.body)}
@@ -485,14 +485,14 @@ pub fn App() -> Html {
                             <TranscriptView lines={lines} title={panels::TRANSCRIPT} interactive=true on_action={on_action.clone()} />
                         </section>
                         <section class="panel tabbed-panel">
-                            <LowerTabs tab={classroom.tab} on_action={on_action.clone()} />
+                            { components::lower_tabs(classroom.tab, &on_action) }
                             // Both panels stay in the page (each tab names its panel); the other is hidden.
                             <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder" hidden={classroom.tab != Tab::Ladder}>
                                 <LadderView {rows} lanes={ladder::lanes(server_nat)} {position} on_action={on_action.clone()} />
                             </div>
                             <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables" hidden={classroom.tab != Tab::Tables}>
                                 if classroom.tab == Tab::Tables {
-                                    <Markup html={AttrValue::from(tables::device_tables(world))} />
+                                    { Html::from_html_unchecked(AttrValue::from(tables::device_tables(world))) }
                                 }
                             </div>
                             <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={classroom.tab != Tab::Console}>
@@ -530,7 +530,7 @@ pub fn App() -> Html {
                              level={classroom.step_level} on_action={on_action.clone()} />
             </div>
             if let Some(notice) = &classroom.notice {
-                <NoticeBar text={AttrValue::from(notice.text())} on_action={on_action.clone()} />
+                { components::notice_bar(notice.text(), &on_action) }
             }
             { match classroom.dialog.clone() {
                 Some(Dialog::Share(share)) => html! {

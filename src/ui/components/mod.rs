@@ -15,12 +15,12 @@ mod views;
 pub use console::console_panel;
 pub use controls::{Header, PlaybackBar};
 pub use files::FilesDialog;
-pub use panels::{CaptionPanel, ComparisonPanel, NoticeBar, PendingPanel, QuizPanel, VerdictPanel};
+pub use panels::{CaptionPanel, ComparisonPanel, PendingPanel, QuizPanel, VerdictPanel, notice_bar};
 #[cfg(feature = "assessment")]
 pub use questions::QuestionsPanel;
 pub use settings::SettingsForm;
 pub use share::ShareDialog;
-pub use views::{ComparePanes, LadderView, LowerTabs, Markup, PaneView, TranscriptView};
+pub use views::{ComparePanes, LadderView, PaneView, TranscriptView, lower_tabs};
 
 use yew::prelude::*;
 

@@ -116,18 +116,12 @@ pub fn PendingPanel(props: &PendingProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct NoticeProps {
-    pub text: AttrValue,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn NoticeBar(props: &NoticeProps) -> Html {
+/// The notice bar: what the page could not do, until dismissed.
+pub fn notice_bar(text: String, on_action: &Callback<Action>) -> Html {
     html! {
         <div class="message" role="alert">
-            <span>{ props.text.clone() }</span>
-            <button type="button" class="link" onclick={on_click(&props.on_action, Action::DismissNotice)}>{ say::DISMISS }</button>
+            <span>{ text }</span>
+            <button type="button" class="link" onclick={on_click(on_action, Action::DismissNotice)}>{ say::DISMISS }</button>
         </div>
     }
 }

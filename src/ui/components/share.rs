@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::{Look, Markup, button, text_button};
+use super::{Look, button, text_button};
 use crate::classroom::Action;
 use crate::messages::page::share as say;
 
@@ -88,7 +88,7 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
                                 <p class="status" role="status">{ say::COPIED }</p>
                             }
                             { match &props.qr {
-                                Some(Ok(svg)) => html! { <div class="qr-box"><Markup html={svg.clone()} /></div> },
+                                Some(Ok(svg)) => html! { <div class="qr-box">{ Html::from_html_unchecked(svg.clone()) }</div> },
                                 Some(Err(why)) => html! { <p class="status" role="status">{ why.clone() }</p> },
                                 None => Html::default(),
                             } }

@@ -1,6 +1,7 @@
-//! The views of the run: read-only markup (the topology, the device tables), the transcript
-//! and the ladder (keyed lists of buttons that go to their moment), the tabs, and the two
-//! panes of the side-by-side view.
+//! The views of the run: the transcript and the ladder (keyed lists of buttons that go to their
+//! moment), the tabs, and the two panes of the side-by-side view. Read-only markup (the
+//! topology, the device tables, the QR code) is put in place with `Html::from_html_unchecked`,
+//! which redraws it when, and only when, it changes.
 
 use std::rc::Rc;
 
@@ -13,19 +14,6 @@ use crate::ftp::client::DataMode;
 use crate::messages::page::{compare as pair, ladder as ladder_words, panels};
 use crate::picture::ladder::Row;
 use crate::picture::transcript::Line;
-
-#[derive(Properties, PartialEq)]
-pub struct MarkupProps {
-    /// Markup built and escaped natively (maud).
-    pub html: AttrValue,
-}
-
-/// Read-only markup from [`crate::picture`], as one node: redrawn when, and only when, it
-/// changes.
-#[component]
-pub fn Markup(props: &MarkupProps) -> Html {
-    Html::from_html_unchecked(props.html.clone())
-}
 
 /// Keeps the current row of a scrolling list in view without scrolling the page itself.
 fn keep_in_view(list: &NodeRef) {
@@ -112,18 +100,12 @@ pub fn LadderView(props: &LadderProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TabsProps {
-    pub tab: Tab,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn LowerTabs(props: &TabsProps) -> Html {
+/// The tabs of the panel that the ladder, the device tables and the console share.
+pub fn lower_tabs(current: Tab, on_action: &Callback<Action>) -> Html {
     let tab = |which: Tab, id: &'static str, panel: &'static str, name: &'static str| {
         html! {
-            <button type="button" role="tab" id={id} aria-controls={panel} aria-selected={(props.tab == which).to_string()}
-                    onclick={on_click(&props.on_action, Action::ShowTab(which))}>{ name }</button>
+            <button type="button" role="tab" id={id} aria-controls={panel} aria-selected={(current == which).to_string()}
+                    onclick={on_click(on_action, Action::ShowTab(which))}>{ name }</button>
         }
     };
     html! {
@@ -183,7 +165,7 @@ pub fn ComparePanes(props: &CompareProps) -> Html {
                         { view.verdict.as_ref().map_or(AttrValue::from(pair::IN_PROGRESS), |(_, text)| text.clone()) }
                     </p>
                 </div>
-                <Markup html={view.svg.clone()} />
+                { Html::from_html_unchecked(view.svg.clone()) }
                 <div class="pane-caption">
                     <p class="headline">{ view.headline.clone() }</p>
                     <p class="body">{ view.body.clone() }</p>

@@ -33,8 +33,8 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    CaptionPanel, ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, PendingPanel, PlaybackBar, QuizPanel,
-    SettingsForm, ShareDialog, TranscriptView, VerdictPanel,
+    ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog,
+    TranscriptView,
 };
 use files::Export;
 use state::PageState;
@@ -466,15 +466,13 @@ pub fn App() -> Html {
                         { Html::from_html_unchecked(AttrValue::from(svg)) }
                     </section>
                     { questions_html }
-                    <CaptionPanel headline={AttrValue::from(caption.headline)} body={AttrValue::from(caption.body)}
-                                  detail={AttrValue::from(detail)} {countdowns} announce={classroom.announce} />
+                    { components::caption_panel(caption, detail, countdowns, classroom.announce) }
                     if let Some(pending) = &classroom.pending {
-                        <PendingPanel pending={pending.clone()} on_action={on_action.clone()} />
+                        { components::pending_panel(pending, &on_action) }
                     }
                     if quiz_on_screen {
-                        <QuizPanel answer={classroom.quiz.answer} truth={quiz_truth(&classroom.timeline)} {server_nat}
-                                   summary={AttrValue::from(classroom.timeline.verdict().summary.clone())}
-                                   on_action={on_action.clone()} />
+                        { components::quiz_panel(classroom.quiz.answer, quiz_truth(&classroom.timeline), server_nat,
+                                                 &classroom.timeline.verdict().summary, &on_action) }
                     }
                 </>
             };
@@ -516,7 +514,7 @@ pub fn App() -> Html {
             .map_err(AttrValue::from)
     };
     let share_link = address(classroom.embed);
-    let verdict = classroom.verdict_visible().then(|| classroom.timeline.verdict().clone());
+    let verdict = classroom.verdict_visible().then(|| classroom.timeline.verdict());
     let looking_back =
         (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
     html! {
@@ -551,8 +549,7 @@ pub fn App() -> Html {
                 <aside class="side">
                     <section class="panel verdict-panel" role="status" aria-label={panels::VERDICT}>
                         <h2>{ panels::VERDICT }</h2>
-                        <VerdictPanel {verdict} {server_nat} branched={classroom.timeline.is_branched()} {looking_back}
-                                      on_action={on_action.clone()} />
+                        { components::verdict_panel(verdict, server_nat, classroom.timeline.is_branched(), looking_back, &on_action) }
                     </section>
                     <section class="panel settings" aria-label={panels::SETTINGS}>
                         <h2>{ panels::SETTINGS }</h2>

@@ -11,73 +11,62 @@ use crate::ftp::client::DataMode;
 use crate::messages::page::{
     self as say, comparison as every, panels, pending as waiting, quiz as ask, verdict as words,
 };
+use crate::sim::caption::Caption;
 use crate::sim::matrix::Cell;
 use crate::sim::trace::NodeId;
 use crate::sim::verdict::{Cause, RunOutcome, Verdict};
 
-#[derive(Properties, PartialEq)]
-pub struct CaptionProps {
-    pub headline: AttrValue,
-    pub body: AttrValue,
-    /// The trace's own sentence for the event.
-    pub detail: AttrValue,
-    pub countdowns: Vec<String>,
-    /// Speak the caption now (not while packets are still hopping).
-    pub announce: bool,
-}
-
-#[component]
-pub fn CaptionPanel(props: &CaptionProps) -> Html {
-    let spoken = if props.announce { format!("{}. {}", props.headline, props.body) } else { String::new() };
+/// The caption panel: the caption, the waits under way, and the trace's own sentence for the
+/// event (`detail`). With `announce`, the caption is spoken now (not while packets are still
+/// hopping).
+pub fn caption_panel(caption: Caption, detail: String, countdowns: Vec<String>, announce: bool) -> Html {
+    let spoken = if announce { format!("{}. {}", caption.headline, caption.body) } else { String::new() };
     html! {
         <section class="panel caption-panel" aria-label={panels::CAPTION}>
-            <p class="headline">{ props.headline.clone() }</p>
-            <p class="body">{ props.body.clone() }</p>
-            if !props.countdowns.is_empty() {
+            <p class="headline">{ caption.headline }</p>
+            <p class="body">{ caption.body }</p>
+            if !countdowns.is_empty() {
                 <ul class="countdowns" aria-label={panels::WAITING}>
-                    { for props.countdowns.iter().map(|text| html! { <li>{ "◷ " }{ text }</li> }) }
+                    { for countdowns.into_iter().map(|text| html! { <li>{ "◷ " }{ text }</li> }) }
                 </ul>
             }
-            <p class="event-text">{ props.detail.clone() }</p>
+            <p class="event-text">{ detail }</p>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true">{ spoken }</div>
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct QuizProps {
-    pub answer: Option<QuizAnswer>,
-    pub truth: QuizAnswer,
-    pub server_nat: bool,
-    pub summary: AttrValue,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn QuizPanel(props: &QuizProps) -> Html {
-    let answered = props.answer.is_some();
+/// The quiz's question, and once answered, whether the answer was right.
+pub fn quiz_panel(
+    answer: Option<QuizAnswer>,
+    truth: QuizAnswer,
+    server_nat: bool,
+    summary: &str,
+    on_action: &Callback<Action>,
+) -> Html {
+    let answered = answer.is_some();
     html! {
         <section class="panel quiz" role="region" aria-label={ask::QUESTION}>
             <h2>{ ask::QUESTION }</h2>
-            if let Some(answer) = props.answer {
-                <p class={if answer == props.truth { "right" } else { "wrong" }}>
-                    { if answer == props.truth { ask::RIGHT } else { ask::WRONG } }{ " " }
-                    { ask::answer(&props.truth.label(props.server_nat)) }
+            if let Some(answer) = answer {
+                <p class={if answer == truth { "right" } else { "wrong" }}>
+                    { if answer == truth { ask::RIGHT } else { ask::WRONG } }{ " " }
+                    { ask::answer(&truth.label(server_nat)) }
                 </p>
-                <p>{ props.summary.clone() }</p>
+                <p>{ summary.to_owned() }</p>
                 <p class="hint">{ ask::KEEP_STEPPING }</p>
             } else {
                 <p>{ ask::PROMPT }</p>
             }
             <div class="answers">
-                { for QuizAnswer::ALL.into_iter().map(|answer| {
-                    let chosen = props.answer == Some(answer);
+                { for QuizAnswer::ALL.into_iter().map(|option| {
+                    let chosen = answer == Some(option);
                     // Kept in place after the answer (so the keyboard stays here), but inert.
-                    let onclick = (!answered).then(|| on_click(&props.on_action, Action::Answer(answer)));
+                    let onclick = (!answered).then(|| on_click(on_action, Action::Answer(option)));
                     html! {
                         <button type="button" aria-pressed={chosen.to_string()} aria-disabled={answered.to_string()}
                                 class={classes!(chosen.then_some("chosen"))} {onclick}>
-                            { answer.label(props.server_nat) }
+                            { option.label(server_nat) }
                         </button>
                     }
                 }) }
@@ -86,15 +75,8 @@ pub fn QuizPanel(props: &QuizProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct PendingProps {
-    pub pending: Pending,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn PendingPanel(props: &PendingProps) -> Html {
-    let pending = &props.pending;
+/// The changes waiting for the teacher's choice: restart, branch here, or cancel.
+pub fn pending_panel(pending: &Pending, on_action: &Callback<Action>) -> Html {
     html! {
         <section class="panel pending-change" role="region" aria-label={waiting::TITLE}>
             <h2>{ waiting::TITLE }</h2>
@@ -104,13 +86,13 @@ pub fn PendingPanel(props: &PendingProps) -> Html {
                 <p class="hint">{ waiting::restart_only(why) }</p>
             }
             <div class="answers">
-                <button type="button" class="primary" onclick={on_click(&props.on_action, Action::ConfirmRestart)}>
+                <button type="button" class="primary" onclick={on_click(on_action, Action::ConfirmRestart)}>
                     { waiting::RESTART }
                 </button>
                 if pending.restart_only.is_none() {
-                    <button type="button" onclick={on_click(&props.on_action, Action::ConfirmBranch)}>{ waiting::BRANCH }</button>
+                    <button type="button" onclick={on_click(on_action, Action::ConfirmBranch)}>{ waiting::BRANCH }</button>
                 }
-                <button type="button" onclick={on_click(&props.on_action, Action::CancelChanges)}>{ waiting::CANCEL }</button>
+                <button type="button" onclick={on_click(on_action, Action::CancelChanges)}>{ waiting::CANCEL }</button>
             </div>
         </section>
     }
@@ -126,20 +108,16 @@ pub fn notice_bar(text: String, on_action: &Callback<Action>) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct VerdictProps {
-    /// The verdict, when it may be shown.
-    pub verdict: Option<Verdict>,
-    pub server_nat: bool,
-    pub branched: bool,
-    /// The page stands before the end (the class has seen it and stepped back).
-    pub looking_back: Option<usize>,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn VerdictPanel(props: &VerdictProps) -> Html {
-    let Some(verdict) = &props.verdict else {
+/// The verdict, when it may be shown (`None`: still in progress). `looking_back`: the page
+/// stands before the end (the class has seen it and stepped back).
+pub fn verdict_panel(
+    verdict: Option<&Verdict>,
+    server_nat: bool,
+    branched: bool,
+    looking_back: Option<usize>,
+    on_action: &Callback<Action>,
+) -> Html {
+    let Some(verdict) = verdict else {
         return html! { <p class="pending">{ words::IN_PROGRESS }</p> };
     };
     let ok = verdict.outcome == RunOutcome::Ok;
@@ -149,7 +127,7 @@ pub fn VerdictPanel(props: &VerdictProps) -> Html {
     } else if on_purpose {
         words::REFUSED_ON_PURPOSE.to_owned()
     } else {
-        words::failed_at(verdict.device.map(|device: NodeId| device.label(props.server_nat)))
+        words::failed_at(verdict.device.map(|device: NodeId| device.label(server_nat)))
     };
     let class = if ok || on_purpose { "verdict ok" } else { "verdict fail" };
     html! {
@@ -162,14 +140,14 @@ pub fn VerdictPanel(props: &VerdictProps) -> Html {
             if let Some(fix) = &verdict.fix {
                 <p class="fix"><strong>{ words::FIX }</strong>{ " " }{ fix.clone() }</p>
             }
-            if props.branched {
+            if branched {
                 <p class="hint">{ words::BRANCHED }</p>
             }
-            if let Some(position) = props.looking_back {
+            if let Some(position) = looking_back {
                 <p class="hint">{ words::looking_back(position) }</p>
             }
             if let Some(index) = verdict.event {
-                <button type="button" class="link" onclick={on_click(&props.on_action, Action::Seek(index))}>
+                <button type="button" class="link" onclick={on_click(on_action, Action::Seek(index))}>
                     { words::SHOW_WHERE }
                 </button>
             }

@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CARGO_FUZZ_VERSION="0.13.2"
-ALL_TARGETS="command reply scenario_json stored client_engine server_engine address link"
+ALL_TARGETS="command reply scenario_json stored client_engine server_engine address link assessment"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
 # cargo fuzz build/run options; `long` adds --no-trace-compares (see there).

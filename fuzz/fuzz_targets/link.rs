@@ -7,11 +7,14 @@
 //! value it already has; FUZZING.md.)
 //!
 //! Structured (first byte odd): a link built from a lesson, settings changes through the
-//! settings table, branches, pending changes, step, level, quiz and side by side. Invariant:
+//! settings table, branches, pending changes, step, level, quiz, side by side and an
+//! assessment (practice or test, an assignment's seed, a passing score). Invariant:
 //! written and read, it is the same link, with no problem.
 #![no_main]
 
 use arbitrary::{Result, Unstructured};
+use ftpsim::assess::attempt::Mode;
+use ftpsim::classroom::link::AssessmentLink;
 use ftpsim::classroom::{Link, LinkProblem};
 use ftpsim::ftp::client::DataMode;
 use ftpsim::sim::lessons;
@@ -103,6 +106,15 @@ fn built(u: &mut Unstructured) -> Result<Option<Link>> {
         compare,
         pending,
         embed: u.arbitrary()?,
+        assessment: if u.arbitrary()? {
+            Some(AssessmentLink {
+                mode: *u.choose(&[Mode::Practice, Mode::Test])?,
+                seed: u.arbitrary()?,
+                passing: if u.arbitrary()? { Some(u.int_in_range(0..=100)?) } else { None },
+            })
+        } else {
+            None
+        },
     }))
 }
 

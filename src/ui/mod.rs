@@ -33,8 +33,7 @@ use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
 use components::{
-    ComparePanes, ComparisonPanel, FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog,
-    TranscriptView,
+    ComparePanes, FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog, TranscriptView,
 };
 use files::Export;
 use state::PageState;
@@ -558,10 +557,10 @@ pub fn App() -> Html {
                     </section>
                     <section class="panel comparison" aria-label={panels::EVERY_MODE}>
                         <h2>{ panels::EVERY_MODE }</h2>
-                        <ComparisonPanel cells={classroom.comparison.clone()} current={classroom.scenario.mode}
-                                         hidden={classroom.questions_open()}
-                                         ipv6={classroom.scenario.ip == crate::sim::scenario::IpVersion::V6}
-                                         passive_range={classroom.scenario.numbers.passive_range} />
+                        { components::comparison_panel(&classroom.comparison, classroom.scenario.mode,
+                                                       classroom.questions_open(),
+                                                       classroom.scenario.ip == crate::sim::scenario::IpVersion::V6,
+                                                       classroom.scenario.numbers.passive_range) }
                     </section>
                     <p class="keys">{ panels::KEYS }</p>
                     <p class="about">{ panels::about(crate::VERSION) }</p>

@@ -15,7 +15,7 @@ mod views;
 pub use console::console_panel;
 pub use controls::{Header, PlaybackBar};
 pub use files::FilesDialog;
-pub use panels::{ComparisonPanel, caption_panel, notice_bar, pending_panel, quiz_panel, verdict_panel};
+pub use panels::{caption_panel, comparison_panel, notice_bar, pending_panel, quiz_panel, verdict_panel};
 #[cfg(feature = "assessment")]
 pub use questions::QuestionsPanel;
 pub use settings::SettingsForm;

@@ -1,8 +1,6 @@
 //! The caption, the quiz, the pending changes, the notice, the verdict and the every-mode
 //! table.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use super::on_click;
@@ -155,24 +153,22 @@ pub fn verdict_panel(
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ComparisonProps {
-    pub cells: Rc<Vec<Cell>>,
-    pub current: DataMode,
-    pub hidden: bool,
-    pub ipv6: bool,
-    /// The server's passive range, for the note under the table.
-    pub passive_range: (u16, u16),
-}
-
-#[component]
-pub fn ComparisonPanel(props: &ComparisonProps) -> Html {
-    if props.hidden {
+/// The every-mode table: how the run ends in each data mode (`current`: the one on screen).
+/// With `hidden`, only a note (the questions are open). `passive_range`: the server's, for the
+/// note under the table.
+pub fn comparison_panel(
+    cells: &[Cell],
+    current: DataMode,
+    hidden: bool,
+    ipv6: bool,
+    passive_range: (u16, u16),
+) -> Html {
+    if hidden {
         return html! { <p class="note">{ every::HIDDEN }</p> };
     }
     let note = |mode: DataMode| match mode {
-        DataMode::Pasv | DataMode::Auto if props.ipv6 => Some(every::USES_EPSV),
-        DataMode::Port if props.ipv6 => Some(every::USES_EPRT),
+        DataMode::Pasv | DataMode::Auto if ipv6 => Some(every::USES_EPSV),
+        DataMode::Port if ipv6 => Some(every::USES_EPRT),
         _ => None,
     };
     html! {
@@ -180,10 +176,10 @@ pub fn ComparisonPanel(props: &ComparisonProps) -> Html {
             <table>
                 <thead><tr><th scope="col">{ every::MODE }</th><th scope="col">{ every::RESULT }</th></tr></thead>
                 <tbody>
-                    { for props.cells.iter().map(|cell| {
+                    { for cells.iter().map(|cell| {
                         let ok = cell.outcome == RunOutcome::Ok;
                         html! {
-                            <tr class={classes!(if ok { "ok" } else { "fail" }, (cell.mode == props.current).then_some("current"))}>
+                            <tr class={classes!(if ok { "ok" } else { "fail" }, (cell.mode == current).then_some("current"))}>
                                 <th scope="row">
                                     { crate::messages::settings::mode(cell.mode) }
                                     if let Some(note) = note(cell.mode) { <span class="mode-note">{ note }</span> }
@@ -194,7 +190,7 @@ pub fn ComparisonPanel(props: &ComparisonProps) -> Html {
                     }) }
                 </tbody>
             </table>
-            <p class="note">{ every::note(props.passive_range.0, props.passive_range.1) }</p>
+            <p class="note">{ every::note(passive_range.0, passive_range.1) }</p>
         </>
     }
 }

@@ -32,9 +32,7 @@ use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
-use components::{
-    ComparePanes, FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog, TranscriptView,
-};
+use components::{FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog, TranscriptView};
 use files::Export;
 use state::PageState;
 
@@ -431,10 +429,7 @@ pub fn App() -> Html {
                     verdict,
                 }
             };
-            (
-                html! { <ComparePanes left={view(&compare.left)} right={view(&compare.right)} on_action={on_action.clone()} /> },
-                Html::default(),
-            )
+            (components::compare_panes(view(&compare.left), view(&compare.right), &on_action), Html::default())
         }
         None => {
             let position = classroom.position();

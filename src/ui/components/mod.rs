@@ -20,7 +20,7 @@ pub use panels::{caption_panel, comparison_panel, notice_bar, pending_panel, qui
 pub use questions::QuestionsPanel;
 pub use settings::SettingsForm;
 pub use share::ShareDialog;
-pub use views::{ComparePanes, LadderView, PaneView, TranscriptView, lower_tabs};
+pub use views::{LadderView, PaneView, TranscriptView, compare_panes, lower_tabs};
 
 use yew::prelude::*;
 

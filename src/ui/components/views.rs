@@ -128,21 +128,14 @@ pub struct PaneView {
     pub verdict: Option<(bool, AttrValue)>,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CompareProps {
-    pub left: PaneView,
-    pub right: PaneView,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn ComparePanes(props: &CompareProps) -> Html {
-    let pane = |side: Side, view: &PaneView| {
+/// The two panes of the side-by-side view, each with its menu of data modes.
+pub fn compare_panes(left: PaneView, right: PaneView, on_action: &Callback<Action>) -> Html {
+    let pane = |side: Side, view: PaneView| {
         let (name, menu, id) = match side {
             Side::Left => (pair::LEFT, pair::LEFT_MODE, "pane-left"),
             Side::Right => (pair::RIGHT, pair::RIGHT_MODE, "pane-right"),
         };
-        let on_action = props.on_action.clone();
+        let on_action = on_action.clone();
         let onchange = Callback::from(move |event: Event| {
             let index = event.target_unchecked_into::<web_sys::HtmlSelectElement>().selected_index();
             if let Some(mode) = usize::try_from(index).ok().and_then(|index| DataMode::ALL.get(index)) {
@@ -150,6 +143,11 @@ pub fn ComparePanes(props: &CompareProps) -> Html {
             }
         });
         let mode = crate::messages::settings::mode(view.mode);
+        let (verdict_class, verdict) = match view.verdict {
+            Some((true, text)) => ("ok", text),
+            Some((false, text)) => ("fail", text),
+            None => ("pending", AttrValue::from(pair::IN_PROGRESS)),
+        };
         html! {
             <section class="pane" aria-label={pair::pane(name, mode)}>
                 <div class="pane-head">
@@ -160,23 +158,22 @@ pub fn ComparePanes(props: &CompareProps) -> Html {
                             }) }
                         </select>
                     </label>
-                    <p class={classes!("pane-verdict", match &view.verdict { Some((true, _)) => "ok", Some((false, _)) => "fail", None => "pending" })}
-                       role="status" aria-label={format!("{name} verdict")}>
-                        { view.verdict.as_ref().map_or(AttrValue::from(pair::IN_PROGRESS), |(_, text)| text.clone()) }
+                    <p class={classes!("pane-verdict", verdict_class)} role="status" aria-label={format!("{name} verdict")}>
+                        { verdict }
                     </p>
                 </div>
-                { Html::from_html_unchecked(view.svg.clone()) }
+                { Html::from_html_unchecked(view.svg) }
                 <div class="pane-caption">
-                    <p class="headline">{ view.headline.clone() }</p>
-                    <p class="body">{ view.body.clone() }</p>
+                    <p class="headline">{ view.headline }</p>
+                    <p class="body">{ view.body }</p>
                 </div>
             </section>
         }
     };
     html! {
         <div class="compare">
-            { pane(Side::Left, &props.left) }
-            { pane(Side::Right, &props.right) }
+            { pane(Side::Left, left) }
+            { pane(Side::Right, right) }
         </div>
     }
 }

@@ -32,7 +32,7 @@ use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
-use components::{FilesDialog, Header, LadderView, PlaybackBar, SettingsForm, ShareDialog, TranscriptView};
+use components::{FilesDialog, Header, LadderView, SettingsForm, ShareDialog, TranscriptView};
 use files::Export;
 use state::PageState;
 
@@ -517,9 +517,8 @@ pub fn App() -> Html {
             <div class="bars">
                 <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
                         presenter={classroom.presenter} on_action={on_action.clone()} />
-                <PlaybackBar playing={classroom.playback.playing} {value} {max} counter={AttrValue::from(counter)}
-                             value_text={AttrValue::from(value_text)} speed={classroom.playback.speed}
-                             level={classroom.step_level} on_action={on_action.clone()} />
+                { components::playback_bar(classroom.playback.playing, (value, max), counter, value_text,
+                                            classroom.playback.speed, classroom.step_level, &on_action) }
             </div>
             if let Some(notice) = &classroom.notice {
                 { components::notice_bar(notice.text(), &on_action) }

@@ -76,20 +76,6 @@ pub fn Header(props: &HeaderProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct PlaybackProps {
-    pub playing: bool,
-    pub value: usize,
-    pub max: usize,
-    /// What the counter shows ("12 / 215 · t = 0.088 s").
-    pub counter: AttrValue,
-    /// What a screen reader says of the scrubber.
-    pub value_text: AttrValue,
-    pub speed: usize,
-    pub level: Level,
-    pub on_action: Callback<Action>,
-}
-
 /// |◀ and ▶| drawn, since not every classroom computer has a font with those symbols.
 fn icon(path: &'static str) -> Html {
     html! { <svg class="icon" viewBox="0 0 12 12" aria-hidden="true"><path d={path} /></svg> }
@@ -115,9 +101,18 @@ fn bar_button(
     button(Look { class, label: Some(label), title: Some(title), ..Look::default() }, content, action, on_action)
 }
 
-#[component]
-pub fn PlaybackBar(props: &PlaybackProps) -> Html {
-    let on_action = &props.on_action;
+/// The playback bar: the buttons, the scrubber at `value` of `max`, the counter ("12 / 215 ·
+/// t = 0.088 s"), and the menus of speed and step level. `value_text` is what a screen reader
+/// says of the scrubber.
+pub fn playback_bar(
+    playing: bool,
+    (value, max): (usize, usize),
+    counter: String,
+    value_text: String,
+    speed: usize,
+    level: Level,
+    on_action: &Callback<Action>,
+) -> Html {
     let on_scrub = {
         let on_action = on_action.clone();
         Callback::from(move |event: InputEvent| {
@@ -147,7 +142,7 @@ pub fn PlaybackBar(props: &PlaybackProps) -> Html {
             }
         })
     };
-    let (play_label, play_text) = if props.playing { (words::PAUSE, "❚❚") } else { (words::PLAY, "▶") };
+    let (play_label, play_text) = if playing { (words::PAUSE, "❚❚") } else { (words::PLAY, "▶") };
     html! {
         <div class="playback" role="group" aria-label={words::GROUP}>
             <div class="buttons">
@@ -163,21 +158,21 @@ pub fn PlaybackBar(props: &PlaybackProps) -> Html {
             </div>
             <label class="scrubber">
                 <span class="visually-hidden">{ words::TIMELINE }</span>
-                <input type="range" min="0" max={props.max.to_string()} value={props.value.to_string()}
-                       aria-valuetext={props.value_text.clone()} oninput={on_scrub} />
+                <input type="range" min="0" max={max.to_string()} value={value.to_string()}
+                       aria-valuetext={value_text} oninput={on_scrub} />
             </label>
-            <span class="clock">{ props.counter.clone() }</span>
+            <span class="clock">{ counter }</span>
             <label class="inline">{ words::SPEED }
                 <select onchange={on_speed}>
                     { for SPEEDS.iter().enumerate().map(|(index, (name, _))| html! {
-                        <option selected={index == props.speed}>{ *name }</option>
+                        <option selected={index == speed}>{ *name }</option>
                     }) }
                 </select>
             </label>
             <label class="inline">{ words::STEP_BY }
                 <select onchange={on_level}>
-                    { for LEVELS.iter().map(|(level, name)| html! {
-                        <option selected={*level == props.level}>{ *name }</option>
+                    { for LEVELS.iter().map(|(option, name)| html! {
+                        <option selected={*option == level}>{ *name }</option>
                     }) }
                 </select>
             </label>

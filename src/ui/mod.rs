@@ -32,7 +32,7 @@ use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
-use components::{FilesDialog, Header, LadderView, SettingsForm, ShareDialog, TranscriptView};
+use components::{FilesDialog, LadderView, SettingsForm, ShareDialog, TranscriptView};
 use files::Export;
 use state::PageState;
 
@@ -374,6 +374,17 @@ pub fn App() -> Html {
         });
     }
 
+    // The lesson menu names the lesson shown, whenever it changes (see `components::header`).
+    let lesson_menu = use_node_ref();
+    {
+        let menu = lesson_menu.clone();
+        use_effect_with(classroom.lesson, move |lesson| {
+            if let Some(select) = menu.cast::<web_sys::HtmlSelectElement>() {
+                select.set_value(lesson.unwrap_or(""));
+            }
+        });
+    }
+
     // After a lesson is picked or a dialog closes, the keyboard returns to the stage.
     {
         let stage = stage.clone();
@@ -515,8 +526,8 @@ pub fn App() -> Html {
         <main class={classes!("app", classroom.embed.then_some("embed"), classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
                               classroom.compare.is_some().then_some("comparing"))}>
             <div class="bars">
-                <Header lesson={classroom.lesson} quiz={classroom.quiz.enabled} compare={classroom.compare.is_some()}
-                        presenter={classroom.presenter} on_action={on_action.clone()} />
+                { components::header(classroom.lesson, classroom.quiz.enabled, classroom.compare.is_some(),
+                                     classroom.presenter, &lesson_menu, &on_action) }
                 { components::playback_bar(classroom.playback.playing, (value, max), counter, value_text,
                                             classroom.playback.speed, classroom.step_level, &on_action) }
             </div>

@@ -8,19 +8,23 @@ use crate::messages::page::{self as say, playback as words};
 use crate::sim::lessons;
 use crate::sim::trace::Level;
 
-#[derive(Properties, PartialEq)]
-pub struct HeaderProps {
-    pub lesson: Option<&'static str>,
-    pub quiz: bool,
-    pub compare: bool,
-    pub presenter: bool,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn Header(props: &HeaderProps) -> Html {
+/// The header: the title, the lesson menu (`lesson`: the one shown, if any), the quiz and
+/// side-by-side switches, presenter mode, and the Share and Files buttons.
+///
+/// The `selected` attributes of the menu only set what a fresh menu shows: once the teacher has
+/// picked from it, the browser keeps its own choice over them. The page therefore sets the
+/// menu's value (`menu`) whenever the lesson changes (Back, Forward, a link), so it always
+/// names the one shown.
+pub fn header(
+    lesson: Option<&'static str>,
+    quiz: bool,
+    compare: bool,
+    presenter: bool,
+    menu: &NodeRef,
+    on_action: &Callback<Action>,
+) -> Html {
     let on_lesson = {
-        let on_action = props.on_action.clone();
+        let on_action = on_action.clone();
         Callback::from(move |event: Event| {
             let id = event.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
             if !id.is_empty() {
@@ -29,48 +33,36 @@ pub fn Header(props: &HeaderProps) -> Html {
         })
     };
     let toggle = |action: Action| {
-        let on_action = props.on_action.clone();
+        let on_action = on_action.clone();
         Callback::from(move |_: Event| on_action.emit(action.clone()))
     };
-    // The `selected` attributes below only set what a fresh menu shows: once the teacher has
-    // picked from it, the browser keeps its own choice over them. The menu's value is set
-    // whenever the lesson changes (Back, Forward, a link), so it always names the one shown.
-    let menu = use_node_ref();
-    {
-        let menu = menu.clone();
-        use_effect_with(props.lesson, move |lesson| {
-            if let Some(select) = menu.cast::<web_sys::HtmlSelectElement>() {
-                select.set_value(lesson.unwrap_or(""));
-            }
-        });
-    }
     html! {
         <header class="top">
             <h1>{ say::TITLE }</h1>
             <label class="lesson-picker" for="lesson-menu">{ say::LESSON }
-                <select id="lesson-menu" ref={menu} onchange={on_lesson}>
-                    <option value="" selected={props.lesson.is_none()} disabled=true>{ say::OWN_SETTINGS }</option>
-                    { for lessons::all().into_iter().map(|lesson| html! {
-                        <option key={lesson.id} value={lesson.id} selected={props.lesson == Some(lesson.id)}>{ lesson.title }</option>
+                <select id="lesson-menu" ref={menu.clone()} onchange={on_lesson}>
+                    <option value="" selected={lesson.is_none()} disabled=true>{ say::OWN_SETTINGS }</option>
+                    { for lessons::all().into_iter().map(|option| html! {
+                        <option key={option.id} value={option.id} selected={lesson == Some(option.id)}>{ option.title }</option>
                     }) }
                 </select>
             </label>
             <div class="modes" role="group" aria-label={say::VIEW}>
                 <label class="toggle" title={say::QUIZ_HELP}>
-                    <input type="checkbox" checked={props.quiz} onchange={toggle(Action::ToggleQuiz)} />
+                    <input type="checkbox" checked={quiz} onchange={toggle(Action::ToggleQuiz)} />
                     <span>{ say::QUIZ_MODE }</span>
                 </label>
                 <label class="toggle" title={say::SIDE_BY_SIDE_HELP}>
-                    <input type="checkbox" checked={props.compare} onchange={toggle(Action::ToggleCompare)} />
+                    <input type="checkbox" checked={compare} onchange={toggle(Action::ToggleCompare)} />
                     <span>{ say::SIDE_BY_SIDE }</span>
                 </label>
-                { button(Look { pressed: Some(props.presenter), ..Look::default() },
-                         Html::from(if props.presenter { say::LEAVE_PRESENTER } else { say::PRESENTER }),
-                         Action::TogglePresenter, &props.on_action) }
+                { button(Look { pressed: Some(presenter), ..Look::default() },
+                         Html::from(if presenter { say::LEAVE_PRESENTER } else { say::PRESENTER }),
+                         Action::TogglePresenter, on_action) }
                 { button(Look { title: Some(say::share::SHARE_HELP), dialog: true, ..Look::default() },
-                         Html::from(say::share::SHARE), Action::OpenShare, &props.on_action) }
+                         Html::from(say::share::SHARE), Action::OpenShare, on_action) }
                 { button(Look { title: Some(say::files::FILES_HELP), dialog: true, ..Look::default() },
-                         Html::from(say::files::FILES), Action::OpenFiles, &props.on_action) }
+                         Html::from(say::files::FILES), Action::OpenFiles, on_action) }
             </div>
         </header>
     }

@@ -13,7 +13,7 @@ mod share;
 mod views;
 
 pub use console::console_panel;
-pub use controls::{Header, playback_bar};
+pub use controls::{header, playback_bar};
 pub use files::FilesDialog;
 pub use panels::{caption_panel, comparison_panel, notice_bar, pending_panel, quiz_panel, verdict_panel};
 #[cfg(feature = "assessment")]

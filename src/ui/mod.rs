@@ -32,7 +32,7 @@ use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
-use components::{FilesDialog, LadderView, SettingsForm, ShareDialog, TranscriptView};
+use components::{FilesDialog, LadderView, SettingsForm, TranscriptView};
 use files::Export;
 use state::PageState;
 
@@ -385,6 +385,18 @@ pub fn App() -> Html {
         });
     }
 
+    // The Share dialog's link is selected as the dialog opens (see `components::share_dialog`).
+    let share_field = use_node_ref();
+    {
+        let field = share_field.clone();
+        use_effect_with(matches!(classroom.dialog, Some(Dialog::Share(_))), move |open| {
+            if let (true, Some(input)) = (*open, field.cast::<web_sys::HtmlInputElement>()) {
+                let _ = input.focus();
+                input.select();
+            }
+        });
+    }
+
     // After a lesson is picked or a dialog closes, the keyboard returns to the stage.
     {
         let stage = stage.clone();
@@ -535,12 +547,15 @@ pub fn App() -> Html {
                 { components::notice_bar(notice.text(), &on_action) }
             }
             { match classroom.dialog.clone() {
-                Some(Dialog::Share(share)) => html! {
-                    <ShareDialog link={share_link.clone()} qr={share.qr.then(|| qr_code(&share_link))} copied={share.copied}
-                                 embed_code={share.embed.then(|| address(true).and_then(|embedded| Ok(AttrValue::from(
-                                     crate::picture::embed::code(&embedded, &address(false)?)))))}
-                                 on_action={on_action.clone()} />
-                },
+                Some(Dialog::Share(share)) => components::share_dialog(
+                    &share_link,
+                    share.qr.then(|| qr_code(&share_link)),
+                    share.copied,
+                    share.embed.then(|| address(true).and_then(|embedded| Ok(AttrValue::from(
+                        crate::picture::embed::code(&embedded, &address(false)?))))),
+                    &share_field,
+                    &on_action,
+                ),
                 Some(Dialog::Files(note)) => html! {
                     <FilesDialog saved={classroom.saved.clone()} {note} keeps={may_write}
                                  on_action={on_action.clone()} on_export={on_export.clone()} />

@@ -19,7 +19,7 @@ pub use panels::{caption_panel, comparison_panel, notice_bar, pending_panel, qui
 #[cfg(feature = "assessment")]
 pub use questions::QuestionsPanel;
 pub use settings::SettingsForm;
-pub use share::ShareDialog;
+pub use share::share_dialog;
 pub use views::{LadderView, PaneView, TranscriptView, compare_panes, lower_tabs};
 
 use yew::prelude::*;

@@ -6,39 +6,25 @@ use super::{Look, button, text_button};
 use crate::classroom::Action;
 use crate::messages::page::share as say;
 
-#[derive(Properties, PartialEq)]
-pub struct ShareProps {
-    /// The full address, or why there is none.
-    pub link: Result<AttrValue, AttrValue>,
-    /// The QR code's SVG, when shown (or why there is none).
-    pub qr: Option<Result<AttrValue, AttrValue>>,
-    pub copied: bool,
-    /// The `<iframe>` code for a course page, when shown instead of the link (or why there is
-    /// none).
-    pub embed_code: Option<Result<AttrValue, AttrValue>>,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn ShareDialog(props: &ShareProps) -> Html {
-    let field = use_node_ref();
-    // The link is selected as the dialog opens, so Ctrl+C works even where the clipboard API
-    // is not allowed (an old browser, a page not served over HTTPS).
-    {
-        let field = field.clone();
-        use_effect_with((), move |_| {
-            if let Some(input) = field.cast::<web_sys::HtmlInputElement>() {
-                let _ = input.focus();
-                input.select();
-            }
-        });
-    }
+/// The Share dialog. `link`: the full address, or why there is none; `qr`: the QR code's SVG,
+/// when shown (or why there is none); `embed_code`: the `<iframe>` code for a course page, when
+/// shown instead of the link (or why there is none). `field` is the link's field: the page
+/// selects it as the dialog opens, so Ctrl+C works even where the clipboard API is not allowed
+/// (an old browser, a page not served over HTTPS).
+pub fn share_dialog(
+    link: &Result<AttrValue, AttrValue>,
+    qr: Option<Result<AttrValue, AttrValue>>,
+    copied: bool,
+    embed_code: Option<Result<AttrValue, AttrValue>>,
+    field: &NodeRef,
+    on_action: &Callback<Action>,
+) -> Html {
     let on_copy = {
-        let on_action = props.on_action.clone();
+        let on_action = on_action.clone();
         let field = field.clone();
-        let link = match &props.embed_code {
+        let link = match &embed_code {
             Some(code) => code.clone().ok(),
-            None => props.link.clone().ok(),
+            None => link.clone().ok(),
         };
         Callback::from(move |_: MouseEvent| {
             if let (Some(link), Some(window)) = (&link, web_sys::window()) {
@@ -61,35 +47,35 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         <div class="dialog-backdrop">
             <section class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" onkeydown={stop_keys}>
                 <h2 id="share-title">{ say::TITLE }</h2>
-                { match (&props.link, &props.embed_code) {
+                { match (link, &embed_code) {
                     (Ok(_), Some(Err(why))) | (Err(why), _) => html! {
                         <>
                             <p role="status">{ why.clone() }</p>
-                            <div class="actions">{ text_button(say::CLOSE, Action::CloseDialog, &props.on_action) }</div>
+                            <div class="actions">{ text_button(say::CLOSE, Action::CloseDialog, on_action) }</div>
                         </>
                     },
                     (Ok(link), code) => html! {
                         <>
                             <label class="field" for="share-link">{ if code.is_some() { say::EMBED_LABEL } else { say::LINK } }</label>
-                            <input id="share-link" ref={field} type="text" readonly=true
+                            <input id="share-link" ref={field.clone()} type="text" readonly=true
                                    value={code.clone().and_then(Result::ok).unwrap_or_else(|| link.clone())} />
                             <div class="actions">
                                 <button type="button" class="primary" onclick={on_copy}>
                                     { if code.is_some() { say::COPY_EMBED } else { say::COPY } }
                                 </button>
-                                { button(Look { pressed: Some(props.qr.is_some()), ..Look::default() },
-                                         Html::from(if props.qr.is_some() { say::HIDE_QR } else { say::SHOW_QR }),
-                                         Action::ToggleQr, &props.on_action) }
+                                { button(Look { pressed: Some(qr.is_some()), ..Look::default() },
+                                         Html::from(if qr.is_some() { say::HIDE_QR } else { say::SHOW_QR }),
+                                         Action::ToggleQr, on_action) }
                                 { text_button(if code.is_some() { say::SHOW_LINK } else { say::SHOW_EMBED },
-                                              Action::ToggleEmbedCode, &props.on_action) }
-                                { text_button(say::CLOSE, Action::CloseDialog, &props.on_action) }
+                                              Action::ToggleEmbedCode, on_action) }
+                                { text_button(say::CLOSE, Action::CloseDialog, on_action) }
                             </div>
-                            if props.copied {
+                            if copied {
                                 <p class="status" role="status">{ say::COPIED }</p>
                             }
-                            { match &props.qr {
-                                Some(Ok(svg)) => html! { <div class="qr-box">{ Html::from_html_unchecked(svg.clone()) }</div> },
-                                Some(Err(why)) => html! { <p class="status" role="status">{ why.clone() }</p> },
+                            { match qr {
+                                Some(Ok(svg)) => html! { <div class="qr-box">{ Html::from_html_unchecked(svg) }</div> },
+                                Some(Err(why)) => html! { <p class="status" role="status">{ why }</p> },
                                 None => Html::default(),
                             } }
                         </>

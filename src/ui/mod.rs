@@ -1,15 +1,18 @@
 //! The browser app: a thin, typed Yew layer over [`crate::classroom`]. Compiled for wasm32.
 //!
 //! It owns no simulation logic. [`App`] holds the classroom in a reducer, asks
-//! [`crate::picture`] for what to draw, and lays the page out from components in
-//! `components`, each with typed props and an `on_action` callback that carries an
-//! [`Action`]. What stays generated markup (the topology picture, the device tables) is built
-//! natively with maud and put in place as one node per panel; the transcript and the ladder are
-//! keyed lists, so a step adds lines without rebuilding the earlier ones, and the settings form
+//! [`crate::picture`] for what to draw, and lays the page out from the parts in `components`:
+//! plain functions that return markup, and components for the transcript, the ladder, the
+//! settings form, and the Files dialog and the questions panel (which have hooks of their
+//! own), each with typed arguments and an `on_action` callback that carries an [`Action`].
+//! What stays generated markup (the topology picture, the device tables) is built natively
+//! with maud and put in place as one node per panel; the transcript and the ladder are keyed
+//! lists, so a step adds lines without rebuilding the earlier ones, and the settings form
 //! keeps its nodes across steps.
 //!
 //! The few things only a browser can do live here: the keyboard (a clicker's keys), the
-//! playback timer, full screen for presenter mode, focus after a dialog closes, the phone
+//! playback timer, full screen for presenter mode, focus after a dialog closes, the Share
+//! dialog's link selected as it opens, the lesson menu kept on the lesson shown, the phone
 //! layout, and reading the visitor's wish for reduced motion.
 
 mod components;

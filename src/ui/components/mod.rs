@@ -1,6 +1,13 @@
-//! The page's components. Each takes typed props and an `on_action: Callback<Action>`; a
-//! control emits the [`Action`] it stands for, built in Rust. No action name is written into
-//! markup and read back.
+//! The parts of the page. Most are plain functions that return [`Html`], with typed arguments
+//! and an `on_action: &Callback<Action>`: they keep no state of their own, and a component's
+//! machinery (its lifecycle and props comparison, about 1 KB of wasm each) would cost the
+//! page's download budget (BENCHMARKS.md). What little they need of the browser (a field to
+//! select, a menu to set) the page does, with the `NodeRef` it passes in. The components are
+//! those whose props check saves real work or that have hooks of their own: [`TranscriptView`]
+//! and [`LadderView`] (long keyed lists), [`SettingsForm`], [`FilesDialog`] and, with the
+//! `assessment` feature, the questions panel; they take typed props and an
+//! `on_action: Callback<Action>`. Either way a control emits the [`Action`] it stands for,
+//! built in Rust. No action name is written into markup and read back.
 
 mod console;
 mod controls;

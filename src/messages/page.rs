@@ -444,8 +444,7 @@ pub mod share {
 /// The Files dialog: save, open, export.
 pub mod files {
     pub const FILES: &str = "Save & export";
-    pub const FILES_HELP: &str =
-        "Save or open a scenario file, keep one in this browser, export the transcript and the drawings";
+    pub const FILES_HELP: &str = "Save or open a scenario file, keep one in this browser, export the transcript, the drawings and packet captures";
     pub const TITLE: &str = "Save, open and export";
     pub const SCENARIO: &str = "Scenario file";
     pub const SAVE_SCENARIO: &str = "Save the settings (.json)";

@@ -18,6 +18,8 @@ pub enum Export {
     Topology,
     /// The ladder diagram up to the current step, as SVG.
     Ladder,
+    /// The whole run as a packet capture taken at one point (pcap, for Wireshark).
+    Capture(crate::sim::capture::CapturePoint),
 }
 
 /// Makes the browser save `contents` as `name`.

@@ -221,6 +221,11 @@ pub fn App() -> Html {
                     let svg = ladder::svg(&rows, lanes, crate::messages::page::files::LADDER_TITLE);
                     files::download("ftpsim-ladder.svg", "image/svg+xml", svg.as_bytes());
                 }
+                Export::Capture(point) => files::download(
+                    &format!("ftpsim-{}.pcap", point.as_str()),
+                    "application/vnd.tcpdump.pcap",
+                    &crate::sim::capture::pcap(&classroom.timeline, point),
+                ),
             }
         })
     };

@@ -1,4 +1,5 @@
-//! The Files dialog: save and open scenario files, export the transcript and the drawings.
+//! The Files dialog: save and open scenario files, export the transcript, the drawings and
+//! packet captures.
 
 use yew::prelude::*;
 
@@ -9,6 +10,7 @@ use crate::classroom::stored::Saved;
 use crate::classroom::{Action, FilesNote};
 use crate::messages::page::files as say;
 use crate::messages::page::stored as kept;
+use crate::sim::capture::CapturePoint;
 use crate::ui::files::{Export, read_json};
 
 #[derive(Properties, PartialEq)]
@@ -120,6 +122,13 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
                     <button type="button" onclick={export(Export::Transcript)}>{ say::TRANSCRIPT }</button>
                     <button type="button" onclick={export(Export::Topology)}>{ say::TOPOLOGY }</button>
                     <button type="button" onclick={export(Export::Ladder)}>{ say::LADDER }</button>
+                </div>
+                <h3>{ say::CAPTURE }</h3>
+                <p class="help">{ say::CAPTURE_HELP }</p>
+                <div class="actions">
+                    { for CapturePoint::ALL.into_iter().map(|point| html! {
+                        <button type="button" onclick={export(Export::Capture(point))}>{ point.label() }</button>
+                    }) }
                 </div>
                 <div class="actions">
                     <button type="button" onclick={on_click(&props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>

@@ -153,6 +153,10 @@ fn a_wrong_answer_points_at_the_step_and_names_the_mistake() {
     let announced = SocketAddr::new(timeline.scenario().topology().server, truth.port());
     let mark = target.mark(&Response::Address(announced), &timeline);
     assert!(matches!(mark, Mark::Wrong(Hint::ClientIgnoresAddress { .. })), "{mark:?}");
+    let Mark::Wrong(pointing) = &mark else { panic!() };
+    assert_eq!(pointing.event(), Some(target.asked_at), "the hint names the event where 227 was sent");
+    let Mark::Wrong(fresh_run) = &still else { panic!() };
+    assert_eq!(fresh_run.event(), None, "a fresh run's hint names no event of this run");
     for hint in [mark, swapped, still] {
         let Mark::Wrong(hint) = hint else { panic!() };
         let words = hint.words(false);

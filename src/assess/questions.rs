@@ -374,6 +374,19 @@ impl Question {
 }
 
 impl Hint {
+    /// The event the hint points at, if it points at one.
+    pub fn event(&self) -> Option<usize> {
+        match *self {
+            Hint::LookAt { event }
+            | Hint::HelperRewrote { event }
+            | Hint::NatLeavesTextAlone { event }
+            | Hint::ClientIgnoresAddress { event }
+            | Hint::PortArithmetic { event }
+            | Hint::Swapped { event } => Some(event),
+            Hint::StillFails { .. } | Hint::NotAChange | Hint::WrongKind => None,
+        }
+    }
+
     /// The hint as the student reads it.
     pub fn words(&self, server_nat: bool) -> String {
         match *self {

@@ -93,6 +93,11 @@ pub fn still_fails(at: Option<&str>) -> String {
     }
 }
 
+/// The button that takes the session to the event a hint names.
+pub fn go_to(event: usize) -> String {
+    format!("Go to event {}", event + 1)
+}
+
 pub const NOT_A_CHANGE: &str = "That is not a change: the setting already has that value.";
 
 pub fn swapped(event: usize) -> String {

@@ -1311,6 +1311,12 @@ class Assessment(Page):
                      message="a hint that names the event to look at")
             shoot(driver, "73-practice-hint")
             self.assertIn("event", driver.find_element(By.CSS_SELECTOR, ".questions .wrong").text)
+            go_to = driver.find_element(By.CSS_SELECTOR, ".questions .wrong button.go-to")
+            self.assertRegex(go_to.text, r"^Go to event \d+$")
+            at = position(driver)
+            go_to.click()
+            time.sleep(0.5)
+            self.assertEqual(position(driver), at, "not past the questions still open")
             # The class cannot step past the open questions.
             before = position(driver)
             to_stage(driver)

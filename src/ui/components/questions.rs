@@ -11,6 +11,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::on_click;
 use crate::assess::attempt::Mode;
 use crate::assess::questions::{self, Ask, Mark, Question, Response};
 use crate::classroom::{Action, Assessment};
@@ -214,7 +215,18 @@ fn QuestionItem(props: &ItemProps) -> Html {
             }
             { match &props.mark {
                 Some(Mark::Right) => html! { <p class="right" role="status">{ say::RIGHT }</p> },
-                Some(Mark::Wrong(hint)) => html! { <p class="wrong" role="status">{ hint.words(props.server_nat) }</p> },
+                Some(Mark::Wrong(hint)) => html! {
+                    <p class="wrong" role="status">
+                        { hint.words(props.server_nat) }
+                        // The session goes there as far as the open questions let it.
+                        if let Some(event) = hint.event() {
+                            { " " }
+                            <button type="button" class="go-to" onclick={on_click(&props.on_action, Action::Seek(event))}>
+                                { say::go_to(event) }
+                            </button>
+                        }
+                    </p>
+                },
                 None if props.locked => html! { <p class="hint" role="status">{ say::SAVED }</p> },
                 None => html! {},
             } }

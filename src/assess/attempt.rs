@@ -289,24 +289,11 @@ pub fn timespan(centiseconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::questions::{Ask, Expected, Hint, questions};
+    use crate::assess::questions::{Ask, Hint, questions};
     use crate::sim::lessons;
 
     fn run(lesson: &str) -> Timeline {
         Timeline::run(&lessons::find(lesson).expect("lesson").scenario).expect("runs")
-    }
-
-    fn right_response(question: &Question) -> Response {
-        match &question.expected {
-            Expected::YesNo(works) => Response::YesNo(*works),
-            Expected::Address(address) => Response::Address(*address),
-            Expected::Ip(ip) => Response::Ip(*ip),
-            Expected::Device(device) => Response::Device(*device),
-            Expected::AnyFix(fixes) => {
-                Response::Setting { key: fixes[0].key.to_owned(), token: fixes[0].token.to_owned() }
-            }
-            Expected::NatRow { inside, public } => Response::NatRow { inside: *inside, public: *public },
-        }
     }
 
     #[test]
@@ -329,8 +316,11 @@ mod tests {
         assert_eq!(attempt.limit(), asked.iter().map(|question| question.asked_at).min());
         assert_eq!(attempt.status(Some(50)), LessonStatus::Incomplete);
         for (index, question) in asked.iter().enumerate() {
-            assert_eq!(attempt.answer(index, &right_response(question), &timeline), Ok(None));
-            assert_eq!(attempt.answer(index, &right_response(question), &timeline), Err(AttemptError::Locked));
+            assert_eq!(attempt.answer(index, &question.expected.right_response(), &timeline), Ok(None));
+            assert_eq!(
+                attempt.answer(index, &question.expected.right_response(), &timeline),
+                Err(AttemptError::Locked)
+            );
         }
         assert_eq!(attempt.answer(99, &Response::YesNo(true), &timeline), Err(AttemptError::NoSuchQuestion));
         assert!(attempt.finished() && attempt.limit().is_none());
@@ -385,7 +375,7 @@ mod tests {
         let asked = questions(&timeline);
         let mut attempt = Attempt::new(Mode::Test, asked.clone());
         for (index, question) in asked.iter().enumerate() {
-            attempt.answer(index, &right_response(question), &timeline).expect("taken");
+            attempt.answer(index, &question.expected.right_response(), &timeline).expect("taken");
         }
         let report = attempt.report("passive-nat-firewall", 3, Some(80), 12_345);
         assert_eq!(report.score_raw, 100);

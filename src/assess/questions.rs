@@ -17,7 +17,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::facts::{self, Fix};
+use super::facts::{self, Announced, Fix};
 use crate::ftp::FtpTrace;
 use crate::ftp::codec::Command;
 use crate::messages::assess as say;
@@ -78,6 +78,24 @@ pub enum Expected {
         inside: SocketAddr,
         public: SocketAddr,
     },
+}
+
+impl Expected {
+    /// A response the run counts as right (the first fix where any of several is right): what
+    /// the tests answer with.
+    #[cfg(test)]
+    pub(crate) fn right_response(&self) -> Response {
+        match self {
+            Expected::YesNo(works) => Response::YesNo(*works),
+            Expected::Address(address) => Response::Address(*address),
+            Expected::Ip(ip) => Response::Ip(*ip),
+            Expected::Device(device) => Response::Device(*device),
+            Expected::AnyFix(fixes) => {
+                Response::Setting { key: fixes[0].key.to_owned(), token: fixes[0].token.to_owned() }
+            }
+            Expected::NatRow { inside, public } => Response::NatRow { inside: *inside, public: *public },
+        }
+    }
 }
 
 /// What a student answered.
@@ -145,9 +163,21 @@ pub struct Question {
     pub expected: Expected,
     /// The event that shows the answer.
     pub shown_at: usize,
-    /// The event where the announcing line was sent (for hints about it), if any.
-    announced_at: Option<usize>,
-    /// The line a helper rewrote on the way, and the event where it did.
+    /// The line that announced the data connection, for the hints about an address.
+    announcing: Option<Announcing>,
+}
+
+/// What the hints about an address need of the line that announced the data connection, kept
+/// with the question so that marking an answer reads nothing off the run again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Announcing {
+    /// The event where it was sent.
+    event: usize,
+    /// The address and port inside it, as sent.
+    said: Announced,
+    /// The server announced (227/229), not the client (PORT/EPRT).
+    by_server: bool,
+    /// The event where a helper rewrote it on the way, if one did.
     rewritten_at: Option<usize>,
 }
 
@@ -209,8 +239,7 @@ pub fn questions(timeline: &Timeline) -> Vec<Question> {
         asked_at,
         expected,
         shown_at,
-        announced_at: None,
-        rewritten_at: None,
+        announcing: None,
     };
     let mut found = Vec::new();
     if let Some(at) = setup_point(timeline) {
@@ -224,12 +253,17 @@ pub fn questions(timeline: &Timeline) -> Vec<Question> {
                 .as_ref()
                 .is_some_and(|received| *at < received.event && received.line != announcement.sent.line)
         });
+        let announcing = Some(Announcing {
+            event: sent,
+            said: announcement.sent.announced,
+            by_server: announcement.by_server,
+            rewritten_at,
+        });
         if let Some((attempt, sender, target)) = data_connection_attempt(timeline) {
             let by_server = sender == NodeId::Server;
             if by_server != announcement.by_server {
                 found.push(Question {
-                    announced_at: Some(sent),
-                    rewritten_at,
+                    announcing,
                     ..plain(
                         Ask::DataTarget { by_server, line: announcement.sent.line.clone() },
                         sent,
@@ -243,8 +277,7 @@ pub fn questions(timeline: &Timeline) -> Vec<Question> {
             && let Some(address) = received.announced.address
         {
             found.push(Question {
-                announced_at: Some(sent),
-                rewritten_at,
+                announcing,
                 ..plain(
                     Ask::SeenInPort { line: announcement.sent.line.clone() },
                     sent,
@@ -314,26 +347,25 @@ impl Question {
     /// Why an address (and port) given may be wrong: the common mistakes first.
     fn address_hint(&self, given: IpAddr, port: Option<u16>, truth: SocketAddr, timeline: &Timeline) -> Hint {
         let look = Hint::LookAt { event: self.shown_at };
-        let Some(announced_at) = self.announced_at else { return look };
-        let facts = facts::answers(timeline);
-        let Some(announcement) = facts.announcement else { return look };
-        let said = announcement.sent.announced;
+        let Some(Announcing { event: announced_at, said, by_server, rewritten_at }) = self.announcing else {
+            return look;
+        };
         if given == truth.ip() {
             return match port {
                 Some(port) if port != truth.port() && said.two_numbers => Hint::PortArithmetic { event: announced_at },
                 _ => look,
             };
         }
-        if let (Some(rewritten_at), Some(inside)) = (self.rewritten_at, said.address)
+        if let (Some(rewritten_at), Some(inside)) = (rewritten_at, said.address)
             && given == inside
         {
             return Hint::HelperRewrote { event: rewritten_at };
         }
         let router_wan = timeline.scenario().topology().router_wan;
-        if !announcement.by_server && given == router_wan && timeline.scenario().client_nat_active() {
+        if !by_server && given == router_wan && timeline.scenario().client_nat_active() {
             return Hint::NatLeavesTextAlone { event: announced_at };
         }
-        if announcement.by_server && said.address == Some(given) && !timeline.scenario().trust_pasv_address {
+        if by_server && said.address == Some(given) && !timeline.scenario().trust_pasv_address {
             return Hint::ClientIgnoresAddress { event: announced_at };
         }
         look
@@ -447,15 +479,9 @@ pub fn read_address_and_port(text: &str) -> Result<SocketAddr, ResponseError> {
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
     }
-    let numbers: Vec<&str> = text.trim_matches(['(', ')']).split(',').map(str::trim).collect();
-    if let [a, b, c, d, high, low] = numbers.as_slice() {
-        let byte = |part: &str| part.parse::<u8>().ok();
-        if let (Some(a), Some(b), Some(c), Some(d), Some(high), Some(low)) =
-            (byte(a), byte(b), byte(c), byte(d), byte(high), byte(low))
-        {
-            let port = u16::from(high) << 8 | u16::from(low);
-            return Ok(SocketAddr::new(IpAddr::from([a, b, c, d]), port));
-        }
+    if let Some([a, b, c, d, high, low]) = comma_bytes(text.trim_matches(['(', ')'])).as_deref() {
+        let port = u16::from(*high) << 8 | u16::from(*low);
+        return Ok(SocketAddr::new(IpAddr::from([*a, *b, *c, *d]), port));
     }
     let words: Vec<&str> = text.split_whitespace().filter(|word| !word.eq_ignore_ascii_case("port")).collect();
     if let [address, port] = words.as_slice() {
@@ -480,9 +506,14 @@ pub fn read_address(text: &str) -> Result<IpAddr, ResponseError> {
     if let Ok(address) = read_address_and_port(text) {
         return Ok(address.ip());
     }
-    let numbers: Vec<Option<u8>> = text.split(',').map(|part| part.trim().parse::<u8>().ok()).collect();
-    if let [Some(a), Some(b), Some(c), Some(d)] = numbers.as_slice() {
+    if let Some([a, b, c, d]) = comma_bytes(text).as_deref() {
         return Ok(IpAddr::from([*a, *b, *c, *d]));
     }
     Err(ResponseError::NotAnAddress)
+}
+
+/// Numbers from 0 to 255 between commas (`192,168,1,2`), as PORT and 227 write an address;
+/// `None` if any part is not one.
+fn comma_bytes(text: &str) -> Option<Vec<u8>> {
+    text.split(',').map(|part| part.trim().parse::<u8>().ok()).collect()
 }

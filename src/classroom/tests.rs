@@ -579,20 +579,7 @@ fn a_session_too_long_for_the_page_is_refused_and_the_run_on_screen_stays() {
 mod assessment {
     use super::*;
     use crate::assess::attempt::{LessonStatus, Mode};
-    use crate::assess::questions::{Expected, Mark, Question, Response};
-
-    fn right(question: &Question) -> Response {
-        match &question.expected {
-            Expected::YesNo(works) => Response::YesNo(*works),
-            Expected::Address(address) => Response::Address(*address),
-            Expected::Ip(ip) => Response::Ip(*ip),
-            Expected::Device(device) => Response::Device(*device),
-            Expected::AnyFix(fixes) => {
-                Response::Setting { key: fixes[0].key.to_owned(), token: fixes[0].token.to_owned() }
-            }
-            Expected::NatRow { inside, public } => Response::NatRow { inside: *inside, public: *public },
-        }
-    }
+    use crate::assess::questions::{Mark, Question, Response};
 
     fn opened(fragment: &str) -> Classroom {
         let mut classroom = still(None);
@@ -654,7 +641,7 @@ mod assessment {
         classroom.apply(Action::Change(crate::sim::scenario::Change::ClientAlg(true)));
         assert!(matches!(classroom.notice, Some(Notice::QuestionsOpen)), "the settings are locked");
         assert!(!classroom.scenario.client_alg);
-        play_answering(&mut classroom, right);
+        play_answering(&mut classroom, |question| question.expected.right_response());
         assert_eq!(classroom.position(), classroom.last());
         assert!(!classroom.questions_open(), "after the last answer the table shows");
         let assessment = classroom.assessment.as_ref().expect("on");
@@ -698,7 +685,7 @@ mod assessment {
     #[test]
     fn progress_from_the_course_resumes_the_attempt_and_bad_progress_is_named() {
         let mut classroom = opened("#v=1&lesson=active-nat&quiz=test&assignment=3");
-        play_answering(&mut classroom, right);
+        play_answering(&mut classroom, |question| question.expected.right_response());
         let report = classroom.assessment_report(4200).expect("on");
         assert_eq!(
             (report.score_raw, report.lesson_status, report.session_time.as_str()),

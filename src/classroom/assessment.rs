@@ -8,7 +8,7 @@
 //! - the settings cannot change while questions are open (the answers belong to this run);
 //! - practice shows each answer's mark and hint at once; a test shows nothing until the end.
 
-use crate::assess::attempt::{Attempt, Mode, SuspendError};
+use crate::assess::attempt::{Attempt, Mode, Report, SuspendError};
 use crate::assess::questions::{self, Mark, Question};
 use crate::sim::timeline::Timeline;
 
@@ -57,6 +57,14 @@ impl Assessment {
             .enumerate()
             .filter(|(index, _)| due.contains(index) || shown == Some(*index))
             .collect()
+    }
+
+    /// What a SCORM course is told, with the student at event `position` after `centiseconds`
+    /// in this session.
+    pub fn report(&self, position: usize, centiseconds: u64) -> Report {
+        let mut attempt = self.attempt.clone();
+        attempt.position = position;
+        attempt.report(self.lesson, self.key(), self.passing, centiseconds)
     }
 
     /// Takes back progress the LMS kept; damaged or foreign progress is named and ignored.

@@ -203,9 +203,10 @@ pub struct Classroom {
     pub printing: Option<Printout>,
     /// Counts the teacher's print requests, so each click prints (even of the same document).
     pub print_requests: u32,
-    /// Questions to answer about this run, when a link asks for them.
+    /// Questions to answer about this run, when a link asks for them; shared with the page's
+    /// questions panel, which takes it as props on every render.
     #[cfg(feature = "assessment")]
-    pub assessment: Option<Assessment>,
+    pub assessment: Option<Rc<Assessment>>,
 }
 
 /// The lesson an assignment link without one is about.
@@ -484,10 +485,7 @@ impl Classroom {
     /// position on screen); `centiseconds` is the time spent in this session.
     #[cfg(feature = "assessment")]
     pub fn assessment_report(&self, centiseconds: u64) -> Option<crate::assess::attempt::Report> {
-        let assessment = self.assessment.as_ref()?;
-        let mut attempt = assessment.attempt.clone();
-        attempt.position = self.position();
-        Some(attempt.report(assessment.lesson, assessment.key(), assessment.passing, centiseconds))
+        Some(self.assessment.as_ref()?.report(self.position(), centiseconds))
     }
 
     /// A question is on screen and waits for its answer.
@@ -495,10 +493,16 @@ impl Classroom {
         self.limit().is_some_and(|limit| self.position() >= limit)
     }
 
+    /// Generated questions wait for answers: the settings stay locked until the last one.
+    #[cfg(feature = "assessment")]
+    fn assessment_open(&self) -> bool {
+        self.assessment.as_ref().is_some_and(|assessment| !assessment.attempt.finished())
+    }
+
     /// Questions are open: the settings stay as they are and the outcome stays hidden.
     pub fn questions_open(&self) -> bool {
         #[cfg(feature = "assessment")]
-        if self.assessment.as_ref().is_some_and(|assessment| !assessment.attempt.finished()) {
+        if self.assessment_open() {
             return true;
         }
         self.quiz.open()
@@ -709,7 +713,7 @@ impl Classroom {
             return self.tick();
         }
         #[cfg(feature = "assessment")]
-        if self.assessment.as_ref().is_some_and(|assessment| !assessment.attempt.finished())
+        if self.assessment_open()
             && matches!(
                 action,
                 Action::Change(_)
@@ -840,17 +844,17 @@ impl Classroom {
                 if let Some(assessment) = &mut self.assessment
                     && assessment.attempt.questions.get(index).is_some_and(|question| question.asked_at <= position)
                 {
-                    let timeline = Rc::clone(&self.timeline);
-                    assessment.feedback = match assessment.attempt.answer(index, &response, &timeline) {
+                    let assessment = Rc::make_mut(assessment);
+                    assessment.feedback = match assessment.attempt.answer(index, &response, &self.timeline) {
                         Ok(mark) => mark.map(|mark| (index, mark)),
                         Err(_) => assessment.feedback.take(),
                     };
-                    assessment.attempt.position = position;
                 }
             }
             #[cfg(feature = "assessment")]
             Action::Resume(text) => {
                 if let Some(assessment) = &mut self.assessment {
+                    let assessment = Rc::make_mut(assessment);
                     assessment.resume(&text);
                     match assessment.resume_problem {
                         Some(problem) => self.notice = Some(Notice::NotResumed(problem)),
@@ -1066,7 +1070,13 @@ impl Classroom {
                     // The variant's own lesson would name the cause: no title.
                     self.lesson = None;
                 }
-                Assessment::new(link.lesson.unwrap_or(""), asked.seed, asked.passing, asked.mode, &self.timeline)
+                Rc::new(Assessment::new(
+                    link.lesson.unwrap_or(""),
+                    asked.seed,
+                    asked.passing,
+                    asked.mode,
+                    &self.timeline,
+                ))
             });
             let position = self.position();
             self.seek(position);

@@ -346,9 +346,11 @@ pub fn App() -> Html {
     {
         let started = *use_memo((), |_| js_sys::Date::now());
         let centiseconds = move || ((js_sys::Date::now() - started) / 10.0).max(0.0) as u64;
-        // The newest report, for the moment the page goes away.
+        // The newest assessment and position (shared, not copied), for the reports below and the
+        // moment the page goes away; a report is only made when one is sent.
         let latest = use_mut_ref(|| None);
-        *latest.borrow_mut() = classroom.assessment_report(centiseconds());
+        *latest.borrow_mut() =
+            classroom.assessment.as_ref().map(|assessment| (Rc::clone(assessment), classroom.position()));
         {
             let lms = lms.clone();
             let on_action = on_action.clone();
@@ -364,17 +366,16 @@ pub fn App() -> Html {
             let latest = latest.clone();
             let answers = classroom.assessment.as_ref().map(|assessment| assessment.attempt.records.clone());
             use_effect_with(answers, move |_| {
-                if let (Some(lms), Some(report)) = (lms.as_ref(), latest.borrow().as_ref()) {
-                    lms.report(report);
+                if let (Some(lms), Some((assessment, position))) = (lms.as_ref(), latest.borrow().as_ref()) {
+                    lms.report(&assessment.report(*position, centiseconds()));
                 }
             });
         }
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "pagehide", move |_| {
-                    if let (Some(lms), Some(report)) = (lms.as_ref(), latest.borrow_mut().as_mut()) {
-                        report.session_time = crate::assess::attempt::timespan(centiseconds());
-                        lms.finish(report);
+                    if let (Some(lms), Some((assessment, position))) = (lms.as_ref(), latest.borrow().as_ref()) {
+                        lms.finish(&assessment.report(*position, centiseconds()));
                     }
                 })
             });
@@ -634,7 +635,7 @@ fn questions_view(
         })
     });
     let panel = html! {
-        <components::QuestionsPanel assessment={Rc::new(assessment.clone())} {position} {server_nat}
+        <components::QuestionsPanel assessment={Rc::clone(assessment)} {position} {server_nat}
                                     changes={Rc::new(changes)} on_action={on_action.clone()} />
     };
     (panel, picture_click)

@@ -207,11 +207,7 @@ pub fn quiz(args: &QuizArgs) -> Result<i32, String> {
     let mut shown = 0;
     for index in 0..attempt.questions.len() {
         let question = attempt.questions[index].clone();
-        for event in &timeline.events()[shown..=question.asked_at.min(timeline.events().len().saturating_sub(1))] {
-            if event.level == Level::Key {
-                crate::cli::emit(&format!("{:>4} {}", event.index + 1, event.to_line()));
-            }
-        }
+        print_key_events(&timeline, shown, question.asked_at + 1);
         shown = shown.max(question.asked_at + 1);
         attempt.position = question.asked_at;
         crate::cli::emit(&format!("\n{}. {}", index + 1, question.words(server_nat)));
@@ -241,13 +237,20 @@ pub fn quiz(args: &QuizArgs) -> Result<i32, String> {
         }
         crate::cli::emit("");
     }
-    for event in &timeline.events()[shown.min(timeline.events().len())..] {
+    print_key_events(&timeline, shown, timeline.events().len());
+    attempt.position = timeline.events().len().saturating_sub(1);
+    finish(&attempt, &found, args.pass)
+}
+
+/// Prints the key events from `from` up to (not including) `until`, numbered from 1 as the hints
+/// number them; nothing when the range is empty or past the end.
+fn print_key_events(timeline: &Timeline, from: usize, until: usize) {
+    let events = timeline.events();
+    for event in events.get(from..until.min(events.len())).unwrap_or_default() {
         if event.level == Level::Key {
             crate::cli::emit(&format!("{:>4} {}", event.index + 1, event.to_line()));
         }
     }
-    attempt.position = timeline.events().len().saturating_sub(1);
-    finish(&attempt, &found, args.pass)
 }
 
 fn mode_words(mode: Mode) -> &'static str {

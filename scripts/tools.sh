@@ -85,29 +85,19 @@ ensure_browser() {
     || { as_root apt-get update && as_root apt-get install -y --no-install-recommends chromium chromium-driver; }
 }
 
-ensure_terser() {
-  local installed="$TOOLS_DIR/terser/node_modules/terser/package.json"
-  if [ -f "$installed" ] && grep -q "\"version\": \"$TERSER_VERSION\"" "$installed"; then return; fi
-  say "installing terser $TERSER_VERSION from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR/terser"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/terser" "terser@$TERSER_VERSION"
+# npm package $2 at version $3 into $TOOLS_DIR/$1, unless that version is there already.
+ensure_npm_package() {
+  local folder="$1" package="$2" version="$3"
+  local installed="$TOOLS_DIR/$folder/node_modules/$package/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$version\"" "$installed"; then return; fi
+  say "installing $package $version from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR/$folder"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/$folder" "$package@$version"
 }
 
-ensure_axe() {
-  local installed="$TOOLS_DIR/axe/node_modules/axe-core/package.json"
-  if [ -f "$installed" ] && grep -q "\"version\": \"$AXE_VERSION\"" "$installed"; then return; fi
-  say "installing axe-core $AXE_VERSION from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR/axe"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/axe" "axe-core@$AXE_VERSION"
-}
-
-ensure_scorm_again() {
-  local installed="$TOOLS_DIR/scorm-again/node_modules/scorm-again/package.json"
-  if [ -f "$installed" ] && grep -q "\"version\": \"$SCORM_AGAIN_VERSION\"" "$installed"; then return; fi
-  say "installing scorm-again $SCORM_AGAIN_VERSION from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR/scorm-again"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/scorm-again" "scorm-again@$SCORM_AGAIN_VERSION"
-}
+ensure_terser() { ensure_npm_package terser terser "$TERSER_VERSION"; }
+ensure_axe() { ensure_npm_package axe axe-core "$AXE_VERSION"; }
+ensure_scorm_again() { ensure_npm_package scorm-again scorm-again "$SCORM_AGAIN_VERSION"; }
 
 # A Python venv at $1 with the pinned requirements file $2, (re)built when they change.
 ensure_venv() {

@@ -17,6 +17,7 @@
 //! Left out on purpose: pagination beyond the print stylesheet's hints (the browser paginates),
 //! and questions for what a run never did (no PORT or 227 in it: no question about one).
 
+#[cfg(feature = "assessment")]
 use std::net::SocketAddr;
 
 use maud::{Markup, PreEscaped, html};
@@ -24,16 +25,19 @@ use maud::{Markup, PreEscaped, html};
 use super::{ladder, topology, transcript};
 use crate::assess::facts::value_words;
 pub use crate::assess::facts::{Announced, Announcement, Answers, Fix, Said, answers, fixes};
-use crate::classroom::{Printout, quiz_point};
-use crate::messages::page::{self as page, comparison as every, handout as say, verdict as words};
+use crate::classroom::Printout;
+#[cfg(feature = "assessment")]
+use crate::classroom::quiz_point;
+use crate::messages::page::{self as page, handout as say, verdict as words};
 use crate::sim::lessons::Lesson;
 use crate::sim::matrix::Cell;
 use crate::sim::scenario::Scenario;
 use crate::sim::scene;
 use crate::sim::settings::{SETTINGS, Setting};
 use crate::sim::timeline::Timeline;
+#[cfg(feature = "assessment")]
 use crate::sim::trace::NodeId;
-use crate::sim::verdict::{Cause, RunOutcome};
+use crate::sim::verdict::{Cause, RunOutcome, Verdict};
 
 /// Ladder rows per printed part: a part fills about one A4 or Letter page.
 pub const LADDER_ROWS_PER_PART: usize = 34;
@@ -99,16 +103,21 @@ fn ladder_parts(rows: &[ladder::Row], lanes: [&str; 5]) -> Markup {
     }
 }
 
+/// The verdict's headline, as the page's verdict panel and the printed sheets say it, and
+/// whether it is good news (the transfer worked, or the server refused a bounce on purpose).
+pub fn verdict_title(verdict: &Verdict, server_nat: bool) -> (String, bool) {
+    if verdict.outcome == RunOutcome::Ok {
+        (words::COMPLETED.to_owned(), true)
+    } else if verdict.cause == Some(Cause::ServerRefusedBounce) {
+        (words::REFUSED_ON_PURPOSE.to_owned(), true)
+    } else {
+        (words::failed_at(verdict.device.map(|device| device.label(server_nat))), false)
+    }
+}
+
 fn verdict_section(timeline: &Timeline) -> Markup {
     let verdict = timeline.verdict();
-    let server_nat = timeline.scenario().server_nat_active();
-    let title = if verdict.outcome == RunOutcome::Ok {
-        words::COMPLETED.to_owned()
-    } else if verdict.cause == Some(Cause::ServerRefusedBounce) {
-        words::REFUSED_ON_PURPOSE.to_owned()
-    } else {
-        words::failed_at(verdict.device.map(|device| device.label(server_nat)))
-    };
+    let (title, _) = verdict_title(verdict, timeline.scenario().server_nat_active());
     html! {
         section {
             h2 { (page::panels::VERDICT) }
@@ -121,22 +130,16 @@ fn verdict_section(timeline: &Timeline) -> Markup {
 }
 
 fn every_mode(comparison: &[Cell], scenario: &Scenario) -> Markup {
+    let ipv6 = scenario.ip == crate::sim::scenario::IpVersion::V6;
     html! {
         section {
             h2 { (page::panels::EVERY_MODE) }
-            table {
-                @for cell in comparison {
-                    tr class=[(cell.mode == scenario.mode).then_some("current")] {
-                        th { (crate::messages::settings::mode(cell.mode)) }
-                        td { @if cell.outcome == RunOutcome::Ok { (every::WORKS) } @else { (every::fails(&cell.text)) } }
-                    }
-                }
-            }
-            p class="note" { (every::note(scenario.numbers.passive_range.0, scenario.numbers.passive_range.1)) }
+            (PreEscaped(super::tables::every_mode(comparison, scenario.mode, ipv6, scenario.numbers.passive_range)))
         }
     }
 }
 
+#[cfg(feature = "assessment")]
 /// One question of the worksheet: what it asks, and its blanks, each a label and the answer the
 /// key fills in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +150,7 @@ pub struct Question {
     pub at: Option<usize>,
 }
 
+#[cfg(feature = "assessment")]
 fn decoded(announced: &Announced, control_server: Option<SocketAddr>) -> String {
     match announced.address {
         Some(address) => say::decoded(&address.to_string(), announced.port, announced.two_numbers),
@@ -156,6 +160,7 @@ fn decoded(announced: &Announced, control_server: Option<SocketAddr>) -> String 
     }
 }
 
+#[cfg(feature = "assessment")]
 /// The worksheet's questions about `timeline`, with `answers` read off it. A question about
 /// something the run never did (no PORT, no 227) is left out; so is the fix of a run that works.
 pub fn questions(timeline: &Timeline, answers: &Answers) -> Vec<Question> {
@@ -204,9 +209,10 @@ pub fn questions(timeline: &Timeline, answers: &Answers) -> Vec<Question> {
     questions
 }
 
+#[cfg(feature = "assessment")]
 fn questions_section(timeline: &Timeline, answers: &Answers, key: bool) -> Markup {
     html! {
-        section class="questions" {
+        section class="sheet-questions" {
             h2 { (say::QUESTIONS) }
             ol {
                 @for question in questions(timeline, answers) {
@@ -230,13 +236,74 @@ fn questions_section(timeline: &Timeline, answers: &Answers, key: bool) -> Marku
     }
 }
 
+/// The handout: the network where it went wrong (or at the end), the verdict, the every-mode
+/// table, the whole transcript and the ladder.
+fn handout_body(timeline: &Timeline, comparison: &[Cell], lanes: [&str; 5]) -> Markup {
+    let scenario = timeline.scenario();
+    let last = timeline.len().saturating_sub(1);
+        let verdict = timeline.verdict();
+        let (at, caption) = match verdict.event.filter(|_| !verdict.is_ok()) {
+            Some(event) => (event, say::at_failure(&timeline.events()[event.min(last)].time.to_string())),
+            None => (last, say::AT_END.to_owned()),
+        };
+        html! {
+            (picture(timeline, at, &caption))
+            (verdict_section(timeline))
+            (every_mode(comparison, scenario))
+            section class="transcript-print" {
+                h2 { (say::TRANSCRIPT) }
+                (transcript_list(&transcript::lines(timeline, last)))
+            }
+            (ladder_parts(&ladder::rows(timeline, last), lanes))
+        }
+}
+
+/// The worksheet (or with `key`, its answer key): the network before the session, the
+/// questions, and the session up to the moment the client sets up the data connection.
+#[cfg(feature = "assessment")]
+fn worksheet_body(timeline: &Timeline, comparison: &[Cell], key: bool, lanes: [&str; 5]) -> Markup {
+    let scenario = timeline.scenario();
+    let last = timeline.len().saturating_sub(1);
+                let answers = answers(timeline);
+        // Up to the moment the client sets up the data connection: nothing after it is shown.
+        let cut = quiz_point(timeline).unwrap_or(last);
+        let announced_at = answers.announcement.as_ref().map(|announcement| announcement.sent.event);
+        let lines: Vec<transcript::Line> = transcript::lines(timeline, cut)
+            .into_iter()
+            .map(|mut line| {
+                if Some(line.index) == announced_at && !key {
+                    line.decoded.clear();
+                }
+                line
+            })
+            .collect();
+        // A row's title is the event in words, with addresses: only its label is kept.
+        let rows: Vec<ladder::Row> = ladder::rows(timeline, cut)
+            .into_iter()
+            .map(|row| ladder::Row { title: row.label.clone(), ..row })
+            .collect();
+        html! {
+            (picture(timeline, 0, say::AT_START))
+            (questions_section(timeline, &answers, key))
+            @if key {
+                (verdict_section(timeline))
+                (every_mode(comparison, scenario))
+            }
+            section class="transcript-print" {
+                h2 { (say::TRANSCRIPT) }
+                p class="note" { (say::SO_FAR) }
+                (transcript_list(&lines))
+            }
+            (ladder_parts(&rows, lanes))
+        }
+}
+
 /// The document to print for `timeline`, as escaped markup: `comparison` is the every-mode
 /// table of its settings, `lesson` the lesson they are (the title says "your own settings"
 /// without one).
 pub fn document(timeline: &Timeline, comparison: &[Cell], lesson: Option<&Lesson>, printout: Printout) -> String {
     let scenario = timeline.scenario();
     let lanes = ladder::lanes(scenario.server_nat_active());
-    let last = timeline.len().saturating_sub(1);
     let (kind, class) = match printout {
         Printout::Handout => (say::HANDOUT, "handout"),
         Printout::Worksheet => (say::WORKSHEET, "worksheet"),
@@ -252,58 +319,15 @@ pub fn document(timeline: &Timeline, comparison: &[Cell], lesson: Option<&Lesson
         }
     };
     let body = match printout {
-        Printout::Handout => {
-            let verdict = timeline.verdict();
-            let (at, caption) = match verdict.event.filter(|_| !verdict.is_ok()) {
-                Some(event) => (event, say::at_failure(&timeline.events()[event.min(last)].time.to_string())),
-                None => (last, say::AT_END.to_owned()),
-            };
-            html! {
-                (picture(timeline, at, &caption))
-                (verdict_section(timeline))
-                (every_mode(comparison, scenario))
-                section class="transcript-print" {
-                    h2 { (say::TRANSCRIPT) }
-                    (transcript_list(&transcript::lines(timeline, last)))
-                }
-                (ladder_parts(&ladder::rows(timeline, last), lanes))
-            }
-        }
+        Printout::Handout => handout_body(timeline, comparison, lanes),
+        #[cfg(feature = "assessment")]
         Printout::Worksheet | Printout::AnswerKey => {
-            let key = printout == Printout::AnswerKey;
-            let answers = answers(timeline);
-            // Up to the moment the client sets up the data connection: nothing after it is shown.
-            let cut = quiz_point(timeline).unwrap_or(last);
-            let announced_at = answers.announcement.as_ref().map(|announcement| announcement.sent.event);
-            let lines: Vec<transcript::Line> = transcript::lines(timeline, cut)
-                .into_iter()
-                .map(|mut line| {
-                    if Some(line.index) == announced_at && !key {
-                        line.decoded.clear();
-                    }
-                    line
-                })
-                .collect();
-            // A row's title is the event in words, with addresses: only its label is kept.
-            let rows: Vec<ladder::Row> = ladder::rows(timeline, cut)
-                .into_iter()
-                .map(|row| ladder::Row { title: row.label.clone(), ..row })
-                .collect();
-            html! {
-                (picture(timeline, 0, say::AT_START))
-                (questions_section(timeline, &answers, key))
-                @if key {
-                    (verdict_section(timeline))
-                    (every_mode(comparison, scenario))
-                }
-                section class="transcript-print" {
-                    h2 { (say::TRANSCRIPT) }
-                    p class="note" { (say::SO_FAR) }
-                    (transcript_list(&lines))
-                }
-                (ladder_parts(&rows, lanes))
-            }
+            worksheet_body(timeline, comparison, printout == Printout::AnswerKey, lanes)
         }
+        // The hosted page leaves the worksheet out with the rest of the assessment (it offers
+        // no button for it, BENCHMARKS.md); a request for one prints the handout.
+        #[cfg(not(feature = "assessment"))]
+        Printout::Worksheet | Printout::AnswerKey => handout_body(timeline, comparison, lanes),
     };
     html! {
         article class=(format!("printout {class}")) {
@@ -572,7 +596,7 @@ mod tests {
             if let Some(fix) = &timeline.verdict().fix {
                 assert!(handout.contains(&escaped(fix)));
             }
-            assert_eq!(handout.matches("<tr class=\"current\">").count(), 1, "{id}: the mode on screen is marked");
+            assert_eq!(handout.matches(" current\">").count(), 1, "{id}: the mode on screen is marked");
             for mode in MODES {
                 assert!(handout.contains(&escaped(crate::messages::settings::mode(mode))));
             }

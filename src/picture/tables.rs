@@ -7,8 +7,42 @@ use maud::{Markup, html};
 use crate::messages::page::tables as say;
 use crate::net::conntrack::{Conntrack, NatKind};
 use crate::net::tcp::TcpStack;
+use crate::sim::matrix::Cell;
+use crate::ftp::client::DataMode;
 use crate::sim::trace::NodeId;
+use crate::sim::verdict::RunOutcome;
 use crate::sim::world::World;
+
+/// The every-mode table: how the run ends in each data mode (`current`: the one on screen), and
+/// the note under it (`passive_range`: the server's). One drawing for the page's panel and the
+/// printed handout.
+pub fn every_mode(cells: &[Cell], current: DataMode, ipv6: bool, passive_range: (u16, u16)) -> String {
+    use crate::messages::page::comparison as every;
+    let note = |mode: DataMode| match mode {
+        DataMode::Pasv | DataMode::Auto if ipv6 => Some(every::USES_EPSV),
+        DataMode::Port if ipv6 => Some(every::USES_EPRT),
+        _ => None,
+    };
+    html! {
+        table {
+            thead { tr { th scope="col" { (every::MODE) } th scope="col" { (every::RESULT) } } }
+            tbody {
+                @for cell in cells {
+                    @let ok = cell.outcome == RunOutcome::Ok;
+                    tr class={ (if ok { "ok" } else { "fail" }) @if cell.mode == current { " current" } } {
+                        th scope="row" {
+                            (crate::messages::settings::mode(cell.mode))
+                            @if let Some(note) = note(cell.mode) { span class="mode-note" { (note) } }
+                        }
+                        td { @if ok { (every::WORKS) } @else { (every::fails(&cell.text)) } }
+                    }
+                }
+            }
+        }
+        p class="note" { (every::note(passive_range.0, passive_range.1)) }
+    }
+    .into_string()
+}
 
 fn conntrack_table(title: &str, conntrack: &Conntrack) -> Markup {
     let natted: Vec<_> = conntrack.entries().filter(|entry| entry.nat.is_some()).collect();

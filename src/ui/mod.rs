@@ -35,7 +35,7 @@ use crate::picture::topology::{self, Orientation, Style};
 use crate::picture::{ladder, tables, transcript};
 use crate::sim::caption;
 use crate::sim::scene;
-use components::{FilesDialog, LadderView, SettingsForm, TranscriptView};
+use components::{FilesProps, LowerView, SettingsProps};
 use files::Export;
 use state::PageState;
 
@@ -298,6 +298,9 @@ pub fn App() -> Html {
                         narrow.set(now);
                     }
                 });
+                // The printed document goes away once the browser has printed it (or the teacher
+                // cancelled).
+                let printed = on_action.clone();
                 // A changed address (Back, Forward, a pasted link) is opened.
                 let on_change = move |_: &web_sys::Event| {
                     let fragment = location_fragment();
@@ -312,6 +315,7 @@ pub fn App() -> Html {
                     resize,
                     EventListener::new(&window, "hashchange", on_change),
                     EventListener::new(&window, "popstate", again),
+                    EventListener::new(&window, "afterprint", move |_| printed.emit(Action::Printed)),
                 )
             });
             move || drop((keyboard, window_listeners))
@@ -326,6 +330,13 @@ pub fn App() -> Html {
             move || drop(interval)
         });
     }
+
+    // Each print request asks the browser to print, once the document is in the page.
+    use_effect_with(classroom.print_requests, |requests| {
+        if let (true, Some(window)) = (*requests > 0, web_sys::window()) {
+            let _ = window.print();
+        }
+    });
 
     // Presenter mode fills the screen.
     use_effect_with(classroom.presenter, |presenter| {
@@ -402,6 +413,18 @@ pub fn App() -> Html {
             if let (true, Some(input)) = (*open, field.cast::<web_sys::HtmlInputElement>()) {
                 let _ = input.focus();
                 input.select();
+            }
+        });
+    }
+
+    // The Files dialog's first button takes the keyboard as the dialog opens.
+    let files_first = use_node_ref();
+    let files_name = use_node_ref();
+    {
+        let first = files_first.clone();
+        use_effect_with(matches!(classroom.dialog, Some(Dialog::Files(_))), move |open| {
+            if *open {
+                focus(&first);
             }
         });
     }
@@ -502,30 +525,11 @@ pub fn App() -> Html {
                     }
                 </>
             };
+            let tables = (classroom.tab == Tab::Tables).then(|| AttrValue::from(tables::device_tables(world)));
+            let console = (classroom.tab == Tab::Console).then(|| classroom.console_text());
             let lower = html! {
-                    <div class="lower">
-                        <section class="panel transcript-panel" aria-label={panels::TRANSCRIPT}>
-                            <h2>{ panels::TRANSCRIPT }</h2>
-                            <TranscriptView lines={lines} title={panels::TRANSCRIPT} interactive=true on_action={on_action.clone()} />
-                        </section>
-                        <section class="panel tabbed-panel">
-                            { components::lower_tabs(classroom.tab, &on_action) }
-                            // Both panels stay in the page (each tab names its panel); the other is hidden.
-                            <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder" hidden={classroom.tab != Tab::Ladder}>
-                                <LadderView {rows} lanes={ladder::lanes(server_nat)} {position} on_action={on_action.clone()} />
-                            </div>
-                            <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables" hidden={classroom.tab != Tab::Tables}>
-                                if classroom.tab == Tab::Tables {
-                                    { Html::from_html_unchecked(AttrValue::from(tables::device_tables(world))) }
-                                }
-                            </div>
-                            <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={classroom.tab != Tab::Console}>
-                                if classroom.tab == Tab::Console {
-                                    { components::console_panel(classroom.console_text(), &on_action) }
-                                }
-                            </div>
-                        </section>
-                    </div>
+                <LowerView {lines} {rows} lanes={ladder::lanes(server_nat)} {position} tab={classroom.tab} {tables} {console}
+                           on_action={on_action.clone()} />
             };
             (stage_html, lower)
         }
@@ -545,7 +549,7 @@ pub fn App() -> Html {
         (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
     html! {
         <main class={classes!("app", classroom.embed.then_some("embed"), classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
-                              classroom.compare.is_some().then_some("comparing"))}>
+                              classroom.compare.is_some().then_some("comparing"), classroom.printing.is_some().then_some("printing"))}>
             <div class="bars">
                 { components::header(classroom.lesson, classroom.quiz.enabled, classroom.compare.is_some(),
                                      classroom.presenter, &lesson_menu, &on_action) }
@@ -565,10 +569,15 @@ pub fn App() -> Html {
                     &share_field,
                     &on_action,
                 ),
-                Some(Dialog::Files(note)) => html! {
-                    <FilesDialog saved={classroom.saved.clone()} {note} keeps={may_write}
-                                 on_action={on_action.clone()} on_export={on_export.clone()} />
-                },
+                Some(Dialog::Files(note)) => components::files_dialog(FilesProps {
+                    saved: &classroom.saved,
+                    note,
+                    keeps: may_write,
+                    on_action: &on_action,
+                    on_export: &on_export,
+                    first: &files_first,
+                    name: &files_name,
+                }),
                 None => Html::default(),
             } }
             <div class="layout">
@@ -581,8 +590,8 @@ pub fn App() -> Html {
                     </section>
                     <section class="panel settings" aria-label={panels::SETTINGS}>
                         <h2>{ panels::SETTINGS }</h2>
-                        <SettingsForm form={classroom.form_scenario().clone()} run={classroom.scenario.clone()}
-                                      revision={classroom.form_revision} on_action={on_action.clone()} />
+                        { components::settings_form(&SettingsProps { form: classroom.form_scenario(), run: &classroom.scenario,
+                                                                revision: classroom.form_revision, on_action: &on_action }) }
                     </section>
                     <section class="panel comparison" aria-label={panels::EVERY_MODE}>
                         <h2>{ panels::EVERY_MODE }</h2>
@@ -595,8 +604,19 @@ pub fn App() -> Html {
                     <p class="about">{ panels::about(crate::VERSION) }</p>
                 </aside>
             </div>
+            if let Some(printout) = classroom.printing {
+                // Only the printer sees it (the print stylesheet); escaped by `picture::handout`.
+                <div class="print-doc">{ Html::from_html_unchecked(AttrValue::from(print_document(classroom, printout))) }</div>
+            }
         </main>
     }
+}
+
+/// The handout, worksheet or answer key of the run on screen. The lesson's title and intro only
+/// while the settings are the lesson's own.
+fn print_document(classroom: &Classroom, printout: crate::classroom::Printout) -> String {
+    let lesson = classroom.lesson.and_then(crate::sim::lessons::find).filter(|lesson| lesson.scenario == classroom.scenario);
+    crate::picture::handout::document(&classroom.timeline, &classroom.comparison, lesson.as_ref(), printout)
 }
 
 /// The questions panel of an assessment, and a click on the picture that answers "which

@@ -1035,6 +1035,20 @@ def print_sheet(test, driver, preset, sheet):
     return wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "body"))
 
 
+def print_button(driver, name):
+    """Presses a print button of the Save & export dialog with `window.print` stubbed (a headless
+    browser has no printer) and returns the printed document once the page asked to print it."""
+    before = driver.execute_script("return window.__printed || 0")
+    by_name(driver, "button", name).click()
+    wait_for(driver, lambda d: d.execute_script("return window.__printed || 0") == before + 1,
+             message=f"{name} asks the browser to print")
+    return driver.find_element(By.CSS_SELECTOR, ".print-doc")
+
+
+def stub_printer(driver):
+    driver.execute_script("window.print = () => { window.__printed = (window.__printed || 0) + 1 }")
+
+
 def save_printed(driver, name):
     """What the printer gets: a screenshot of the page in print media at A4 width, and a PDF."""
     import base64
@@ -1095,6 +1109,42 @@ class Printing(Page):
                 self.assertIn(fix, fixes)
             self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
             save_printed(driver, "18-answer-key")
+
+    def test_the_page_prints_the_handout_of_the_run_on_screen(self):
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            open_page(driver, "#lesson=active-nat")
+            stub_printer(driver)
+            by_name(driver, "button", "Save & export").click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
+            # The worksheet and its key come with the assessment (the package's page, below).
+            self.assertFalse([b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "Print worksheet"])
+            doc = print_button(driver, "Print handout")
+            self.assertFalse(doc.is_displayed(), "the document is for the printer only")
+            text = doc.get_attribute("textContent")
+            for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
+                         "Verdict", "Failed at the server", "This network, every mode", "Transcript",
+                         "PORT 192,168,1,2,226,217", "500 Illegal PORT command.", "Ladder diagram"]:
+                self.assertIn(part, text)
+            self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
+            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
+            self.assertIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
+            # In print, only the document: the page's own panels are not on paper.
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            self.assertTrue(doc.is_displayed())
+            self.assertFalse(driver.find_element(By.CSS_SELECTOR, ".layout").is_displayed())
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            height, pdf = save_printed(driver, "20-page-handout")
+            self.assertTrue(pdf.startswith(b"%PDF"))
+            self.assertGreater(height, 2000, "the whole document, not the page, is printed")
+            # The browser says printing is over: the document goes, the page is as it was.
+            driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
+            wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".print-doc"), message="the document goes")
+            self.assertNotIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
+            # Each click prints again, and the print is of the step on screen's run, whatever the step.
+            key(driver, Keys.END)
+            doc = print_button(driver, "Print handout")
+            self.assertIn("500 Illegal PORT command.", doc.get_attribute("textContent"))
+            self.assertNoConsoleErrors(driver)
 
     def test_the_passive_worksheet_asks_about_the_227_reply(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
@@ -1341,6 +1391,27 @@ class Assessment(Page):
             panel = driver.find_element(By.CSS_SELECTOR, ".questions")
             self.assertLessEqual(panel.rect["x"] + panel.rect["width"], 390 + 1, "the panel fits the phone's width")
             shoot(driver, "74-practice-phone")
+
+    def test_the_packages_page_prints_the_worksheet_and_its_answer_key(self):
+        # Outside an LMS, on the lesson's own settings: the worksheet and key come with the questions.
+        with Browser(*LAPTOP, reduced_motion=True) as driver:
+            driver.get(self.server.url + "index.html#lesson=active-nat")
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"), message="the page draws")
+            stub_printer(driver)
+            by_name(driver, "button", "Save & export").click()
+            doc = print_button(driver, "Print worksheet")
+            text = doc.get_attribute("textContent")
+            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
+            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
+            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
+            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal"]:
+                self.assertNotIn(answer, text, "the worksheet does not give it away")
+            doc = print_button(driver, "Print answer key")
+            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
+            self.assertIn("203.0.113.1 (port 60091)", answers)
+            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
+            save_printed(driver, "75-package-answer-key")
+            self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

@@ -3,40 +3,33 @@
 
 use yew::prelude::*;
 
-use std::rc::Rc;
-
 use super::on_click;
 use crate::classroom::stored::Saved;
-use crate::classroom::{Action, FilesNote};
+use crate::classroom::{Action, FilesNote, Printout};
 use crate::messages::page::files as say;
 use crate::messages::page::stored as kept;
 use crate::sim::capture::CapturePoint;
 use crate::ui::files::{Export, read_json};
 
-#[derive(Properties, PartialEq)]
-pub struct FilesProps {
+/// What the Files dialog shows and where its buttons go.
+pub struct FilesProps<'a> {
     /// Scenarios saved under a name.
-    pub saved: Rc<Vec<Saved>>,
+    pub saved: &'a [Saved],
     /// What the last save or delete did.
     pub note: Option<FilesNote>,
     /// The browser keeps what is saved (false: only until the tab closes).
     pub keeps: bool,
-    pub on_action: Callback<Action>,
+    pub on_action: &'a Callback<Action>,
     /// Saves one of the files (the page computes it from what is on screen).
-    pub on_export: Callback<Export>,
+    pub on_export: &'a Callback<Export>,
+    /// The dialog's first button (focused as it opens, by App) and its name field.
+    pub first: &'a NodeRef,
+    pub name: &'a NodeRef,
 }
 
-#[component]
-pub fn FilesDialog(props: &FilesProps) -> Html {
-    let first = use_node_ref();
-    {
-        let first = first.clone();
-        use_effect_with((), move |_| {
-            if let Some(button) = first.cast::<web_sys::HtmlElement>() {
-                let _ = button.focus();
-            }
-        });
-    }
+/// The Files dialog: a function rather than a component (a component's machinery costs the
+/// download more than this dialog's props check would save; App focuses its first button).
+pub fn files_dialog(props: FilesProps) -> Html {
     let export = |what: Export| {
         let on_export = props.on_export.clone();
         Callback::from(move |_: MouseEvent| on_export.emit(what))
@@ -57,10 +50,9 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
             });
         })
     };
-    let name = use_node_ref();
     let on_save = {
         let on_action = props.on_action.clone();
-        let name = name.clone();
+        let name = props.name.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             if let Some(input) = name.cast::<web_sys::HtmlInputElement>() {
@@ -78,9 +70,9 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
             <li key={saved.name.clone()}>
                 <span class="saved-name">{ saved.name.clone() }</span>
                 <button type="button" aria-label={kept::open_label(&saved.name)}
-                        onclick={on_click(&props.on_action, Action::OpenSaved(index))}>{ kept::OPEN }</button>
+                        onclick={on_click(props.on_action, Action::OpenSaved(index))}>{ kept::OPEN }</button>
                 <button type="button" aria-label={kept::delete_label(&saved.name)}
-                        onclick={on_click(&props.on_action, Action::DeleteSaved(index))}>{ kept::DELETE }</button>
+                        onclick={on_click(props.on_action, Action::DeleteSaved(index))}>{ kept::DELETE }</button>
             </li>
         }
     });
@@ -96,7 +88,7 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
                 <h3>{ say::SCENARIO }</h3>
                 <p class="help">{ say::SCENARIO_HELP }</p>
                 <div class="actions">
-                    <button type="button" ref={first} onclick={export(Export::Scenario)}>{ say::SAVE_SCENARIO }</button>
+                    <button type="button" ref={props.first.clone()} onclick={export(Export::Scenario)}>{ say::SAVE_SCENARIO }</button>
                     <label class="file-button">{ say::OPEN_SCENARIO }
                         <input type="file" accept=".json,application/json" onchange={on_open} />
                     </label>
@@ -105,7 +97,7 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
                 <p class="help">{ if props.keeps { kept::SAVED_HELP } else { kept::UNAVAILABLE } }</p>
                 <form class="actions save-as" onsubmit={on_save}>
                     <label>{ kept::NAME_LABEL }
-                        <input type="text" ref={name} maxlength="60" autocomplete="off" />
+                        <input type="text" ref={props.name.clone()} maxlength="60" autocomplete="off" />
                     </label>
                     <button type="submit">{ kept::SAVE }</button>
                 </form>
@@ -130,8 +122,15 @@ pub fn FilesDialog(props: &FilesProps) -> Html {
                         <button type="button" onclick={export(Export::Capture(point))}>{ point.label() }</button>
                     }) }
                 </div>
+                <h3>{ say::PRINT }</h3>
+                <p class="help">{ say::PRINT_HELP }</p>
                 <div class="actions">
-                    <button type="button" onclick={on_click(&props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>
+                    { for Printout::ON_PAGE.iter().map(|printout| html! {
+                        <button type="button" onclick={on_click(props.on_action, Action::Print(*printout))}>{ say::PRINTS[*printout as usize] }</button>
+                    }) }
+                </div>
+                <div class="actions">
+                    <button type="button" onclick={on_click(props.on_action, Action::CloseDialog)}>{ say::CLOSE }</button>
                 </div>
             </section>
         </div>

@@ -2,11 +2,11 @@
 //! and an `on_action: &Callback<Action>`: they keep no state of their own, and a component's
 //! machinery (its lifecycle and props comparison, about 1 KB of wasm each) would cost the
 //! page's download budget (BENCHMARKS.md). What little they need of the browser (a field to
-//! select, a menu to set) the page does, with the `NodeRef` it passes in. The components are
-//! those whose props check saves real work or that have hooks of their own: [`TranscriptView`]
-//! and [`LadderView`] (long keyed lists), [`SettingsForm`], [`FilesDialog`] and, with the
-//! `assessment` feature, the questions panel; they take typed props and an
-//! `on_action: Callback<Action>`. Either way a control emits the [`Action`] it stands for,
+//! select, a menu to set, a dialog's first button to focus) the page does, with the `NodeRef` it
+//! passes in. The components are those whose props check saves real work: [`LowerView`] (the
+//! transcript and the ladder, long keyed lists that the playback clock's ticks must not build
+//! again, with the tables and console tabs) and, with the `assessment` feature, the questions
+//! panel; they take typed props and an `on_action: Callback<Action>`. Either way a control emits the [`Action`] it stands for,
 //! built in Rust. No action name is written into markup and read back.
 
 mod console;
@@ -21,13 +21,13 @@ mod views;
 
 pub use console::console_panel;
 pub use controls::{header, playback_bar};
-pub use files::FilesDialog;
+pub use files::{FilesProps, files_dialog};
 pub use panels::{caption_panel, comparison_panel, notice_bar, pending_panel, quiz_panel, verdict_panel};
 #[cfg(feature = "assessment")]
 pub use questions::QuestionsPanel;
-pub use settings::SettingsForm;
+pub use settings::{SettingsProps, settings_form};
 pub use share::share_dialog;
-pub use views::{LadderView, PaneView, TranscriptView, compare_panes, lower_tabs};
+pub use views::{LowerView, PaneView, compare_panes};
 
 use yew::prelude::*;
 

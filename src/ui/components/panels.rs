@@ -11,8 +11,7 @@ use crate::messages::page::{
 };
 use crate::sim::caption::Caption;
 use crate::sim::matrix::Cell;
-use crate::sim::trace::NodeId;
-use crate::sim::verdict::{Cause, RunOutcome, Verdict};
+use crate::sim::verdict::Verdict;
 
 /// The caption panel: the caption, the waits under way, and the trace's own sentence for the
 /// event (`detail`). With `announce`, the caption is spoken now (not while packets are still
@@ -118,16 +117,8 @@ pub fn verdict_panel(
     let Some(verdict) = verdict else {
         return html! { <p class="pending">{ words::IN_PROGRESS }</p> };
     };
-    let ok = verdict.outcome == RunOutcome::Ok;
-    let on_purpose = verdict.cause == Some(Cause::ServerRefusedBounce);
-    let title = if ok {
-        words::COMPLETED.to_owned()
-    } else if on_purpose {
-        words::REFUSED_ON_PURPOSE.to_owned()
-    } else {
-        words::failed_at(verdict.device.map(|device: NodeId| device.label(server_nat)))
-    };
-    let class = if ok || on_purpose { "verdict ok" } else { "verdict fail" };
+    let (title, good) = crate::picture::handout::verdict_title(verdict, server_nat);
+    let class = if good { "verdict ok" } else { "verdict fail" };
     html! {
         <div class={class}>
             <p class="verdict-title">{ title }</p>
@@ -153,44 +144,11 @@ pub fn verdict_panel(
     }
 }
 
-/// The every-mode table: how the run ends in each data mode (`current`: the one on screen).
-/// With `hidden`, only a note (the questions are open). `passive_range`: the server's, for the
-/// note under the table.
-pub fn comparison_panel(
-    cells: &[Cell],
-    current: DataMode,
-    hidden: bool,
-    ipv6: bool,
-    passive_range: (u16, u16),
-) -> Html {
+/// The every-mode table (`picture::tables::every_mode`), or with `hidden` only a note (the
+/// questions are open).
+pub fn comparison_panel(cells: &[Cell], current: DataMode, hidden: bool, ipv6: bool, passive_range: (u16, u16)) -> Html {
     if hidden {
         return html! { <p class="note">{ every::HIDDEN }</p> };
     }
-    let note = |mode: DataMode| match mode {
-        DataMode::Pasv | DataMode::Auto if ipv6 => Some(every::USES_EPSV),
-        DataMode::Port if ipv6 => Some(every::USES_EPRT),
-        _ => None,
-    };
-    html! {
-        <>
-            <table>
-                <thead><tr><th scope="col">{ every::MODE }</th><th scope="col">{ every::RESULT }</th></tr></thead>
-                <tbody>
-                    { for cells.iter().map(|cell| {
-                        let ok = cell.outcome == RunOutcome::Ok;
-                        html! {
-                            <tr class={classes!(if ok { "ok" } else { "fail" }, (cell.mode == current).then_some("current"))}>
-                                <th scope="row">
-                                    { crate::messages::settings::mode(cell.mode) }
-                                    if let Some(note) = note(cell.mode) { <span class="mode-note">{ note }</span> }
-                                </th>
-                                <td>{ if ok { every::WORKS.to_owned() } else { every::fails(&cell.text) } }</td>
-                            </tr>
-                        }
-                    }) }
-                </tbody>
-            </table>
-            <p class="note">{ every::note(passive_range.0, passive_range.1) }</p>
-        </>
-    }
+    Html::from_html_unchecked(AttrValue::from(crate::picture::tables::every_mode(cells, current, ipv6, passive_range)))
 }

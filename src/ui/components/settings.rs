@@ -8,15 +8,15 @@ use crate::messages::page::pending as waiting;
 use crate::sim::scenario::Scenario;
 use crate::sim::settings::{Group, Kind, Setting, on_page};
 
-#[derive(Properties, PartialEq)]
-pub struct SettingsProps {
+/// What the settings form shows.
+pub struct SettingsProps<'a> {
     /// What the form shows: the run's settings with any pending changes.
-    pub form: Scenario,
+    pub form: &'a Scenario,
     /// The run's settings, to mark what is changed but not applied.
-    pub run: Scenario,
+    pub run: &'a Scenario,
     /// Changes when an input was refused, so the field shows the value in force again.
     pub revision: u32,
-    pub on_action: Callback<Action>,
+    pub on_action: &'a Callback<Action>,
 }
 
 /// The action for a value of `setting`: the change it makes, or why it is refused.
@@ -27,11 +27,11 @@ fn action_for(setting: &'static Setting, value: &str) -> Action {
     }
 }
 
-fn field(setting: &'static Setting, props: &SettingsProps) -> Html {
+fn field(setting: &'static Setting, props: &SettingsProps<'_>) -> Html {
     let id = format!("setting-{}", setting.key);
-    let value = setting.value(&props.form);
-    let changed = value != setting.value(&props.run);
-    let unavailable = setting.unavailable(&props.form);
+    let value = setting.value(props.form);
+    let changed = value != setting.value(props.run);
+    let unavailable = setting.unavailable(props.form);
     let mark = changed.then(|| {
         html! { <span class="pending-mark" title={waiting::MARK}>{ "●" }<span class="visually-hidden">{ waiting::MARK }</span></span> }
     });
@@ -47,7 +47,7 @@ fn field(setting: &'static Setting, props: &SettingsProps) -> Html {
             });
             html! {
                 <div class={classes!("toggle", changed.then_some("changed"))} title={setting.help}>
-                    <input type="checkbox" id={id.clone()} checked={setting.is_on(&props.form)}
+                    <input type="checkbox" id={id.clone()} checked={setting.is_on(props.form)}
                            disabled={unavailable.is_some()} {onchange} />
                     <label for={id}>{ setting.label }</label>{ mark }{ why }
                 </div>
@@ -94,8 +94,9 @@ fn field(setting: &'static Setting, props: &SettingsProps) -> Html {
     }
 }
 
-#[component]
-pub fn SettingsForm(props: &SettingsProps) -> Html {
+/// The form: a function rather than a component, like the other panels (a component's
+/// machinery costs the download more than its props check saves: BENCHMARKS.md).
+pub fn settings_form(props: &SettingsProps<'_>) -> Html {
     html! {
         <div class="settings-form">
             { for Group::ALL.into_iter().map(|group| html! {

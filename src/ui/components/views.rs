@@ -33,75 +33,91 @@ fn keep_in_view(list: &NodeRef) {
     }
 }
 
+/// What the lower half of the page shows: the transcript beside the tabbed panel of the ladder,
+/// the device tables and the console.
 #[derive(Properties, PartialEq)]
-pub struct TranscriptProps {
+pub struct LowerProps {
     pub lines: Rc<Vec<Line>>,
-    pub title: AttrValue,
-    /// Lines are buttons that go to their moment (not in the side-by-side panes).
-    pub interactive: bool,
-    pub on_action: Callback<Action>,
-}
-
-#[component]
-pub fn TranscriptView(props: &TranscriptProps) -> Html {
-    let list = use_node_ref();
-    {
-        let list = list.clone();
-        use_effect_with(props.lines.len(), move |_| keep_in_view(&list));
-    }
-    let last = props.lines.last().map(|line| line.index);
-    html! {
-        <div role="log" aria-label={props.title.clone()} aria-live="off" class="transcript" ref={list}>
-            <ol>
-                { for props.lines.iter().map(|line| {
-                    let onclick = props.interactive.then(|| on_click(&props.on_action, Action::Seek(line.index)));
-                    html! {
-                        <li key={line.index} class={format!("line {}{}", line.kind.class(), if line.kind.is_data() { " data-lane" } else { "" })}
-                            aria-current={(Some(line.index) == last).then_some("step")} {onclick}>
-                            { Html::from_html_unchecked(AttrValue::from(line.markup(props.interactive))) }
-                        </li>
-                    }
-                }) }
-            </ol>
-        </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct LadderProps {
     pub rows: Rc<Vec<Row>>,
     pub lanes: [&'static str; 5],
     pub position: usize,
+    pub tab: Tab,
+    /// The device tables' markup, while their tab is shown.
+    pub tables: Option<AttrValue>,
+    /// The console's log, while its tab is shown.
+    pub console: Option<String>,
     pub on_action: Callback<Action>,
 }
 
+/// The transcript and the tabbed panel, as one component: the long keyed lists are built again
+/// only when their props change, not on every tick of the playback clock. (One component
+/// rather than one per list: each component costs the download about 1 KB, BENCHMARKS.md.)
 #[component]
-pub fn LadderView(props: &LadderProps) -> Html {
-    let list = use_node_ref();
-    let current = props.rows.iter().rev().find(|row| row.index <= props.position).map(|row| row.index);
+pub fn LowerView(props: &LowerProps) -> Html {
+    let transcript = use_node_ref();
+    let ladder = use_node_ref();
+    let last_line = props.lines.last().map(|line| line.index);
+    let current_row = props.rows.iter().rev().find(|row| row.index <= props.position).map(|row| row.index);
     {
-        let list = list.clone();
-        use_effect_with(current, move |_| keep_in_view(&list));
+        let transcript = transcript.clone();
+        use_effect_with(props.lines.len(), move |_| keep_in_view(&transcript));
     }
+    {
+        let ladder = ladder.clone();
+        use_effect_with(current_row, move |_| keep_in_view(&ladder));
+    }
+    let seek = |index: usize| on_click(&props.on_action, Action::Seek(index));
+    let tab = props.tab;
     html! {
-        <div class="ladder" role="group" aria-label={ladder_words::LABEL}>
-            <div class="ladder-heads" aria-hidden="true">
-                { for props.lanes.iter().map(|name| html! { <span>{ *name }</span> }) }
-            </div>
-            <ol class="ladder-rows" ref={list}>
-                { for props.rows.iter().map(|row| html! {
-                    <li key={row.index} aria-current={(Some(row.index) == current).then_some("step")}
-                        onclick={on_click(&props.on_action, Action::Seek(row.index))}>
-                        { Html::from_html_unchecked(AttrValue::from(row.markup())) }
-                    </li>
-                }) }
-            </ol>
+        <div class="lower">
+            <section class="panel transcript-panel" aria-label={panels::TRANSCRIPT}>
+                <h2>{ panels::TRANSCRIPT }</h2>
+                <div role="log" aria-label={panels::TRANSCRIPT} aria-live="off" class="transcript" ref={transcript}>
+                    <ol>
+                        { for props.lines.iter().map(|line| html! {
+                            <li key={line.index} class={format!("line {}{}", line.kind.class(), if line.kind.is_data() { " data-lane" } else { "" })}
+                                aria-current={(Some(line.index) == last_line).then_some("step")} onclick={seek(line.index)}>
+                                { Html::from_html_unchecked(AttrValue::from(line.markup(true))) }
+                            </li>
+                        }) }
+                    </ol>
+                </div>
+            </section>
+            <section class="panel tabbed-panel">
+                { lower_tabs(tab, &props.on_action) }
+                // All three panels stay in the page (each tab names its panel); the others are hidden.
+                <div role="tabpanel" id="panel-ladder" aria-labelledby="tab-ladder" hidden={tab != Tab::Ladder}>
+                    <div class="ladder" role="group" aria-label={ladder_words::LABEL}>
+                        <div class="ladder-heads" aria-hidden="true">
+                            { for props.lanes.iter().map(|name| html! { <span>{ *name }</span> }) }
+                        </div>
+                        <ol class="ladder-rows" ref={ladder}>
+                            { for props.rows.iter().map(|row| html! {
+                                <li key={row.index} aria-current={(Some(row.index) == current_row).then_some("step")}
+                                    onclick={seek(row.index)}>
+                                    { Html::from_html_unchecked(AttrValue::from(row.markup())) }
+                                </li>
+                            }) }
+                        </ol>
+                    </div>
+                </div>
+                <div role="tabpanel" id="panel-tables" aria-labelledby="tab-tables" class="tables" hidden={tab != Tab::Tables}>
+                    if let Some(tables) = &props.tables {
+                        { Html::from_html_unchecked(tables.clone()) }
+                    }
+                </div>
+                <div role="tabpanel" id="panel-console" aria-labelledby="tab-console" hidden={tab != Tab::Console}>
+                    if let Some(log) = &props.console {
+                        { super::console_panel(log.clone(), &props.on_action) }
+                    }
+                </div>
+            </section>
         </div>
     }
 }
 
 /// The tabs of the panel that the ladder, the device tables and the console share.
-pub fn lower_tabs(current: Tab, on_action: &Callback<Action>) -> Html {
+fn lower_tabs(current: Tab, on_action: &Callback<Action>) -> Html {
     let tab = |which: Tab, id: &'static str, panel: &'static str, name: &'static str| {
         html! {
             <button type="button" role="tab" id={id} aria-controls={panel} aria-selected={(current == which).to_string()}

@@ -241,21 +241,21 @@ fn questions_section(timeline: &Timeline, answers: &Answers, key: bool) -> Marku
 fn handout_body(timeline: &Timeline, comparison: &[Cell], lanes: [&str; 5]) -> Markup {
     let scenario = timeline.scenario();
     let last = timeline.len().saturating_sub(1);
-        let verdict = timeline.verdict();
-        let (at, caption) = match verdict.event.filter(|_| !verdict.is_ok()) {
-            Some(event) => (event, say::at_failure(&timeline.events()[event.min(last)].time.to_string())),
-            None => (last, say::AT_END.to_owned()),
-        };
-        html! {
-            (picture(timeline, at, &caption))
-            (verdict_section(timeline))
-            (every_mode(comparison, scenario))
-            section class="transcript-print" {
-                h2 { (say::TRANSCRIPT) }
-                (transcript_list(&transcript::lines(timeline, last)))
-            }
-            (ladder_parts(&ladder::rows(timeline, last), lanes))
+    let verdict = timeline.verdict();
+    let (at, caption) = match verdict.event.filter(|_| !verdict.is_ok()) {
+        Some(event) => (event, say::at_failure(&timeline.events()[event.min(last)].time.to_string())),
+        None => (last, say::AT_END.to_owned()),
+    };
+    html! {
+        (picture(timeline, at, &caption))
+        (verdict_section(timeline))
+        (every_mode(comparison, scenario))
+        section class="transcript-print" {
+            h2 { (say::TRANSCRIPT) }
+            (transcript_list(&transcript::lines(timeline, last)))
         }
+        (ladder_parts(&ladder::rows(timeline, last), lanes))
+    }
 }
 
 /// The worksheet (or with `key`, its answer key): the network before the session, the
@@ -264,38 +264,36 @@ fn handout_body(timeline: &Timeline, comparison: &[Cell], lanes: [&str; 5]) -> M
 fn worksheet_body(timeline: &Timeline, comparison: &[Cell], key: bool, lanes: [&str; 5]) -> Markup {
     let scenario = timeline.scenario();
     let last = timeline.len().saturating_sub(1);
-                let answers = answers(timeline);
-        // Up to the moment the client sets up the data connection: nothing after it is shown.
-        let cut = quiz_point(timeline).unwrap_or(last);
-        let announced_at = answers.announcement.as_ref().map(|announcement| announcement.sent.event);
-        let lines: Vec<transcript::Line> = transcript::lines(timeline, cut)
-            .into_iter()
-            .map(|mut line| {
-                if Some(line.index) == announced_at && !key {
-                    line.decoded.clear();
-                }
-                line
-            })
-            .collect();
-        // A row's title is the event in words, with addresses: only its label is kept.
-        let rows: Vec<ladder::Row> = ladder::rows(timeline, cut)
-            .into_iter()
-            .map(|row| ladder::Row { title: row.label.clone(), ..row })
-            .collect();
-        html! {
-            (picture(timeline, 0, say::AT_START))
-            (questions_section(timeline, &answers, key))
-            @if key {
-                (verdict_section(timeline))
-                (every_mode(comparison, scenario))
+    let answers = answers(timeline);
+    // Up to the moment the client sets up the data connection: nothing after it is shown.
+    let cut = quiz_point(timeline).unwrap_or(last);
+    let announced_at = answers.announcement.as_ref().map(|announcement| announcement.sent.event);
+    let lines: Vec<transcript::Line> = transcript::lines(timeline, cut)
+        .into_iter()
+        .map(|mut line| {
+            if Some(line.index) == announced_at && !key {
+                line.decoded.clear();
             }
-            section class="transcript-print" {
-                h2 { (say::TRANSCRIPT) }
-                p class="note" { (say::SO_FAR) }
-                (transcript_list(&lines))
-            }
-            (ladder_parts(&rows, lanes))
+            line
+        })
+        .collect();
+    // A row's title is the event in words, with addresses: only its label is kept.
+    let rows: Vec<ladder::Row> =
+        ladder::rows(timeline, cut).into_iter().map(|row| ladder::Row { title: row.label.clone(), ..row }).collect();
+    html! {
+        (picture(timeline, 0, say::AT_START))
+        (questions_section(timeline, &answers, key))
+        @if key {
+            (verdict_section(timeline))
+            (every_mode(comparison, scenario))
         }
+        section class="transcript-print" {
+            h2 { (say::TRANSCRIPT) }
+            p class="note" { (say::SO_FAR) }
+            (transcript_list(&lines))
+        }
+        (ladder_parts(&rows, lanes))
+    }
 }
 
 /// The document to print for `timeline`, as escaped markup: `comparison` is the every-mode

@@ -4,11 +4,11 @@
 
 use maud::{Markup, html};
 
+use crate::ftp::client::DataMode;
 use crate::messages::page::tables as say;
 use crate::net::conntrack::{Conntrack, NatKind};
 use crate::net::tcp::TcpStack;
 use crate::sim::matrix::Cell;
-use crate::ftp::client::DataMode;
 use crate::sim::trace::NodeId;
 use crate::sim::verdict::RunOutcome;
 use crate::sim::world::World;

@@ -615,7 +615,8 @@ pub fn App() -> Html {
 /// The handout, worksheet or answer key of the run on screen. The lesson's title and intro only
 /// while the settings are the lesson's own.
 fn print_document(classroom: &Classroom, printout: crate::classroom::Printout) -> String {
-    let lesson = classroom.lesson.and_then(crate::sim::lessons::find).filter(|lesson| lesson.scenario == classroom.scenario);
+    let lesson =
+        classroom.lesson.and_then(crate::sim::lessons::find).filter(|lesson| lesson.scenario == classroom.scenario);
     crate::picture::handout::document(&classroom.timeline, &classroom.comparison, lesson.as_ref(), printout)
 }
 

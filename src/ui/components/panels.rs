@@ -146,7 +146,13 @@ pub fn verdict_panel(
 
 /// The every-mode table (`picture::tables::every_mode`), or with `hidden` only a note (the
 /// questions are open).
-pub fn comparison_panel(cells: &[Cell], current: DataMode, hidden: bool, ipv6: bool, passive_range: (u16, u16)) -> Html {
+pub fn comparison_panel(
+    cells: &[Cell],
+    current: DataMode,
+    hidden: bool,
+    ipv6: bool,
+    passive_range: (u16, u16),
+) -> Html {
     if hidden {
         return html! { <p class="note">{ every::HIDDEN }</p> };
     }

@@ -1,7 +1,7 @@
 //! Printing: which document the teacher asked to print. The page draws the document
 //! (`picture::handout`) into a container that only the printer sees, asks the browser to print
-//! it, and takes it away again when the browser says printing is over (`afterprint`). The page
-//! offers [`Printout::ON_PAGE`]; `ftpsim handout` writes every one.
+//! it, and takes it away again when the browser says printing is over (`afterprint`). `ftpsim
+//! handout` writes the same documents as pages of their own.
 
 /// A document the page prints for the run on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,13 +18,6 @@ pub enum Printout {
 
 impl Printout {
     pub const ALL: [Printout; 3] = [Printout::Handout, Printout::Worksheet, Printout::AnswerKey];
-    /// What the page offers to print: the worksheet and its answer key come with the rest of the
-    /// assessment (the cargo feature `assessment`), which the hosted page leaves out for its
-    /// download budget (BENCHMARKS.md); `ftpsim handout` writes all three.
-    #[cfg(feature = "assessment")]
-    pub const ON_PAGE: &[Printout] = &Printout::ALL;
-    #[cfg(not(feature = "assessment"))]
-    pub const ON_PAGE: &[Printout] = &[Printout::Handout];
 }
 
 #[cfg(test)]

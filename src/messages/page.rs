@@ -461,7 +461,7 @@ pub mod files {
     pub const CANNOT_READ: &str = "the file could not be read";
     pub const NOT_JSON: &str = "the file is not JSON: a scenario file looks like {\"mode\": \"port\"}";
     pub const PRINT: &str = "Print";
-    pub const PRINT_HELP: &str = "For the run on screen: the handout with the picture, ladder, transcript and verdict; the worksheet stops before the data connection and leaves blanks; the answer key fills them in.";
+    pub const PRINT_HELP: &str = "The run on screen, on paper. The worksheet stops before the data connection and leaves blanks; the key fills them in.";
     /// The print buttons, in the order of `classroom::Printout::ALL`.
     pub const PRINTS: [&str; 3] = ["Print handout", "Print worksheet", "Print answer key"];
 }

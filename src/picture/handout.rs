@@ -17,7 +17,6 @@
 //! Left out on purpose: pagination beyond the print stylesheet's hints (the browser paginates),
 //! and questions for what a run never did (no PORT or 227 in it: no question about one).
 
-#[cfg(feature = "assessment")]
 use std::net::SocketAddr;
 
 use maud::{Markup, PreEscaped, html};
@@ -26,7 +25,6 @@ use super::{ladder, topology, transcript};
 use crate::assess::facts::value_words;
 pub use crate::assess::facts::{Announced, Announcement, Answers, Fix, Said, answers, fixes};
 use crate::classroom::Printout;
-#[cfg(feature = "assessment")]
 use crate::classroom::quiz_point;
 use crate::messages::page::{self as page, handout as say, verdict as words};
 use crate::sim::lessons::Lesson;
@@ -35,7 +33,6 @@ use crate::sim::scenario::Scenario;
 use crate::sim::scene;
 use crate::sim::settings::{SETTINGS, Setting};
 use crate::sim::timeline::Timeline;
-#[cfg(feature = "assessment")]
 use crate::sim::trace::NodeId;
 use crate::sim::verdict::{Cause, RunOutcome, Verdict};
 
@@ -139,7 +136,6 @@ fn every_mode(comparison: &[Cell], scenario: &Scenario) -> Markup {
     }
 }
 
-#[cfg(feature = "assessment")]
 /// One question of the worksheet: what it asks, and its blanks, each a label and the answer the
 /// key fills in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,7 +146,6 @@ pub struct Question {
     pub at: Option<usize>,
 }
 
-#[cfg(feature = "assessment")]
 fn decoded(announced: &Announced, control_server: Option<SocketAddr>) -> String {
     match announced.address {
         Some(address) => say::decoded(&address.to_string(), announced.port, announced.two_numbers),
@@ -160,7 +155,6 @@ fn decoded(announced: &Announced, control_server: Option<SocketAddr>) -> String 
     }
 }
 
-#[cfg(feature = "assessment")]
 /// The worksheet's questions about `timeline`, with `answers` read off it. A question about
 /// something the run never did (no PORT, no 227) is left out; so is the fix of a run that works.
 pub fn questions(timeline: &Timeline, answers: &Answers) -> Vec<Question> {
@@ -209,7 +203,6 @@ pub fn questions(timeline: &Timeline, answers: &Answers) -> Vec<Question> {
     questions
 }
 
-#[cfg(feature = "assessment")]
 fn questions_section(timeline: &Timeline, answers: &Answers, key: bool) -> Markup {
     html! {
         section class="sheet-questions" {
@@ -260,7 +253,6 @@ fn handout_body(timeline: &Timeline, comparison: &[Cell], lanes: [&str; 5]) -> M
 
 /// The worksheet (or with `key`, its answer key): the network before the session, the
 /// questions, and the session up to the moment the client sets up the data connection.
-#[cfg(feature = "assessment")]
 fn worksheet_body(timeline: &Timeline, comparison: &[Cell], key: bool, lanes: [&str; 5]) -> Markup {
     let scenario = timeline.scenario();
     let last = timeline.len().saturating_sub(1);
@@ -318,14 +310,9 @@ pub fn document(timeline: &Timeline, comparison: &[Cell], lesson: Option<&Lesson
     };
     let body = match printout {
         Printout::Handout => handout_body(timeline, comparison, lanes),
-        #[cfg(feature = "assessment")]
         Printout::Worksheet | Printout::AnswerKey => {
             worksheet_body(timeline, comparison, printout == Printout::AnswerKey, lanes)
         }
-        // The hosted page leaves the worksheet out with the rest of the assessment (it offers
-        // no button for it, BENCHMARKS.md); a request for one prints the handout.
-        #[cfg(not(feature = "assessment"))]
-        Printout::Worksheet | Printout::AnswerKey => handout_body(timeline, comparison, lanes),
     };
     html! {
         article class=(format!("printout {class}")) {

@@ -158,6 +158,24 @@ fn key_action(event: &web_sys::KeyboardEvent) -> Option<Action> {
     }
 }
 
+/// What the page's one after-render effect follows (see `App`).
+#[derive(Clone, Copy, PartialEq)]
+struct AfterRender {
+    ticking: bool,
+    print_requests: u32,
+    presenter: bool,
+    lesson: Option<&'static str>,
+    share_open: bool,
+    files_open: bool,
+    stage_focus: u32,
+}
+
+/// A class attribute from the names that apply. (Plain text rather than Yew's `classes!`, whose
+/// ordered set of names costs the download about 1 KB: BENCHMARKS.md.)
+fn class_list(names: &[Option<&'static str>]) -> String {
+    names.iter().flatten().copied().collect::<Vec<_>>().join(" ")
+}
+
 fn focus(node: &NodeRef) {
     if let Some(element) = node.cast::<web_sys::HtmlElement>() {
         let _ = element.focus();
@@ -233,29 +251,21 @@ pub fn App() -> Html {
 
     let classroom = &state.classroom;
 
-    // The browser keeps the link of what is on screen, the preferences and the saved
-    // scenarios, written again whenever one of them changes. Not from inside a course page
-    // (embed mode): a frame on the same site would overwrite the teacher's own last session,
-    // and open the whole page in embed mode on the next visit.
+    // The address follows what is on screen, and the browser keeps the link, the preferences
+    // and the saved scenarios, written again whenever one of them changes (one effect for both:
+    // each effect hook is code of its own in the download). `written` is the last fragment the
+    // page wrote or opened, and whether the page wrote it itself; a changed address (Back,
+    // Forward, a pasted link) is opened by the listeners below. Nothing is kept from inside a
+    // course page (embed mode): a frame on the same site would overwrite the teacher's own last
+    // session, and open the whole page in embed mode on the next visit.
     let may_write = kept.writable && !classroom.embed;
-    {
-        let state = state.clone();
-        let saved = Rc::as_ptr(&classroom.saved) as usize;
-        let keys = (classroom.link().ok(), classroom.presenter, classroom.playback.speed, classroom.step_level, saved);
-        use_effect_with(keys, move |_| {
-            if may_write {
-                storage::save(&state.classroom.stored().write());
-            }
-        });
-    }
-
-    // The address follows what is on screen; a changed address (Back, Forward, a pasted link)
-    // is opened. `written` is the last fragment the page wrote or opened.
-    // (the fragment, whether the page wrote it itself)
     let written = use_mut_ref(|| (location_fragment(), false));
     {
+        let state = state.clone();
         let written = written.clone();
-        use_effect_with(classroom.link().ok(), move |link| {
+        let saved = Rc::as_ptr(&classroom.saved) as usize;
+        let keys = (classroom.link().ok(), classroom.presenter, classroom.playback.speed, classroom.step_level, saved);
+        use_effect_with(keys, move |(link, ..)| {
             if let Some(link) = link {
                 let mut written = written.borrow_mut();
                 if written.0 != *link {
@@ -263,6 +273,9 @@ pub fn App() -> Html {
                     write_location(link, written.1.then_some(written.0.as_str()));
                     *written = (link.clone(), true);
                 }
+            }
+            if may_write {
+                storage::save(&state.classroom.stored().write());
             }
         });
     }
@@ -322,35 +335,6 @@ pub fn App() -> Html {
         });
     }
 
-    // The playback clock: a tick every TICK_MS while something moves.
-    {
-        let on_action = on_action.clone();
-        use_effect_with(classroom.playback.ticking(), move |ticking| {
-            let interval = ticking.then(|| Interval::new(TICK_MS, move || on_action.emit(Action::Tick)));
-            move || drop(interval)
-        });
-    }
-
-    // Each print request asks the browser to print, once the document is in the page.
-    use_effect_with(classroom.print_requests, |requests| {
-        if let (true, Some(window)) = (*requests > 0, web_sys::window()) {
-            let _ = window.print();
-        }
-    });
-
-    // Presenter mode fills the screen.
-    use_effect_with(classroom.presenter, |presenter| {
-        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            if *presenter {
-                if let Some(root) = document.document_element() {
-                    let _ = root.request_fullscreen();
-                }
-            } else if document.fullscreen_element().is_some() {
-                document.exit_fullscreen();
-            }
-        }
-    });
-
     // Inside a course (SCORM 1.2), the LMS is told how the student is doing, and the progress it
     // kept is taken back.
     #[cfg(feature = "assessment")]
@@ -394,46 +378,76 @@ pub fn App() -> Html {
         });
     }
 
-    // The lesson menu names the lesson shown, whenever it changes (see `components::header`).
+    // What the page does to the document after a render, each when what it follows has changed
+    // (and once at the start). One effect for all of them: each effect hook is code of its own
+    // in the download. In this order:
+    // - the playback clock: a tick every TICK_MS while something moves;
+    // - each print request asks the browser to print, once the document is in the page;
+    // - presenter mode fills the screen;
+    // - the lesson menu names the lesson shown (see `components::header`);
+    // - the Share dialog's link is selected as the dialog opens (`components::share_dialog`);
+    // - the Save & export dialog's first button takes the keyboard as the dialog opens;
+    // - after a lesson is picked or a dialog closes, the keyboard returns to the stage.
     let lesson_menu = use_node_ref();
-    {
-        let menu = lesson_menu.clone();
-        use_effect_with(classroom.lesson, move |lesson| {
-            if let Some(select) = menu.cast::<web_sys::HtmlSelectElement>() {
-                select.set_value(lesson.unwrap_or(""));
-            }
-        });
-    }
-
-    // The Share dialog's link is selected as the dialog opens (see `components::share_dialog`).
     let share_field = use_node_ref();
-    {
-        let field = share_field.clone();
-        use_effect_with(matches!(classroom.dialog, Some(Dialog::Share(_))), move |open| {
-            if let (true, Some(input)) = (*open, field.cast::<web_sys::HtmlInputElement>()) {
-                let _ = input.focus();
-                input.select();
-            }
-        });
-    }
-
-    // The Files dialog's first button takes the keyboard as the dialog opens.
     let files_first = use_node_ref();
     let files_name = use_node_ref();
     {
-        let first = files_first.clone();
-        use_effect_with(matches!(classroom.dialog, Some(Dialog::Files(_))), move |open| {
-            if *open {
+        let now = AfterRender {
+            ticking: classroom.playback.ticking(),
+            print_requests: classroom.print_requests,
+            presenter: classroom.presenter,
+            lesson: classroom.lesson,
+            share_open: matches!(classroom.dialog, Some(Dialog::Share(_))),
+            files_open: matches!(classroom.dialog, Some(Dialog::Files(_))),
+            stage_focus: classroom.stage_focus,
+        };
+        // The state last acted on, and the playback clock while it runs.
+        let kept = use_mut_ref(|| (None::<AfterRender>, None::<Interval>));
+        let (menu, field, first, stage) =
+            (lesson_menu.clone(), share_field.clone(), files_first.clone(), stage.clone());
+        let on_action = on_action.clone();
+        use_effect_with(now, move |now| {
+            let mut kept = kept.borrow_mut();
+            let before = kept.0.replace(*now);
+            let changed = |field: fn(&AfterRender) -> u32| before.as_ref().map(field) != Some(field(now));
+            if changed(|duties| duties.ticking.into()) {
+                kept.1 = now.ticking.then(|| Interval::new(TICK_MS, move || on_action.emit(Action::Tick)));
+            }
+            let window = web_sys::window();
+            if changed(|duties| duties.print_requests)
+                && now.print_requests > 0
+                && let Some(window) = &window
+            {
+                let _ = window.print();
+            }
+            if changed(|duties| duties.presenter.into())
+                && let Some(document) = window.as_ref().and_then(|window| window.document())
+            {
+                if now.presenter {
+                    if let Some(root) = document.document_element() {
+                        let _ = root.request_fullscreen();
+                    }
+                } else if document.fullscreen_element().is_some() {
+                    document.exit_fullscreen();
+                }
+            }
+            if before.is_none_or(|before| before.lesson != now.lesson)
+                && let Some(select) = menu.cast::<web_sys::HtmlSelectElement>()
+            {
+                select.set_value(now.lesson.unwrap_or(""));
+            }
+            if changed(|duties| duties.share_open.into())
+                && now.share_open
+                && let Some(input) = field.cast::<web_sys::HtmlInputElement>()
+            {
+                let _ = input.focus();
+                input.select();
+            }
+            if changed(|duties| duties.files_open.into()) && now.files_open {
                 focus(&first);
             }
-        });
-    }
-
-    // After a lesson is picked or a dialog closes, the keyboard returns to the stage.
-    {
-        let stage = stage.clone();
-        use_effect_with(classroom.stage_focus, move |count| {
-            if *count > 0 {
+            if changed(|duties| duties.stage_focus) && now.stage_focus > 0 {
                 focus(&stage);
             }
         });
@@ -548,8 +562,9 @@ pub fn App() -> Html {
     let looking_back =
         (classroom.verdict_visible() && classroom.position() < classroom.last()).then(|| classroom.position());
     html! {
-        <main class={classes!("app", classroom.embed.then_some("embed"), classroom.presenter.then_some("presenter"), (!classroom.animate).then_some("reduced-motion"),
-                              classroom.compare.is_some().then_some("comparing"), classroom.printing.is_some().then_some("printing"))}>
+        <main ~className={class_list(&[Some("app"), classroom.embed.then_some("embed"), classroom.presenter.then_some("presenter"),
+                                   (!classroom.animate).then_some("reduced-motion"), classroom.compare.is_some().then_some("comparing"),
+                                   classroom.printing.is_some().then_some("printing")])}>
             <div class="bars">
                 { components::header(classroom.lesson, classroom.quiz.enabled, classroom.compare.is_some(),
                                      classroom.presenter, &lesson_menu, &on_action) }

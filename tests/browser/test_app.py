@@ -1110,14 +1110,12 @@ class Printing(Page):
             self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
             save_printed(driver, "18-answer-key")
 
-    def test_the_page_prints_the_handout_of_the_run_on_screen(self):
+    def test_the_page_prints_the_handout_worksheet_and_key_of_the_run_on_screen(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
             open_page(driver, "#lesson=active-nat")
             stub_printer(driver)
             by_name(driver, "button", "Save & export").click()
             wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
-            # The worksheet and its key come with the assessment (the package's page, below).
-            self.assertFalse([b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "Print worksheet"])
             doc = print_button(driver, "Print handout")
             self.assertFalse(doc.is_displayed(), "the document is for the printer only")
             text = doc.get_attribute("textContent")
@@ -1140,10 +1138,37 @@ class Printing(Page):
             driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
             wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".print-doc"), message="the document goes")
             self.assertNotIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
-            # Each click prints again, and the print is of the step on screen's run, whatever the step.
-            key(driver, Keys.END)
-            doc = print_button(driver, "Print handout")
-            self.assertIn("500 Illegal PORT command.", doc.get_attribute("textContent"))
+            # The worksheet stops before the data connection and gives nothing away.
+            doc = print_button(driver, "Print worksheet")
+            text = doc.get_attribute("textContent")
+            self.assertIn("Worksheet", text)
+            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
+            self.assertIn("Where is the data connection stopped?", text)
+            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
+            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
+            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal", "Verdict"]:
+                self.assertNotIn(answer, text, "the worksheet does not give it away")
+            save_printed(driver, "21-page-worksheet")
+            # Each click prints again: the key, read off the same run.
+            doc = print_button(driver, "Print answer key")
+            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
+            self.assertIn("203.0.113.1 (port 60091)", answers)
+            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
+            self.assertTrue(any(answer.startswith("Server: ") for answer in answers), answers)
+            fixes = next(answer for answer in answers if answer.startswith("any one of:"))
+            for fix in ["Mode: Passive (PASV)", "FTP helper (ALG): on"]:
+                self.assertIn(fix, fixes)
+            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
+            save_printed(driver, "22-page-answer-key")
+            # Changed settings print as the teacher's own (no lesson title), of the run on screen.
+            driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
+            by_name(driver, "button", "Close").click()
+            open_page(driver, "#lesson=active-nat&client-alg=on")
+            stub_printer(driver)
+            by_name(driver, "button", "Save & export").click()
+            text = print_button(driver, "Print handout").get_attribute("textContent")
+            self.assertNotIn("Active mode behind NAT", text)
+            self.assertIn("PORT 203,0,113,1,226,217", text, "the helper's rewrite is in the printed run")
             self.assertNoConsoleErrors(driver)
 
     def test_the_passive_worksheet_asks_about_the_227_reply(self):
@@ -1391,27 +1416,6 @@ class Assessment(Page):
             panel = driver.find_element(By.CSS_SELECTOR, ".questions")
             self.assertLessEqual(panel.rect["x"] + panel.rect["width"], 390 + 1, "the panel fits the phone's width")
             shoot(driver, "74-practice-phone")
-
-    def test_the_packages_page_prints_the_worksheet_and_its_answer_key(self):
-        # Outside an LMS, on the lesson's own settings: the worksheet and key come with the questions.
-        with Browser(*LAPTOP, reduced_motion=True) as driver:
-            driver.get(self.server.url + "index.html#lesson=active-nat")
-            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.topology"), message="the page draws")
-            stub_printer(driver)
-            by_name(driver, "button", "Save & export").click()
-            doc = print_button(driver, "Print worksheet")
-            text = doc.get_attribute("textContent")
-            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
-            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
-            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
-            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal"]:
-                self.assertNotIn(answer, text, "the worksheet does not give it away")
-            doc = print_button(driver, "Print answer key")
-            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
-            self.assertIn("203.0.113.1 (port 60091)", answers)
-            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
-            save_printed(driver, "75-package-answer-key")
-            self.assertNoConsoleErrors(driver)
 
 
 class ServeCommand(unittest.TestCase):

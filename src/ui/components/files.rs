@@ -102,7 +102,7 @@ pub fn files_dialog(props: FilesProps) -> Html {
                     <button type="submit">{ kept::SAVE }</button>
                 </form>
                 if let Some((problem, text)) = note {
-                    <p class={classes!("files-note", problem.then_some("problem"))} role="status">{ text }</p>
+                    <p ~className={if problem { "files-note problem" } else { "files-note" }} role="status">{ text }</p>
                 }
                 if props.saved.is_empty() {
                     <p class="help">{ kept::NONE_SAVED }</p>
@@ -125,8 +125,8 @@ pub fn files_dialog(props: FilesProps) -> Html {
                 <h3>{ say::PRINT }</h3>
                 <p class="help">{ say::PRINT_HELP }</p>
                 <div class="actions">
-                    { for Printout::ON_PAGE.iter().map(|printout| html! {
-                        <button type="button" onclick={on_click(props.on_action, Action::Print(*printout))}>{ say::PRINTS[*printout as usize] }</button>
+                    { for Printout::ALL.into_iter().zip(say::PRINTS).map(|(printout, label)| html! {
+                        <button type="button" onclick={on_click(props.on_action, Action::Print(printout))}>{ label }</button>
                     }) }
                 </div>
                 <div class="actions">

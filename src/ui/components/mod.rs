@@ -70,7 +70,7 @@ pub(crate) struct Look {
 #[inline(never)]
 pub(crate) fn button(look: Look, content: Html, action: Action, on_action: &Callback<Action>) -> Html {
     html! {
-        <button type="button" class={look.class} aria-label={look.label} title={look.title}
+        <button type="button" ~className={look.class.unwrap_or_default()} aria-label={look.label} title={look.title}
                 aria-pressed={look.pressed.map(|pressed| if pressed { "true" } else { "false" })}
                 aria-haspopup={look.dialog.then_some("dialog")}
                 onclick={on_click(on_action, action)}>

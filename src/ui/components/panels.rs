@@ -46,7 +46,7 @@ pub fn quiz_panel(
         <section class="panel quiz" role="region" aria-label={ask::QUESTION}>
             <h2>{ ask::QUESTION }</h2>
             if let Some(answer) = answer {
-                <p class={if answer == truth { "right" } else { "wrong" }}>
+                <p ~className={if answer == truth { "right" } else { "wrong" }}>
                     { if answer == truth { ask::RIGHT } else { ask::WRONG } }{ " " }
                     { ask::answer(&truth.label(server_nat)) }
                 </p>
@@ -62,7 +62,7 @@ pub fn quiz_panel(
                     let onclick = (!answered).then(|| on_click(on_action, Action::Answer(option)));
                     html! {
                         <button type="button" aria-pressed={chosen.to_string()} aria-disabled={answered.to_string()}
-                                class={classes!(chosen.then_some("chosen"))} {onclick}>
+                                ~className={if chosen { "chosen" } else { "" }} {onclick}>
                             { option.label(server_nat) }
                         </button>
                     }
@@ -120,7 +120,7 @@ pub fn verdict_panel(
     let (title, good) = crate::picture::handout::verdict_title(verdict, server_nat);
     let class = if good { "verdict ok" } else { "verdict fail" };
     html! {
-        <div class={class}>
+        <div ~className={class}>
             <p class="verdict-title">{ title }</p>
             if let Some(cause) = verdict.cause {
                 <p class="cause">{ words::why(cause.words(), verdict.final_reply) }</p>

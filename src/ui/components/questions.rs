@@ -72,7 +72,7 @@ pub fn QuestionsPanel(props: &QuestionsProps) -> Html {
                 if attempt.mode == Mode::Test {
                     <ol class="marks">
                         { for attempt.questions.iter().zip(&attempt.records).map(|(question, record)| html! {
-                            <li class={if record.right_first { "right" } else { "wrong" }}>
+                            <li ~className={if record.right_first { "right" } else { "wrong" }}>
                                 { if record.right_first { say::RIGHT } else { say::WRONG } }{ " " }
                                 { question.words(props.server_nat) }{ " → " }{ question.answer_words(props.server_nat) }
                             </li>
@@ -207,7 +207,7 @@ fn QuestionItem(props: &ItemProps) -> Html {
         },
     };
     html! {
-        <div class={classes!("question", props.answered.then_some("answered"))}>
+        <div ~className={if props.answered { "question answered" } else { "question" }}>
             <p class="ask">{ props.question.words(props.server_nat) }</p>
             { control }
             if let Some(text) = &*problem {

@@ -46,7 +46,7 @@ fn field(setting: &'static Setting, props: &SettingsProps<'_>) -> Html {
                 }
             });
             html! {
-                <div class={classes!("toggle", changed.then_some("changed"))} title={setting.help}>
+                <div ~className={if changed { "toggle changed" } else { "toggle" }} title={setting.help}>
                     <input type="checkbox" id={id.clone()} checked={setting.is_on(props.form)}
                            disabled={unavailable.is_some()} {onchange} />
                     <label for={id}>{ setting.label }</label>{ mark }{ why }
@@ -61,7 +61,7 @@ fn field(setting: &'static Setting, props: &SettingsProps<'_>) -> Html {
                 }
             });
             html! {
-                <div class={classes!("field", changed.then_some("changed"))} title={setting.help}>
+                <div ~className={if changed { "field changed" } else { "field" }} title={setting.help}>
                     <label for={id.clone()}>{ setting.label }{ mark }</label>
                     <select id={id} disabled={unavailable.is_some()} {onchange}>
                         { for choices.iter().map(|choice| html! {
@@ -84,7 +84,7 @@ fn field(setting: &'static Setting, props: &SettingsProps<'_>) -> Html {
                 _ => ("text", None, None),
             };
             html! {
-                <div class={classes!("field", changed.then_some("changed"))} title={setting.help}>
+                <div ~className={if changed { "field changed" } else { "field" }} title={setting.help}>
                     <label for={id.clone()}>{ setting.label }{ mark }</label>
                     // Keyed by the revision: a refused value is replaced by the one in force.
                     <input key={props.revision} type={kind} id={id} {min} {max} value={value} {onchange} />

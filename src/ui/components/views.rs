@@ -59,12 +59,12 @@ pub fn LowerView(props: &LowerProps) -> Html {
     let last_line = props.lines.last().map(|line| line.index);
     let current_row = props.rows.iter().rev().find(|row| row.index <= props.position).map(|row| row.index);
     {
-        let transcript = transcript.clone();
-        use_effect_with(props.lines.len(), move |_| keep_in_view(&transcript));
-    }
-    {
-        let ladder = ladder.clone();
-        use_effect_with(current_row, move |_| keep_in_view(&ladder));
+        // Both follow the position: the transcript's last line and the ladder's current row.
+        let (transcript, ladder) = (transcript.clone(), ladder.clone());
+        use_effect_with((props.lines.len(), current_row), move |_| {
+            keep_in_view(&transcript);
+            keep_in_view(&ladder);
+        });
     }
     let seek = |index: usize| on_click(&props.on_action, Action::Seek(index));
     let tab = props.tab;
@@ -75,7 +75,7 @@ pub fn LowerView(props: &LowerProps) -> Html {
                 <div role="log" aria-label={panels::TRANSCRIPT} aria-live="off" class="transcript" ref={transcript}>
                     <ol>
                         { for props.lines.iter().map(|line| html! {
-                            <li key={line.index} class={format!("line {}{}", line.kind.class(), if line.kind.is_data() { " data-lane" } else { "" })}
+                            <li key={line.index} ~className={format!("line {}{}", line.kind.class(), if line.kind.is_data() { " data-lane" } else { "" })}
                                 aria-current={(Some(line.index) == last_line).then_some("step")} onclick={seek(line.index)}>
                                 { Html::from_html_unchecked(AttrValue::from(line.markup(true))) }
                             </li>
@@ -174,7 +174,7 @@ pub fn compare_panes(left: PaneView, right: PaneView, on_action: &Callback<Actio
                             }) }
                         </select>
                     </label>
-                    <p class={classes!("pane-verdict", verdict_class)} role="status" aria-label={format!("{name} verdict")}>
+                    <p ~className={format!("pane-verdict {verdict_class}")} role="status" aria-label={format!("{name} verdict")}>
                         { verdict }
                     </p>
                 </div>

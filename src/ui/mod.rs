@@ -205,10 +205,10 @@ pub fn App() -> Html {
         classroom.animate = !prefers_reduced_motion();
         PageState::new(classroom)
     });
-    let on_action: Callback<Action> = {
-        let state = state.clone();
-        Callback::from(move |action| state.dispatch(action))
-    };
+    // The reducer's own dispatch, the same callback on every render: components that take it
+    // (LowerView) then see equal props when nothing they show has changed, and are not drawn
+    // again on every tick of the playback clock.
+    let on_action: Callback<Action> = state.dispatcher().to_callback();
     let stage = use_node_ref();
     // Saves a file of what is on screen, computed when it is asked for.
     let on_export: Callback<Export> = {
@@ -408,12 +408,16 @@ pub fn App() -> Html {
             (lesson_menu.clone(), share_field.clone(), files_first.clone(), stage.clone());
         let on_action = on_action.clone();
         use_effect_with(now, move |now| {
-            let mut kept = kept.borrow_mut();
-            let before = kept.0.replace(*now);
+            // The borrow ends before any duty: printing may hand control to the browser, whose
+            // `afterprint` dispatches an action.
+            let before = {
+                let mut kept = kept.borrow_mut();
+                if kept.0.is_none_or(|before| before.ticking != now.ticking) {
+                    kept.1 = now.ticking.then(|| Interval::new(TICK_MS, move || on_action.emit(Action::Tick)));
+                }
+                kept.0.replace(*now)
+            };
             let changed = |field: fn(&AfterRender) -> u32| before.as_ref().map(field) != Some(field(now));
-            if changed(|duties| duties.ticking.into()) {
-                kept.1 = now.ticking.then(|| Interval::new(TICK_MS, move || on_action.emit(Action::Tick)));
-            }
             let window = web_sys::window();
             if changed(|duties| duties.print_requests)
                 && now.print_requests > 0

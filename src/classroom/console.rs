@@ -195,7 +195,7 @@ impl Classroom {
         }
         self.pending = None;
         self.restart_with(Scenario { console: Vec::new(), ..self.scenario.clone() });
-        self.lesson = self.origin.filter(|id| lessons::find(id).is_some_and(|lesson| lesson.scenario == self.scenario));
+        self.lesson = self.origin.filter(|id| lessons::find_unchanged(id, &self.scenario).is_some());
         if matches!(self.notice, Some(Notice::LineRefused { .. })) {
             self.notice = None;
         }

@@ -24,8 +24,7 @@ use maud::{Markup, PreEscaped, html};
 use super::{ladder, topology, transcript};
 use crate::assess::facts::value_words;
 pub use crate::assess::facts::{Announced, Announcement, Answers, Fix, Said, answers, fixes};
-use crate::classroom::Printout;
-use crate::classroom::quiz_point;
+use crate::classroom::{Printout, quiz_point};
 use crate::messages::page::{self as page, handout as say, verdict as words};
 use crate::sim::lessons::Lesson;
 use crate::sim::matrix::Cell;
@@ -34,7 +33,7 @@ use crate::sim::scene;
 use crate::sim::settings::{SETTINGS, Setting};
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::NodeId;
-use crate::sim::verdict::{Cause, RunOutcome, Verdict};
+use crate::sim::verdict::Cause;
 
 /// Ladder rows per printed part: a part fills about one A4 or Letter page.
 pub const LADDER_ROWS_PER_PART: usize = 34;
@@ -100,21 +99,9 @@ fn ladder_parts(rows: &[ladder::Row], lanes: [&str; 5]) -> Markup {
     }
 }
 
-/// The verdict's headline, as the page's verdict panel and the printed sheets say it, and
-/// whether it is good news (the transfer worked, or the server refused a bounce on purpose).
-pub fn verdict_title(verdict: &Verdict, server_nat: bool) -> (String, bool) {
-    if verdict.outcome == RunOutcome::Ok {
-        (words::COMPLETED.to_owned(), true)
-    } else if verdict.cause == Some(Cause::ServerRefusedBounce) {
-        (words::REFUSED_ON_PURPOSE.to_owned(), true)
-    } else {
-        (words::failed_at(verdict.device.map(|device| device.label(server_nat))), false)
-    }
-}
-
 fn verdict_section(timeline: &Timeline) -> Markup {
     let verdict = timeline.verdict();
-    let (title, _) = verdict_title(verdict, timeline.scenario().server_nat_active());
+    let (title, _) = verdict.headline(timeline.scenario().server_nat_active());
     html! {
         section {
             h2 { (page::panels::VERDICT) }
@@ -127,11 +114,10 @@ fn verdict_section(timeline: &Timeline) -> Markup {
 }
 
 fn every_mode(comparison: &[Cell], scenario: &Scenario) -> Markup {
-    let ipv6 = scenario.ip == crate::sim::scenario::IpVersion::V6;
     html! {
         section {
             h2 { (page::panels::EVERY_MODE) }
-            (PreEscaped(super::tables::every_mode(comparison, scenario.mode, ipv6, scenario.numbers.passive_range)))
+            (PreEscaped(super::tables::every_mode(comparison, scenario)))
         }
     }
 }

@@ -9,15 +9,18 @@ use crate::messages::page::tables as say;
 use crate::net::conntrack::{Conntrack, NatKind};
 use crate::net::tcp::TcpStack;
 use crate::sim::matrix::Cell;
+use crate::sim::scenario::{IpVersion, Scenario};
 use crate::sim::trace::NodeId;
 use crate::sim::verdict::RunOutcome;
 use crate::sim::world::World;
 
-/// The every-mode table: how the run ends in each data mode (`current`: the one on screen), and
-/// the note under it (`passive_range`: the server's). One drawing for the page's panel and the
-/// printed handout.
-pub fn every_mode(cells: &[Cell], current: DataMode, ipv6: bool, passive_range: (u16, u16)) -> String {
+/// The every-mode table of `scenario`: how its run ends in each data mode (its own mode marked),
+/// and the note under it (with the server's passive range). One drawing for the page's panel and
+/// the printed sheets.
+pub fn every_mode(cells: &[Cell], scenario: &Scenario) -> String {
     use crate::messages::page::comparison as every;
+    let ipv6 = scenario.ip == IpVersion::V6;
+    let (current, passive_range) = (scenario.mode, scenario.numbers.passive_range);
     let note = |mode: DataMode| match mode {
         DataMode::Pasv | DataMode::Auto if ipv6 => Some(every::USES_EPSV),
         DataMode::Port if ipv6 => Some(every::USES_EPRT),

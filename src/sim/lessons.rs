@@ -81,6 +81,12 @@ pub fn find(id: &str) -> Option<Lesson> {
     all().into_iter().find(|lesson| lesson.id == id)
 }
 
+/// The lesson with this id while `scenario` is still its own settings: a changed setting (or an
+/// assignment's own numbers) makes them the teacher's, and the lesson's title no longer fits.
+pub fn find_unchanged(id: &str, scenario: &Scenario) -> Option<Lesson> {
+    find(id).filter(|lesson| lesson.scenario == *scenario)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

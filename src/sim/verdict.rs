@@ -145,6 +145,19 @@ impl Verdict {
         self.outcome == RunOutcome::Ok
     }
 
+    /// The headline the page's verdict panel and the printed sheets give, and whether it is good
+    /// news (the transfer worked, or the server refused a bounce on purpose).
+    pub fn headline(&self, server_nat: bool) -> (String, bool) {
+        use crate::messages::page::verdict as words;
+        if self.is_ok() {
+            (words::COMPLETED.to_owned(), true)
+        } else if self.cause == Some(Cause::ServerRefusedBounce) {
+            (words::REFUSED_ON_PURPOSE.to_owned(), true)
+        } else {
+            (words::failed_at(self.device.map(|device| device.label(server_nat))), false)
+        }
+    }
+
     /// A short cell for tables: `ok`, or the failing reply code, or the cause.
     pub fn cell(&self) -> String {
         match (self.outcome, self.final_reply, self.cause) {

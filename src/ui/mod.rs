@@ -614,10 +614,7 @@ pub fn App() -> Html {
                     </section>
                     <section class="panel comparison" aria-label={panels::EVERY_MODE}>
                         <h2>{ panels::EVERY_MODE }</h2>
-                        { components::comparison_panel(&classroom.comparison, classroom.scenario.mode,
-                                                       classroom.questions_open(),
-                                                       classroom.scenario.ip == crate::sim::scenario::IpVersion::V6,
-                                                       classroom.scenario.numbers.passive_range) }
+                        { components::comparison_panel(&classroom.comparison, &classroom.scenario, classroom.questions_open()) }
                     </section>
                     <p class="keys">{ panels::KEYS }</p>
                     <p class="about">{ panels::about(crate::VERSION) }</p>
@@ -634,8 +631,7 @@ pub fn App() -> Html {
 /// The handout, worksheet or answer key of the run on screen. The lesson's title and intro only
 /// while the settings are the lesson's own.
 fn print_document(classroom: &Classroom, printout: crate::classroom::Printout) -> String {
-    let lesson =
-        classroom.lesson.and_then(crate::sim::lessons::find).filter(|lesson| lesson.scenario == classroom.scenario);
+    let lesson = classroom.lesson.and_then(|id| crate::sim::lessons::find_unchanged(id, &classroom.scenario));
     crate::picture::handout::document(&classroom.timeline, &classroom.comparison, lesson.as_ref(), printout)
 }
 

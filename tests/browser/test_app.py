@@ -1072,42 +1072,55 @@ def save_printed(driver, name):
 
 
 class Printing(Page):
-    """Issue 10: the handout, the worksheet and its answer key (written by `ftpsim handout`)."""
+    """Issue 10: the handout, the worksheet and its answer key, written by `ftpsim handout` and
+    printed from the page; both are checked against the same sheets of the active-nat lesson."""
+
+    def assertActiveNatHandout(self, doc):
+        """The handout of active-nat: every part of the run, one picture, the ladder in parts."""
+        text = doc.get_attribute("textContent")
+        for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
+                     "Verdict", "Failed at the server", "This network, every mode", "Transcript",
+                     "PORT 192,168,1,2,226,217", "500 Illegal PORT command.", "Ladder diagram"]:
+            self.assertIn(part, text)
+        self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
+        self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
+
+    def assertActiveNatWorksheet(self, doc):
+        """The worksheet of active-nat: the questions and their blanks, no answer given away."""
+        text = doc.get_attribute("textContent")
+        self.assertIn("Worksheet", text)
+        self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
+        self.assertIn("Where is the data connection stopped?", text)
+        self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
+        self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
+        for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal", "Verdict"]:
+            self.assertNotIn(answer, text, "the worksheet does not give it away")
+
+    def assertActiveNatAnswerKey(self, doc):
+        """The answer key of active-nat: every answer read off the run, no blank left."""
+        answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
+        self.assertIn("203.0.113.1 (port 60091)", answers)
+        self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
+        self.assertTrue(any(answer.startswith("Server: ") for answer in answers), answers)
+        fixes = next(answer for answer in answers if answer.startswith("any one of:"))
+        for fix in ["Mode: Passive (PASV)", "FTP helper (ALG): on"]:
+            self.assertIn(fix, fixes)
+        self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
 
     def test_the_handout_worksheet_and_answer_key_print(self):
         with Browser(*LAPTOP, reduced_motion=True) as driver:
             doc = print_sheet(self, driver, "active-nat", "handout")
-            text = doc.get_attribute("textContent")
-            for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
-                         "Verdict", "Failed at the server", "This network, every mode", "Transcript",
-                         "PORT 192,168,1,2,226,217", "500 Illegal PORT command.", "Ladder diagram"]:
-                self.assertIn(part, text)
-            self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
-            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
+            self.assertActiveNatHandout(doc)
             height, pdf = save_printed(driver, "16-handout")
             self.assertTrue(pdf.startswith(b"%PDF"))
             self.assertGreater(height, 2000, "the whole document is printed")
 
             doc = print_sheet(self, driver, "active-nat", "worksheet")
-            text = doc.get_attribute("textContent")
-            self.assertIn("Worksheet", text)
-            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
-            self.assertIn("Where is the data connection stopped?", text)
-            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
-            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
-            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal", "Verdict"]:
-                self.assertNotIn(answer, text, "the worksheet does not give it away")
+            self.assertActiveNatWorksheet(doc)
             save_printed(driver, "17-worksheet")
 
             doc = print_sheet(self, driver, "active-nat", "answer-key")
-            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
-            self.assertIn("203.0.113.1 (port 60091)", answers)
-            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
-            self.assertTrue(any(answer.startswith("Server: ") for answer in answers), answers)
-            fixes = next(answer for answer in answers if answer.startswith("any one of:"))
-            for fix in ["Mode: Passive (PASV)", "FTP helper (ALG): on"]:
-                self.assertIn(fix, fixes)
-            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
+            self.assertActiveNatAnswerKey(doc)
             save_printed(driver, "18-answer-key")
 
     def test_the_page_prints_the_handout_worksheet_and_key_of_the_run_on_screen(self):
@@ -1118,13 +1131,7 @@ class Printing(Page):
             wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".dialog.files"))
             doc = print_button(driver, "Print handout")
             self.assertFalse(doc.is_displayed(), "the document is for the printer only")
-            text = doc.get_attribute("textContent")
-            for part in ["Handout", "Active mode behind NAT", "The network and its settings", "Client firewall",
-                         "Verdict", "Failed at the server", "This network, every mode", "Transcript",
-                         "PORT 192,168,1,2,226,217", "500 Illegal PORT command.", "Ladder diagram"]:
-                self.assertIn(part, text)
-            self.assertEqual(len(doc.find_elements(By.CSS_SELECTOR, "svg.topology")), 1)
-            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".ladder-part svg")), 2)
+            self.assertActiveNatHandout(doc)
             self.assertIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
             # In print, only the document: the page's own panels are not on paper.
             driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -1140,25 +1147,11 @@ class Printing(Page):
             self.assertNotIn("printing", driver.find_element(By.CSS_SELECTOR, "main").get_attribute("class"))
             # The worksheet stops before the data connection and gives nothing away.
             doc = print_button(driver, "Print worksheet")
-            text = doc.get_attribute("textContent")
-            self.assertIn("Worksheet", text)
-            self.assertIn('The client sends "PORT 192,168,1,2,226,217"', text)
-            self.assertIn("Where is the data connection stopped?", text)
-            self.assertGreaterEqual(len(doc.find_elements(By.CSS_SELECTOR, ".blank")), 6, "blanks to fill")
-            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".answer"), "no answer on the worksheet")
-            for answer in ["203.0.113.1 (port 60091)", "226 × 256 + 217", "500 Illegal", "Verdict"]:
-                self.assertNotIn(answer, text, "the worksheet does not give it away")
+            self.assertActiveNatWorksheet(doc)
             save_printed(driver, "21-page-worksheet")
             # Each click prints again: the key, read off the same run.
             doc = print_button(driver, "Print answer key")
-            answers = [element.get_attribute("textContent") for element in doc.find_elements(By.CSS_SELECTOR, ".answer")]
-            self.assertIn("203.0.113.1 (port 60091)", answers)
-            self.assertIn("192.168.1.2, port 226 × 256 + 217 = 58073", answers)
-            self.assertTrue(any(answer.startswith("Server: ") for answer in answers), answers)
-            fixes = next(answer for answer in answers if answer.startswith("any one of:"))
-            for fix in ["Mode: Passive (PASV)", "FTP helper (ALG): on"]:
-                self.assertIn(fix, fixes)
-            self.assertFalse(doc.find_elements(By.CSS_SELECTOR, ".blank"))
+            self.assertActiveNatAnswerKey(doc)
             save_printed(driver, "22-page-answer-key")
             # Changed settings print as the teacher's own (no lesson title), of the run on screen.
             driver.execute_script("window.dispatchEvent(new Event('afterprint'))")

@@ -314,7 +314,7 @@ mod cli {
         let timeline = Timeline::run(&scenario).map_err(|error| UsageError(format!("invalid settings: {error}")))?;
         let comparison = matrix::compare_modes(&scenario, &matrix::MODES);
         // The lesson's title only while its settings are unchanged.
-        let lesson = preset.and_then(lessons::find).filter(|lesson| lesson.scenario == scenario);
+        let lesson = preset.and_then(|id| lessons::find_unchanged(id, &scenario));
         let printout = match sheet {
             Sheet::Handout => Printout::Handout,
             Sheet::Worksheet => Printout::Worksheet,

@@ -6,8 +6,9 @@
 //! passes in. The components are those whose props check saves real work: [`LowerView`] (the
 //! transcript and the ladder, long keyed lists that the playback clock's ticks must not build
 //! again, with the tables and console tabs) and, with the `assessment` feature, the questions
-//! panel; they take typed props and an `on_action: Callback<Action>`. Either way a control emits the [`Action`] it stands for,
-//! built in Rust. No action name is written into markup and read back.
+//! panel; they take typed props and an `on_action: Callback<Action>`. Either way a control
+//! emits the [`Action`] it stands for, built in Rust. No action name is written into markup and
+//! read back.
 
 mod console;
 mod controls;

@@ -5,12 +5,12 @@ use yew::prelude::*;
 
 use super::on_click;
 use crate::classroom::{Action, Pending, QuizAnswer};
-use crate::ftp::client::DataMode;
 use crate::messages::page::{
     self as say, comparison as every, panels, pending as waiting, quiz as ask, verdict as words,
 };
 use crate::sim::caption::Caption;
 use crate::sim::matrix::Cell;
+use crate::sim::scenario::Scenario;
 use crate::sim::verdict::Verdict;
 
 /// The caption panel: the caption, the waits under way, and the trace's own sentence for the
@@ -117,7 +117,7 @@ pub fn verdict_panel(
     let Some(verdict) = verdict else {
         return html! { <p class="pending">{ words::IN_PROGRESS }</p> };
     };
-    let (title, good) = crate::picture::handout::verdict_title(verdict, server_nat);
+    let (title, good) = verdict.headline(server_nat);
     let class = if good { "verdict ok" } else { "verdict fail" };
     html! {
         <div ~className={class}>
@@ -144,17 +144,11 @@ pub fn verdict_panel(
     }
 }
 
-/// The every-mode table (`picture::tables::every_mode`), or with `hidden` only a note (the
-/// questions are open).
-pub fn comparison_panel(
-    cells: &[Cell],
-    current: DataMode,
-    hidden: bool,
-    ipv6: bool,
-    passive_range: (u16, u16),
-) -> Html {
+/// The every-mode table of the run's settings (`picture::tables::every_mode`), or with `hidden`
+/// only a note (the questions are open).
+pub fn comparison_panel(cells: &[Cell], scenario: &Scenario, hidden: bool) -> Html {
     if hidden {
         return html! { <p class="note">{ every::HIDDEN }</p> };
     }
-    Html::from_html_unchecked(AttrValue::from(crate::picture::tables::every_mode(cells, current, ipv6, passive_range)))
+    Html::from_html_unchecked(AttrValue::from(crate::picture::tables::every_mode(cells, scenario)))
 }
